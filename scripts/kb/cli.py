@@ -1,0 +1,85 @@
+"""kb: the command line. Thin: parse arguments, call a stage, report."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .model import KbError
+from .pipeline import generate
+from .write import read_tree, write_tree
+
+
+def _root(args) -> Path:
+    root = Path(args.root).resolve()
+    if not (root / "sources").is_dir():
+        raise KbError(str(root), None, "no sources/ folder here", "run kb from the repository root or pass --root")
+    return root
+
+
+def cmd_import(args) -> int:
+    root = _root(args)
+    started = time.perf_counter()
+    files, warnings = generate(root / "sources")
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    write_tree(files, root / "docs")
+    pages = sum(1 for f in files if f.endswith(".md"))
+    print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
+    return 0
+
+
+def cmd_check(args) -> int:
+    root = _root(args)
+    files, _ = generate(root / "sources")
+    current = read_tree(root / "docs") if (root / "docs").is_dir() else {}
+    stale = sorted(p for p in set(files) | set(current) if files.get(p) != current.get(p))
+    if stale:
+        print("docs/ is out of date with sources/; run `kb import` and commit the result. Differs:", file=sys.stderr)
+        for path in stale[:20]:
+            print(f"  docs/{path}", file=sys.stderr)
+        return 1
+    print(f"kb check: docs/ is up to date ({len(files)} files)")
+    return 0
+
+
+def _mkdocs(root: Path, *args: str) -> int:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.call([sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")], cwd=root, env=env)
+
+
+def cmd_build(args) -> int:
+    root = _root(args)
+    started = time.perf_counter()
+    code = _mkdocs(root, "build", "--strict", "--quiet")
+    if code:
+        print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
+        return code
+    print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    root = _root(args)
+    return _mkdocs(root, "serve", "-a", f"127.0.0.1:{args.port}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kb", description="AI大模型创业知识库 tooling")
+    parser.add_argument("--root", default=".", help="repository root (default: current folder)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("import", help="sources/ -> docs/ (topic chapters and provenance manifest)")
+    sub.add_parser("check", help="fail when docs/ is out of date with sources/")
+    sub.add_parser("build", help="docs/ -> site/ with mkdocs build --strict")
+    serve = sub.add_parser("serve", help="preview the site on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve}[args.command]
+    try:
+        return handler(args)
+    except KbError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

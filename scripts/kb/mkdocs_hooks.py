@@ -1,0 +1,13 @@
+"""MkDocs hooks: take the navigation that `kb import` generated (docs/.nav.yml)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+
+def on_config(config, **kwargs):
+    nav_file = Path(config["docs_dir"]) / ".nav.yml"
+    if nav_file.is_file():
+        config["nav"] = yaml.safe_load(nav_file.read_text(encoding="utf-8"))["nav"]
+    return config

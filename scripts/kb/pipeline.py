@@ -1,0 +1,37 @@
+"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> write."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .classify import classify, units
+from .clean import drops
+from .editorial import load_editorial
+from .model import KbError
+from .parse import parse
+from .source import read_sources
+from .write import KnowledgeBase, pages
+
+
+def load(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
+    """Read and place every article in src_dir; returns the knowledge base and warnings."""
+    editorial = load_editorial(src_dir)
+    articles, warnings = read_sources(src_dir)
+    if not articles:
+        raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
+    names = {a.path for a in articles}
+    for ov in editorial.overrides:
+        if ov.source not in names:
+            raise KbError(editorial.path, ov.line, f"override names source {ov.source!r}, which is not in sources/")
+    dropped: dict[str, dict[str, str]] = {}
+    placed = []
+    for article in articles:
+        parse(article)
+        dropped[article.path] = drops(article, editorial)
+        placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
+    return KnowledgeBase(editorial, articles, dropped, placed), warnings
+
+
+def generate(src_dir: Path) -> tuple[dict[str, str], list[str]]:
+    """{path under docs/: text} for the sources in src_dir, and warnings."""
+    kb, warnings = load(src_dir)
+    return pages(kb), warnings

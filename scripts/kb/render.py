@@ -1,0 +1,70 @@
+"""Turn source lines (CommonMark, as the articles are written) into Python-Markdown text.
+
+The articles are written for CommonMark renderers; MkDocs uses Python-Markdown, which
+wants a blank line before a list and four spaces per nesting level. These adjustments
+change layout only, never words.
+"""
+from __future__ import annotations
+
+import re
+
+_LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def body_lines(lines: list[str]) -> list[str]:
+    """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges."""
+    out: list[str] = []
+    in_fence = False
+    fence_shift = 0
+    in_list = False
+    for raw in lines:
+        line = raw.replace("\t", "    ").rstrip()
+        if _FENCE.match(line):
+            if not in_fence:
+                fence_shift = _shift(line) if in_list else 0
+            in_fence = not in_fence
+            out.append(" " * fence_shift + line if fence_shift else line)
+            continue
+        if in_fence:
+            out.append(" " * fence_shift + line if fence_shift and line else line)
+            continue
+        if not line.strip():
+            out.append("")
+            continue
+        is_item = bool(_LIST_ITEM.match(line))
+        if is_item and out and out[-1].strip() and not in_list:
+            out.append("")  # Python-Markdown needs a blank line before a list
+        if is_item:
+            in_list = True
+        elif _indent(line) == 0:
+            in_list = False
+        if in_list and 0 < _indent(line):
+            line = " " * _shift(line) + line
+        out.append(line)
+    while out and (not out[-1].strip() or _HR.match(out[-1])):
+        out.pop()
+    while out and not out[0].strip():
+        out.pop(0)
+    return out
+
+
+def _shift(line: str) -> int:
+    """Spaces to add so an indent of 1-3 (or 5-7, ...) becomes a multiple of four."""
+    n = _indent(line)
+    return (-n) % 4 if n else 0
+
+
+def heading_line(level: int, text: str, anchor: str, classes: str = "") -> str:
+    attrs = f"#{anchor}" + (f" .{classes}" if classes else "")
+    return f"{'#' * max(1, min(level, 6))} {escape_heading(text)} {{ {attrs} }}"
+
+
+def escape_heading(text: str) -> str:
+    """Keep heading text literal: no emphasis, links or attribute lists."""
+    return re.sub(r"([\\`*_{}\[\]#])", r"\\\1", text)

@@ -1,0 +1,244 @@
+"""write: placed units -> the Markdown pages of docs/ and the provenance manifest.
+
+`pages()` is pure: it returns {path relative to docs/: text}. `write_tree()` puts that
+on disk atomically: into a temporary tree beside docs/, then swapped in, so a failed
+import leaves docs/ exactly as it was.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .model import Article, Editorial, Section, Topic, Unit
+from .render import body_lines, heading_line
+
+SOURCES_DIR = "sources"
+NAV_FILE = ".nav.yml"
+MANIFEST = "provenance.json"
+SITE_TITLE = "AI大模型创业知识库"
+
+
+@dataclass
+class Placement:
+    topic: Topic
+    unit: Unit
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the writer needs: articles, their drops, and placed units."""
+
+    editorial: Editorial
+    articles: list[Article]
+    dropped: dict[str, dict[str, str]]      # article path -> anchor -> reason
+    units: list[Unit]
+
+    def placement(self) -> dict[tuple[str, str], Placement]:
+        """(article path, section anchor) -> where that section now lives."""
+        out = {}
+        for unit in self.units:
+            for section in unit.sections():
+                if section.anchor not in self.dropped[unit.article.path]:
+                    out[(unit.article.path, section.anchor)] = Placement(unit.topic, unit)
+        return out
+
+    def topic_units(self) -> dict[str, list[Unit]]:
+        out: dict[str, list[Unit]] = defaultdict(list)
+        order = {a.path: i for i, a in enumerate(self.articles)}
+        for unit in sorted(self.units, key=lambda u: (order[u.article.path], u.section.start)):
+            out[unit.topic.key].append(unit)
+        return out
+
+
+def source_page(article: Article) -> str:
+    return f"{SOURCES_DIR}/{article.key}.md"
+
+
+def _rel(from_page: str, to_page: str) -> str:
+    return os.path.relpath(to_page, os.path.dirname(from_page) or ".").replace(os.sep, "/")
+
+
+def _section_lines(article: Article, section: Section) -> list[str]:
+    """The section's own text after its heading line, adjusted for Python-Markdown."""
+    first = section.start + (0 if section.md_level == 0 and section.kind == "title" else 1)
+    return body_lines(article.text(first, section.end))
+
+
+def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit]) -> str:
+    page = topic.page
+    articles = {u.article.path for u in units}
+    out = [f"# {topic.title}", ""]
+    out.append(f"本页汇集 {len(articles)} 篇文章中关于「{topic.title}」的 {len(units)} 个章节，"
+               "每节注明出处，可跳转到原文。")
+    out.append("")
+    for unit in units:
+        article = unit.article
+        dropped = kb.dropped[article.path]
+        for section in unit.sections():
+            if section.anchor in dropped:
+                continue
+            level = 2 + section.depth - unit.section.depth
+            out.append(heading_line(level, section.heading, section.anchor))
+            out.append("")
+            if section is unit.section:
+                link = f"{_rel(page, source_page(article))}#{section.anchor}"
+                out.append(f"来源：[《{article.title}》· {section.heading}]({link})")
+                out.append('{ .kb-source }')
+                out.append("")
+            body = _section_lines(article, section)
+            if body:
+                out.extend(body)
+                out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) -> str:
+    out = [f"# {chapter.title}", "", chapter.description, "", "## 本章主题", ""]
+    for topic in chapter.topics:
+        units = by_topic.get(topic.key, [])
+        if not units:
+            continue
+        titles = []
+        for unit in units:
+            if f"《{unit.article.title}》" not in titles:
+                titles.append(f"《{unit.article.title}》")
+        out.append(f"- [{topic.title}]({topic.id}.md)：{len(units)} 节，来自 {'、'.join(titles)}")
+    return "\n".join(out) + "\n"
+
+
+def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
+    out = [f"# {SITE_TITLE}", "",
+           f"本知识库由 {len(kb.articles)} 篇关于 AI 大模型创业的文章整理而成：按主题重新编排为九章，"
+           "相同主题的内容放在一起，每一节都注明出处并链接到原文。", "", "## 章节", ""]
+    for chapter in kb.editorial.chapters:
+        count = sum(len(by_topic.get(t.key, [])) for t in chapter.topics)
+        if count:
+            out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}（{count} 节）")
+    out += ["", "## 原文", ""]
+    for article in kb.articles:
+        out.append(f"- [《{article.title}》]({source_page(article)})")
+    return "\n".join(out) + "\n"
+
+
+def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
+    """The article as written, each section saying where it went (or why it was left out)."""
+    page = source_page(article)
+    dropped = kb.dropped[article.path]
+    out = [f"# 《{article.title}》", "",
+           f"原文文件：`{SOURCES_DIR}/{article.path}`。以下为原文的完整呈现；"
+           "每节下方注明它在知识库中的位置。", ""]
+    for section in article.sections():
+        level = 2 + max(section.depth, 0) if section.kind != "title" else 2
+        heading = section.heading if section.kind != "title" else "标题与摘要"
+        out.append(heading_line(level, heading, section.anchor))
+        out.append("")
+        placed = where.get((article.path, section.anchor))
+        if placed:
+            link = f"{_rel(page, placed.topic.page)}#{section.anchor}"
+            chapter = kb.editorial.chapter(placed.topic.chapter)
+            out.append(f"现位于：[{chapter.title} › {placed.topic.title}]({link})")
+        else:
+            out.append(f"未收录：{dropped[section.anchor]}")
+        out.append('{ .kb-source }')
+        out.append("")
+        if section.kind == "toc":
+            body = [_demote(line) for line in body_lines(article.text(section.start + 1, section.end))]
+        elif section.kind == "author" and section.md_level == 0:
+            body = body_lines(article.text(section.start, section.end))
+        else:
+            body = _section_lines(article, section)
+        if body:
+            out.extend(body)
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _demote(line: str) -> str:
+    """A heading line inside a table of contents is shown as bold text, not a heading."""
+    stripped = line.lstrip()
+    if stripped.startswith("#"):
+        return "**" + stripped.lstrip("#").strip() + "**"
+    return line
+
+
+def manifest(kb: KnowledgeBase) -> str:
+    where = kb.placement()
+    entries = []
+    for article in kb.articles:
+        dropped = kb.dropped[article.path]
+        for section in article.sections():
+            entry = {"source": article.path, "heading": section.heading,
+                     "lines": [section.start, section.end]}
+            placed = where.get((article.path, section.anchor))
+            if placed:
+                entry.update(chapter=placed.topic.chapter, page=placed.topic.page, anchor=section.anchor)
+            else:
+                entry.update(dropped=True, reason=dropped[section.anchor])
+            entries.append(entry)
+    rows = ",\n".join("  " + json.dumps(e, ensure_ascii=False) for e in entries)
+    return '{"sections": [\n' + rows + "\n]}\n"
+
+
+def pages(kb: KnowledgeBase) -> dict[str, str]:
+    by_topic = kb.topic_units()
+    where = kb.placement()
+    files: dict[str, str] = {"index.md": _home(kb, by_topic)}
+    nav: list = [{"首页": "index.md"}]
+    for chapter in kb.editorial.chapters:
+        topics = [t for t in chapter.topics if by_topic.get(t.key)]
+        if not topics:
+            continue
+        files[f"{chapter.id}/index.md"] = _chapter_index(kb, chapter, by_topic)
+        entries: list = [f"{chapter.id}/index.md"]
+        for topic in topics:
+            files[topic.page] = _topic_page(kb, topic, by_topic[topic.key])
+            entries.append({topic.title: topic.page})
+        nav.append({chapter.title: entries})
+    source_entries: list = [f"{SOURCES_DIR}/index.md"]
+    lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
+    for article in kb.articles:
+        files[source_page(article)] = _source_page(kb, article, where)
+        source_entries.append({f"《{article.title}》": source_page(article)})
+        lines.append(f"- [《{article.title}》]({article.key}.md)：`{article.path}`，{len(article.lines)} 行")
+    files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
+    nav.append({"原文": source_entries})
+    files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
+    files[MANIFEST] = manifest(kb)
+    return files
+
+
+def write_tree(files: dict[str, str], docs: Path) -> None:
+    """Write files as the new docs/ in one swap; on any error docs/ is untouched."""
+    parent = docs.parent
+    tmp = Path(tempfile.mkdtemp(prefix="docs.tmp-", dir=parent))
+    try:
+        for rel, text in sorted(files.items()):
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+        old = None
+        if docs.exists():
+            old = Path(tempfile.mkdtemp(prefix="docs.old-", dir=parent))
+            old.rmdir()
+            docs.rename(old)
+        tmp.rename(docs)
+        if old:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def read_tree(docs: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(docs.rglob("*")):
+        if path.is_file():
+            out[path.relative_to(docs).as_posix()] = path.read_text(encoding="utf-8")
+    return out
