@@ -69,6 +69,11 @@ class Article:
     title: str = ""
     root: Section | None = None  # the title section; every other section descends from it
 
+    @property
+    def shown(self) -> str:
+        """How errors name the file."""
+        return f"sources/{self.path}"
+
     def sections(self) -> list[Section]:
         """Every section in source order."""
         return sorted(self.root.walk(), key=lambda s: s.start) if self.root else []

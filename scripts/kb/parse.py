@@ -112,7 +112,7 @@ def _check_fences(article: Article, tokens) -> None:
         last = article.lines[end - 1].strip() if end - 1 > start else ""
         closed = end - 1 > start and last.startswith(tok.markup[0] * 3) and set(last) <= set(tok.markup[0])
         if end >= total and not closed:
-            raise KbError(article.path, start + 1, f"code fence {tok.markup} opened here is never closed",
+            raise KbError(article.shown, start + 1, f"code fence {tok.markup} opened here is never closed",
                           f"add a closing {tok.markup} line after the code")
 
 
@@ -223,7 +223,7 @@ def parse(article: Article) -> Article:
     else:
         stem = article.path.rsplit(".", 1)[0]
         root = Section(stem, "title", None, -1, 0, first_text)
-    article.title = root.heading
+    article.title = root.heading.strip().removeprefix("《").removesuffix("》").strip() or root.heading
     prefix = ("" if article.key[0].isalpha() else "s") + article.key + "-"
     root.anchor = prefix + "top"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .classify import classify, units
-from .clean import drops
+from .clean import drops, find_section
 from .editorial import load_editorial
 from .model import KbError
 from .parse import parse
@@ -21,11 +21,14 @@ def load(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
     names = {a.path for a in articles}
     for ov in editorial.overrides:
         if ov.source not in names:
-            raise KbError(editorial.path, ov.line, f"override names source {ov.source!r}, which is not in sources/")
+            warnings.append(f"{editorial.path}:{ov.line}: override for {ov.source}, which is not in sources/, ignored")
     dropped: dict[str, dict[str, str]] = {}
     placed = []
     for article in articles:
         parse(article)
+        for ov in editorial.overrides:
+            if ov.source == article.path:
+                find_section(article, ov.heading, editorial.path, ov.line)
         dropped[article.path] = drops(article, editorial)
         placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
     return KnowledgeBase(editorial, articles, dropped, placed), warnings

@@ -1,0 +1,87 @@
+"""parse: headings at any level, plain numbered lines, parts, appendices; one repaired tree."""
+from __future__ import annotations
+
+import pytest
+
+from kb.model import Article, KbError
+from kb.parse import parse
+
+
+def tree(text: str, name: str = "t.txt") -> Article:
+    return parse(Article(path=name, key="t", lines=text.split("\n")))
+
+
+def by_heading(article: Article) -> dict:
+    return {s.heading: s for s in article.sections()}
+
+
+def test_a_comment_inside_a_code_fence_is_not_a_heading():
+    a = tree("# 标题\n\n## 1.1 代码\n\n```python\n# 定义CNN模型结构\nmodel = 1\n```\n\n正文。")
+    assert [s.heading for s in a.sections()] == ["标题", "1.1 代码"]
+
+
+def test_plain_numbered_lines_are_headings_nested_by_their_number():
+    a = tree("# T\n\n##### 2.2 用户画像与用户需求分析\n\n引言。\n\n2.2.1 用户画像的构建\n\n正文。\n\n"
+             "4.1.1 **案例 1：OpenAI**\n\n正文。")
+    s = by_heading(a)
+    assert s["2.2.1 用户画像的构建"].parent is s["2.2 用户画像与用户需求分析"]
+    assert "4.1.1 案例 1：OpenAI" in s
+
+
+def test_a_numbered_sentence_is_not_a_heading():
+    a = tree("# T\n\n## 1.1 节\n\n3.14 是圆周率的近似值，这是一句完整的话。")
+    assert [s.heading for s in a.sections()] == ["T", "1.1 节"]
+
+
+def test_parts_chapters_and_appendices_are_recognised():
+    a = tree("# T\n\n### 第一部分：基础\n\n#### 第2章：技术\n\n##### 2.1 算法\n\n文字。\n\n#### 附录\n\n"
+             "##### 附录 A：工具\n\nA.1 开发工具\n\n文字。")
+    s = by_heading(a)
+    assert (s["第一部分：基础"].kind, s["第一部分：基础"].depth) == ("part", 0)
+    assert s["第2章：技术"].parent is s["第一部分：基础"]
+    assert s["2.1 算法"].parent is s["第2章：技术"]
+    assert s["附录 A：工具"].parent is s["附录"]
+    assert s["A.1 开发工具"].parent is s["附录 A：工具"]
+
+
+def test_a_summary_at_a_shallower_level_does_not_swallow_the_next_chapter(kb):
+    article = next(a for a in kb.articles if a.path.startswith("000"))
+    chapter3 = next(s for s in article.sections() if s.heading.startswith("第3章"))
+    assert chapter3.parent.heading != "总结"
+
+
+def test_numbering_beats_jumping_hash_levels(kb):
+    article = next(a for a in kb.articles if a.path.startswith("004"))
+    s = by_heading(article)
+    # '## 1.1' under '#### 第1章' and '## 图1' beside '## 2.4'
+    assert s["1.1 大模型创业的发展历程"].parent.heading == "第1章：大模型创业概述"
+    assert s["图1：大模型的基本架构"].parent.heading == "第2章：大模型技术基础"
+    article = next(a for a in kb.articles if a.path.startswith("001"))
+    s = by_heading(article)
+    # '##### 2.1' and '##### 2.1.1' stand at the same '#' level
+    assert s["2.1.1 用户数据的来源"].parent.heading == "2.1 用户数据的价值分析"
+
+
+def test_the_table_of_contents_is_one_section_ending_where_the_body_starts(kb):
+    expected = {"000": (9, 76), "001": (10, 137), "002": (14, 75), "003": (9, 55), "004": (15, 70)}
+    for article in kb.articles:
+        tocs = [s for s in article.sections() if s.kind == "toc"]
+        assert [(s.start, s.end) for s in tocs] == [expected[article.key]], article.path
+
+
+def test_sections_partition_the_article():
+    a = tree("# T\n\n## A\n\nx\n\n## B\n\ny")
+    spans = [(s.start, s.end) for s in a.sections()]
+    assert spans == [(1, 2), (3, 6), (7, 9)]
+
+
+def test_an_unclosed_code_fence_is_an_error_naming_its_line():
+    with pytest.raises(KbError) as err:
+        tree("# T\n\n## 1.1 代码\n\n```python\n# 注释\nx = 1\n\n## 1.2 下一节", name="bad.txt")
+    assert err.value.path == "sources/bad.txt" and err.value.line == 5
+    assert "never closed" in str(err.value)
+
+
+def test_an_article_with_no_headings_is_one_section_titled_by_its_file():
+    a = tree("第一段文字，讲述大模型。\n\n第二段文字。", name="无标题文章.txt")
+    assert [(s.heading, s.start, s.end) for s in a.sections()] == [("无标题文章", 1, 3)]
