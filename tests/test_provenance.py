@@ -7,6 +7,7 @@ import re
 import pytest
 
 from kbtest import REPO, SEED_NAMES
+from kb.clean import REASON_LABELS
 
 MANIFEST = REPO / "docs" / "provenance.json"
 
@@ -71,4 +72,4 @@ def test_each_source_page_links_every_section_forward(entries):
             if "page" in e:
                 assert f"../{e['page']}#{e['anchor']})" in text, e
             else:
-                assert f"未收录：{e['reason']}" in text
+                assert f"未收录：{REASON_LABELS.get(e['reason'], e['reason'])}" in text

@@ -21,6 +21,17 @@ REASON_META_SUMMARY = "summary that restates the article's own outline (meta-com
 REASON_EMPTY = "heading with no text of its own; its subsections are placed one by one"
 REASON_BARE = "heading with no text under it"
 
+# How the site shows each reason to a reader (the manifest keeps the English reason).
+REASON_LABELS = {
+    REASON_TOC: "原文目录，由本站导航取代",
+    REASON_FRONT: "文章标题、关键词与摘要，仅在原文页展示",
+    REASON_AUTHOR: "作者署名",
+    REASON_TRAILER: "署名之后的结束语（关于本文自身的说明）",
+    REASON_META_SUMMARY: "复述本文结构的小结（关于本文自身的说明）",
+    REASON_EMPTY: "只有标题、没有正文，其下各小节分别收录",
+    REASON_BARE: "只有标题、没有正文",
+}
+
 _FRONT_HEADING = re.compile(r"^(关键词|关键字|摘要|Keywords|Abstract)\s*[:：]?$", re.I)
 _FRONT_LINE = re.compile(r"^\s*(>|\*{0,2}(关键词|关键字|摘要)|-{3,}\s*$|\*{3,}\s*$)")
 _SUMMARY_HEADING = re.compile(r"^(总结|小结|本章小结|结语|结束语)$")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from .clean import REASON_LABELS
 from .model import Article, Editorial, Section, Topic, Unit
 from .render import body_lines, heading_line
 
@@ -145,7 +146,8 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
             chapter = kb.editorial.chapter(placed.topic.chapter)
             out.append(f"现位于：[{chapter.title} › {placed.topic.title}]({link})")
         else:
-            out.append(f"未收录：{dropped[section.anchor]}")
+            reason = dropped[section.anchor]
+            out.append(f"未收录：{REASON_LABELS.get(reason, reason)}")
         out.append('{ .kb-source }')
         out.append("")
         if section.kind == "toc":
