@@ -107,3 +107,17 @@ def test_strict_build_of_the_real_docs_has_no_warnings(scratch, capsys):
     assert run(scratch, "build") == 0
     assert (scratch / "site" / "risk" / "identification" / "index.html").is_file()
     assert (scratch / "site" / "sources" / "000" / "index.html").is_file()
+
+
+def test_an_article_with_no_headings_is_placed_whole_under_its_file_name(empty_scratch):
+    docs = _import_ok_with(empty_scratch, "随笔.txt",
+                           "创业团队的组建很关键，团队成员要有互补的技能。\n\n激励机制也很重要。\n".encode())
+    page = docs["strategy/team.md"]
+    assert "## 随笔 {" in page and "激励机制也很重要。" in page
+
+
+def test_a_section_keeps_its_subsections_on_its_topic_page(repo):
+    page = (repo / "docs" / "cases" / "success.md").read_text(encoding="utf-8")
+    top = page.index("## 4.1 成功案例分享 { #s001-4-1 }")
+    assert top < page.index("### 4.1.1 案例 1：OpenAI { #s001-4-1-1 }") \
+        < page.index("### 4.1.3 案例 3：美团点评 { #s001-4-1-3 }")

@@ -11,3 +11,12 @@ def on_config(config, **kwargs):
     if nav_file.is_file():
         config["nav"] = yaml.safe_load(nav_file.read_text(encoding="utf-8"))["nav"]
     return config
+
+
+def on_startup(**kwargs):
+    # jieba (used by the search plugin for Chinese) prints its dictionary loading to stderr.
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
