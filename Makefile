@@ -1,0 +1,43 @@
+# Developer entry points. `make setup` is idempotent and cheap when nothing changed.
+VENV := .venv
+BIN  := $(VENV)/bin
+
+.PHONY: setup site test serve clean chromium
+
+setup: $(VENV)/.installed node_modules/.installed chromium
+
+# Python venv with the kb package (editable) and the test extras.
+# Reinstalled only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Front-end assets (mermaid, KaTeX, axe-core), exactly as locked.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not available).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && apt-get install -y -q chromium; \
+	  else \
+	    echo "!! /usr/bin/chromium is missing; browser tests need it. Install it as root: apt-get install -y chromium"; \
+	  fi; \
+	fi
+
+site: setup
+	$(BIN)/kb build
+	@echo "站点已生成: $(CURDIR)/site/index.html"
+	@echo "本地预览: $(BIN)/kb serve  (http://127.0.0.1:8000)"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+serve: setup
+	$(BIN)/kb serve
+
+clean:
+	rm -rf site/ dist/

@@ -1,0 +1,175 @@
+"""Fixtures for tests that open the built site in headless Chromium.
+
+The site is built once per session with `kb build` (or taken from $KB_SITE_DIR
+when that is set), served from 127.0.0.1 on a free port, and opened with
+Playwright driving Debian's Chromium at /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/browser with `browser`."""
+    for item in items:
+        if Path(item.path).resolve().is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
+
+def _kb_command() -> str:
+    # Prefer the console script next to the running interpreter (the venv's),
+    # since `.venv/bin/python -m pytest` does not put .venv/bin on PATH.
+    sibling = Path(sys.executable).parent / "kb"
+    if sibling.exists():
+        return str(sibling)
+    found = shutil.which("kb")
+    if found:
+        return found
+    pytest.fail(f"cannot find the `kb` console script (looked at {sibling} and PATH)")
+
+
+@pytest.fixture(scope="session")
+def built_site() -> Path:
+    """Directory of the built site: $KB_SITE_DIR if set, else `kb build` into site/."""
+    override = os.environ.get("KB_SITE_DIR")
+    if override:
+        site = Path(override).resolve()
+    else:
+        proc = subprocess.run(
+            [_kb_command(), "build"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        if proc.returncode != 0:
+            pytest.fail(
+                f"`kb build` failed with exit code {proc.returncode}\n"
+                f"--- stderr ---\n{proc.stderr[-8000:]}\n"
+                f"--- stdout ---\n{proc.stdout[-4000:]}",
+                pytrace=False,
+            )
+        site = REPO_ROOT / "site"
+    if not (site / "index.html").is_file():
+        pytest.fail(f"no index.html in the built site at {site}", pytrace=False)
+    return site
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # Browsers drop connections mid-response (e.g. on navigation); not a test failure.
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_server(built_site: Path):
+    """Serve the built site on 127.0.0.1; yields the base URL without a trailing slash."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: browser tests need Debian's Chromium "
+            "(run `make setup` as root, or `apt-get install -y chromium`)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh context that records its traffic and errors.
+
+    Attributes added to the Playwright page:
+      requests_seen   - every requested URL, in order
+      failed_requests - (url, reason) for network failures and HTTP status >= 400
+      console_errors  - console.error messages and uncaught page exceptions
+    """
+    context = browser.new_context()
+    pg = context.new_page()
+    pg.requests_seen = []
+    pg.failed_requests = []
+    pg.console_errors = []
+
+    pg.on("request", lambda req: pg.requests_seen.append(req.url))
+    pg.on("requestfailed", lambda req: pg.failed_requests.append((req.url, req.failure or "failed")))
+    pg.on(
+        "response",
+        lambda resp: resp.status >= 400
+        and pg.failed_requests.append((resp.url, f"HTTP {resp.status}")),
+    )
+    pg.on("console", lambda msg: msg.type == "error" and pg.console_errors.append(msg.text))
+    pg.on("pageerror", lambda exc: pg.console_errors.append(f"uncaught: {exc}"))
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def outside_requests(page, base_url: str) -> list[str]:
+    """URLs the page requested that are not under base_url (data:, blob:, about: ignored)."""
+    base = base_url.rstrip("/")
+    return [
+        url
+        for url in page.requests_seen
+        if not (url == base or url.startswith(base + "/"))
+        and not url.startswith(("data:", "blob:", "about:"))
+    ]
+
+
+@pytest.fixture(name="outside_requests")
+def _outside_requests_fixture():
+    """The helper above as a fixture, so tests need not import conftest by name."""
+    return outside_requests
