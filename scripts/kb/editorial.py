@@ -6,12 +6,13 @@ from pathlib import Path
 
 import yaml
 
-from .model import Chapter, Editorial, KbError, Override, Topic
+from .model import Chapter, Editorial, Entity, KbError, Override, Term, Topic
 
 EDITORIAL_FILE = "editorial.yml"
 # The nine chapters fixed by DESIGN.md, in reading order.
 CHAPTER_IDS = ("overview", "strategy", "tech", "data", "product", "marketing", "risk", "cases", "appendix")
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
+ENTITY_KINDS = ("company", "product", "person", "org")
 
 
 def _line(node: yaml.Node) -> int:
@@ -86,4 +87,54 @@ def load_editorial(src_dir: Path) -> Editorial:
                 raise KbError(shown, line, f"override names unknown topic {ov.topic!r}",
                               "write it as <chapter>/<topic>, for example risk/identification")
         overrides.append(ov)
-    return Editorial(chapters=chapters, overrides=overrides, path=shown)
+    return Editorial(chapters=chapters, overrides=overrides, path=shown,
+                     glossary=_glossary(root, shown), entities=_entities(root, shown))
+
+
+def _items(root: yaml.Node, key: str) -> list[yaml.Node]:
+    node = next((v for k, v in root.value if k.value == key), None)
+    return node.value if isinstance(node, yaml.SequenceNode) else []
+
+
+def _names(value, where: str, line: int) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise KbError(where, line, "`aliases` must be a list of names")
+    return [str(v) for v in value]
+
+
+def _check_unique(names: list[str], seen: dict[str, int], where: str, line: int) -> None:
+    for name in names:
+        if name in seen:
+            raise KbError(where, line, f"{name!r} is already listed at line {seen[name]}", "keep one entry")
+        seen[name] = line
+
+
+def _glossary(root: yaml.Node, shown: str) -> list[Term]:
+    out, seen = [], {}
+    for node in _items(root, "glossary"):
+        f = _fields(node, "a glossary entry", shown)
+        line = _line(node)
+        term, definition = f.get("term", (None, 0))[0], f.get("definition", (None, 0))[0]
+        if not term or not definition:
+            raise KbError(shown, line, "a glossary entry needs `term:` and `definition:`")
+        entry = Term(str(term), str(definition).strip(), _names(f.get("aliases", (None, 0))[0], shown, line),
+                     str(f.get("source", ("", 0))[0] or ""))
+        _check_unique(entry.names, seen, shown, line)
+        out.append(entry)
+    return out
+
+
+def _entities(root: yaml.Node, shown: str) -> list[Entity]:
+    out, seen = [], {}
+    for node in _items(root, "entities"):
+        f = _fields(node, "an entity", shown)
+        line = _line(node)
+        name, kind = f.get("name", (None, 0))[0], f.get("kind", (None, 0))[0]
+        if not name or kind not in ENTITY_KINDS:
+            raise KbError(shown, line, "an entity needs `name:` and `kind:`", f"kind is one of {', '.join(ENTITY_KINDS)}")
+        entry = Entity(str(name), kind, _names(f.get("aliases", (None, 0))[0], shown, line))
+        _check_unique(entry.names, seen, shown, line)
+        out.append(entry)
+    return out

@@ -134,10 +134,39 @@ class Override:
 
 
 @dataclass
+class Term:
+    """A glossary entry: the first mention on each page links to it with a tooltip."""
+
+    term: str
+    definition: str
+    aliases: list[str] = field(default_factory=list)
+    source: str = ""             # the source file the definition is taken from
+
+    @property
+    def names(self) -> list[str]:
+        return [self.term, *self.aliases]
+
+
+@dataclass
+class Entity:
+    """A company, product, person or organisation, with every spelling the sources use."""
+
+    name: str
+    kind: str                    # company | product | person | org
+    aliases: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+@dataclass
 class Editorial:
     chapters: list[Chapter]
     overrides: list[Override]
     path: str = ""
+    glossary: list[Term] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
 
     def topics(self) -> list[Topic]:
         return [t for c in self.chapters for t in c.topics]
