@@ -70,3 +70,11 @@ def test_a_glossary_link_shows_the_definition_and_lands_on_the_term(page, site_s
     anchor = href.split("#", 1)[1]
     assert unquote(page.url).endswith("/glossary/#" + anchor)
     assert page.locator(f'[id="{anchor}"]').count() == 1
+
+
+def test_the_chapter_map_on_the_home_page_is_clickable(page, site_server):
+    page.goto(f"{site_server}/", wait_until="networkidle")
+    page.wait_for_selector(".mermaid svg")
+    page.locator(".mermaid svg a", has_text="风险与应对").click()
+    page.wait_for_url("**/risk/index.html")
+    assert page.locator("h1").inner_text().rstrip("¶") == "风险与应对"
