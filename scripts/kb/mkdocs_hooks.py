@@ -20,3 +20,11 @@ def on_startup(**kwargs):
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+
+
+def on_page_content(html, **kwargs):
+    # Page bodies come from articles the site's owners did not write: remove anything
+    # that could run or fetch in the reader's browser (see kb.sanitize).
+    from kb.sanitize import sanitize_html
+
+    return sanitize_html(html)

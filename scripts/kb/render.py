@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .sanitize import escape_body, escape_inline
+
 _LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
@@ -51,7 +53,7 @@ def body_lines(lines: list[str]) -> list[str]:
         out.pop()
     while out and not out[0].strip():
         out.pop(0)
-    return out
+    return escape_body(out)
 
 
 def _shift(line: str) -> int:
@@ -66,5 +68,13 @@ def heading_line(level: int, text: str, anchor: str, classes: str = "") -> str:
 
 
 def escape_heading(text: str) -> str:
-    """Keep heading text literal: no emphasis, links or attribute lists."""
-    return re.sub(r"([\\`*_{}\[\]#])", r"\\\1", text)
+    """Keep heading text literal: no emphasis, links, attribute lists or raw HTML."""
+    return escape_inline(text)
+
+
+def code_span(text: str) -> str:
+    """text as inline code, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"

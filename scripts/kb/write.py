@@ -18,7 +18,8 @@ import yaml
 
 from .clean import REASON_LABELS
 from .model import Article, Editorial, Section, Topic, Unit
-from .render import body_lines, heading_line
+from .render import body_lines, code_span, heading_line
+from .sanitize import escape_inline, html_text
 
 SOURCES_DIR = "sources"
 NAV_FILE = ".nav.yml"
@@ -90,7 +91,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit]) -> str:
             out.append("")
             if section is unit.section:
                 link = f"{_rel(page, source_page(article))}#{section.anchor}"
-                out.append(f"来源：[《{article.title}》· {section.heading}]({link})")
+                out.append(f"来源：[《{escape_inline(article.title)}》· {escape_inline(section.heading)}]({link})")
                 out.append('{ .kb-source }')
                 out.append("")
             body = _section_lines(article, section)
@@ -108,8 +109,9 @@ def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) 
             continue
         titles = []
         for unit in units:
-            if f"《{unit.article.title}》" not in titles:
-                titles.append(f"《{unit.article.title}》")
+            title = f"《{escape_inline(unit.article.title)}》"
+            if title not in titles:
+                titles.append(title)
         out.append(f"- [{topic.title}]({topic.id}.md)：{len(units)} 节，来自 {'、'.join(titles)}")
     return "\n".join(out) + "\n"
 
@@ -124,7 +126,7 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
             out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}（{count} 节）")
     out += ["", "## 原文", ""]
     for article in kb.articles:
-        out.append(f"- [《{article.title}》]({source_page(article)})")
+        out.append(f"- [《{escape_inline(article.title)}》]({source_page(article)})")
     return "\n".join(out) + "\n"
 
 
@@ -132,8 +134,8 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
     """The article as written, each section saying where it went (or why it was left out)."""
     page = source_page(article)
     dropped = kb.dropped[article.path]
-    out = [f"# 《{article.title}》", "",
-           f"原文文件：`{SOURCES_DIR}/{article.path}`。以下为原文的完整呈现；"
+    out = [f"# 《{escape_inline(article.title)}》", "",
+           f"原文文件：{code_span(f'{SOURCES_DIR}/{article.path}')}。以下为原文的完整呈现；"
            "每节下方注明它在知识库中的位置。", ""]
     for section in article.sections():
         level = 2 + max(section.depth, 0) if section.kind != "title" else 2
@@ -207,8 +209,9 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
     lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
     for article in kb.articles:
         files[source_page(article)] = _source_page(kb, article, where)
-        source_entries.append({f"《{article.title}》": source_page(article)})
-        lines.append(f"- [《{article.title}》]({article.key}.md)：`{article.path}`，{len(article.lines)} 行")
+        source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
+        lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{code_span(article.path)}，"
+                     f"{len(article.lines)} 行")
     files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
     nav.append({"原文": source_entries})
     files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
