@@ -34,6 +34,10 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 # What Python-Markdown turns into links on its own (autolink, automail): kept as written.
 _AUTOLINK = re.compile(r"<(?:(?:https?|ftp)://[^<>\s]*|[^<>\s!]+@[^@<>\s]+)>", re.I)
 _ENTITY_AMP = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_TICKS = re.compile(r"`+")
+_EXTERNAL_URL = re.compile(r"^(?:https?|ftp|mailto):", re.I)
+# Characters a backslash escapes in Python-Markdown ('<' is not one of them).
+_MD_ESCAPABLE = set("\\`*_{}[]()>#+-.!")
 
 
 def _indent(line: str) -> int:
@@ -64,14 +68,13 @@ def _math_block_end(lines: list[str], i: int) -> int | None:
 
 def _code_span_end(line: str, i: int) -> int | None:
     """line[i] starts a run of backticks; the index after the matching closing run."""
-    run = len(line) - len(line[i:].lstrip("`"))
-    ticks = "`" * run
-    j = i + run
-    while (k := line.find(ticks, j)) != -1:
-        after = k + run
-        if after >= len(line) or line[after] != "`":
+    j = _TICKS.match(line, i).end()
+    run = j - i
+    while (k := line.find("`" * run, j)) != -1:
+        after = _TICKS.match(line, k).end()
+        if after - k == run:
             return after
-        j = after + len(line[after:]) - len(line[after:].lstrip("`"))
+        j = after
     return None
 
 
@@ -93,36 +96,75 @@ def _inline_math_end(line: str, i: int) -> int | None:
     return None
 
 
+# Where escape_line has something to look at; everything between is copied as it is.
+_SPECIAL = re.compile(r"[\\`$<{]|\*{4,}|_{4,}|!?\[")
+# An inline link or image; bounded so that a line of unclosed '[' stays linear.
+_LINK = re.compile(r"(!?)\[([^\]\n`]{0,500})\]\(\s*<?((?:[^()\s<>]|\([^()\s]{0,200}\)){0,2000})>?"
+                   r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+_HR_LINE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+
+
 def escape_line(line: str) -> str:
-    """Escape raw HTML and attribute lists in one line of prose, leaving code and maths."""
+    """Escape raw HTML and attribute lists in one line of prose, leaving code and maths.
+
+    Links to paths or anchors (`[text](other.md)`, `![图](pic.png)`) point into the site the
+    article came from, which is not this one: they are kept as their words.
+
+    Runs of four or more `*` or `_` are escaped too: they are never emphasis, and
+    thousands of them make Python-Markdown recurse until it fails.
+    """
+    if _HR_LINE.match(line) or not _SPECIAL.search(line):
+        return line
     out: list[str] = []
     i = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line) and line[i + 1] != "(":
-            out.append(line[i:i + 2])          # an escape stays an escape
-            i += 2
-            continue
-        if ch == "`" and (end := _code_span_end(line, i)) is not None:
-            out.append(line[i:end])
-            i = end
-            continue
-        if ch in "$\\" and (end := _inline_math_end(line, i)) is not None:
-            out.append(line[i:end])
-            i = end
-            continue
-        if ch == "<":
-            m = _AUTOLINK.match(line, i)
-            if m:
-                out.append(m.group(0))
-                i = m.end()
+    while (m := _SPECIAL.search(line, i)) is not None:
+        k = m.start()
+        out.append(line[i:k])
+        token = m.group(0)
+        end = None
+        if token == "\\":
+            if line.startswith("\\(", k):
+                end = _inline_math_end(line, k)
+            if end is None and line[k + 1:k + 2] in _MD_ESCAPABLE:
+                end = k + 2                   # an escape stays an escape
+            if end is None:
+                end = k + 1
+        elif token == "`":
+            end = _code_span_end(line, k)
+            if end is None:                   # no closing run: the backticks are text
+                end = _TICKS.match(line, k).end()
+        elif token == "$":
+            end = _inline_math_end(line, k)
+            if end is None:
+                end = k + 1
+        elif token == "<":
+            if auto := _AUTOLINK.match(line, k):
+                end = auto.end()
+            else:
+                out.append("&lt;")
+                i = k + 1
                 continue
-            out.append("&lt;")
-        elif ch == "{":
+        elif token == "{":
             out.append("\\{")
-        else:
-            out.append(ch)
-        i += 1
+            i = k + 1
+            continue
+        elif token.endswith("["):
+            link = _LINK.match(line, k)
+            if link and link.group(3) and not _EXTERNAL_URL.match(link.group(3)):
+                # A path or #anchor of the article's own site means nothing here: keep the words.
+                out.append(escape_line(link.group(2)))
+                i = link.end()
+            else:
+                out.append(token)
+                i = m.end()
+            continue
+        else:                                 # a long run of * or _
+            out.append("".join("\\" + ch for ch in token))
+            i = m.end()
+            continue
+        out.append(line[k:end])
+        i = end
+    out.append(line[i:])
     return "".join(out)
 
 
