@@ -1,12 +1,11 @@
 """Shared fixtures: the five real articles, and scratch copies of the repository."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kbtest import REPO, SEED_NAMES
+from kbtest import REPO, make_root
 from kb.pipeline import load
 
 
@@ -26,18 +25,10 @@ def kb():
 @pytest.fixture
 def scratch(tmp_path) -> Path:
     """A repository root with a copy of sources/ (five articles + editorial file)."""
-    shutil.copytree(REPO / "sources", tmp_path / "sources")
-    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
-    shutil.copytree(REPO / "overrides", tmp_path / "overrides")
-    (tmp_path / "scripts" / "kb").mkdir(parents=True)
-    shutil.copy(REPO / "scripts" / "kb" / "mkdocs_hooks.py", tmp_path / "scripts" / "kb" / "mkdocs_hooks.py")
-    (tmp_path / "node_modules").symlink_to(REPO / "node_modules")
-    return tmp_path
+    return make_root(tmp_path)
 
 
 @pytest.fixture
-def empty_scratch(scratch) -> Path:
+def empty_scratch(tmp_path) -> Path:
     """A repository root whose sources/ holds only the editorial file."""
-    for name in SEED_NAMES:
-        (scratch / "sources" / name).unlink()
-    return scratch
+    return make_root(tmp_path, sources=False)

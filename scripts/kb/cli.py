@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from . import linkcheck
 from .model import KbError
 from .pipeline import generate
+from .repro import build_epoch
 from .write import read_tree, write_tree
 
 
@@ -48,6 +50,8 @@ def cmd_check(args) -> int:
 
 def _mkdocs(root: Path, *args: str) -> int:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    # The same inputs give the same site/: the build date comes from the inputs, not the clock.
+    env.setdefault("SOURCE_DATE_EPOCH", str(build_epoch(root)))
     return subprocess.call([sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")], cwd=root, env=env)
 
 
@@ -58,7 +62,30 @@ def cmd_build(args) -> int:
     if code:
         print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
         return code
+    if _report_links(root / "site", "kb build"):
+        return 1
     print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")
+    return 0
+
+
+def _report_links(target: Path, who: str) -> int:
+    broken = linkcheck.check(target)
+    for problem in broken[:50]:
+        print(f"{target.name}/{problem}" if target.is_dir() else str(problem), file=sys.stderr)
+    if broken:
+        more = f" (first 50 shown)" if len(broken) > 50 else ""
+        print(f"{who}: {len(broken)} broken internal links or anchors{more}; fix the page or the "
+              "template that writes them, then build again", file=sys.stderr)
+    return len(broken)
+
+
+def cmd_linkcheck(args) -> int:
+    target = Path(args.path) if args.path else _root(args) / "site"
+    if not target.exists():
+        raise KbError(str(target), None, "nothing to check: no such folder or file", "run `kb build` first")
+    if _report_links(target, "kb linkcheck"):
+        return 1
+    print(f"kb linkcheck: every internal link and anchor in {target} resolves")
     return 0
 
 
@@ -76,8 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="docs/ -> site/ with mkdocs build --strict")
     serve = sub.add_parser("serve", help="preview the site on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    links = sub.add_parser("linkcheck", help="fail when an internal link or anchor in built HTML does not resolve")
+    links.add_argument("path", nargs="?", help="a built site folder or one HTML file (default: site/)")
     args = parser.parse_args(argv)
-    handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve}[args.command]
+    handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve,
+               "linkcheck": cmd_linkcheck}[args.command]
     try:
         return handler(args)
     except KbError as exc:

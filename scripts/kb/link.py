@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -18,6 +19,9 @@ from .model import Article, Entity, Section, Term, Unit
 
 RELATED_PER_UNIT = 3
 RELATED_MIN_SCORE = 0.12
+TOP_TERMS = 40        # strongest words per unit that take part in the comparison
+POSTING_CAP = 50      # units kept per strong word (see related_sections)
+TEXT_CAP = 3000       # characters of a unit read for the comparison
 _TOKEN_OK = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+#./-]*)$")
 _STOP = {"以下", "包括", "通过", "可以", "需要", "进行", "我们", "他们", "这些", "一个", "以及", "如何",
          "AI", "大模型", "模型", "创业", "创业者", "企业", "公司", "提供", "能够", "使用", "实现"}
@@ -48,7 +52,7 @@ def segmenter(words: list[str]):
 
 
 def tokens(text: str, seg) -> list[str]:
-    return [t for t in seg.lcut(text) if _TOKEN_OK.match(t) and t not in _STOP]
+    return [t for t in seg.lcut(text, HMM=False) if _TOKEN_OK.match(t) and t not in _STOP]
 
 
 @dataclass
@@ -75,25 +79,50 @@ def section_text(article: Article, section: Section) -> str:
 
 
 def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], words: list[str]) -> dict:
-    """For each unit, the most similar units of other articles on other topic pages."""
+    """For each unit, the most similar units of other articles on other topic pages.
+
+    Units are compared by the cosine of their TF-IDF vectors (over the first TEXT_CAP
+    characters). Only pairs that share one of their TOP_TERMS strongest words are scored,
+    found through an index of those words, so the cost grows with the number of units
+    that share a strong word, not with the square of all units.
+    """
     seg = segmenter(words)
-    bags = [Counter(tokens(unit_text(u, dropped[u.article.path]), seg)) for u in units]
+    bags = [Counter(tokens(unit_text(u, dropped[u.article.path])[:TEXT_CAP], seg)) for u in units]
     df = Counter(t for bag in bags for t in bag)
     n = len(units)
-    vectors = []
+    vectors, strong = [], []
     for bag in bags:
         vec = {t: (1 + math.log(c)) * math.log(1 + n / df[t]) for t, c in bag.items()}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vectors.append({t: v / norm for t, v in vec.items()})
+        strong.append(sorted(vec, key=lambda t: (-vec[t], t))[:TOP_TERMS])
+    postings: dict[str, list[int]] = defaultdict(list)
+    for j, terms in enumerate(strong):
+        for t in terms:
+            postings[t].append(j)
+    # Each word keeps the POSTING_CAP units where it weighs most: a word strong in
+    # thousands of units says little about any pair of them, and an uncapped list makes
+    # the comparison quadratic (10 000 headings of one article).
+    for t, js in postings.items():
+        if len(js) > POSTING_CAP:
+            js.sort(key=lambda j: (-vectors[j][t], j))
+            del js[POSTING_CAP:]
     out: dict[str, list[Related]] = {}
     for i, unit in enumerate(units):
+        # Candidates share one of their strongest words; they are then scored in full.
+        mine = unit.article.path
+        candidates = {j for t in strong[i] for j in postings[t] if units[j].article.path != mine}
+        scores = {}
+        for j in candidates:
+            a, b = vectors[i], vectors[j]
+            if len(b) < len(a):
+                a, b = b, a
+            scores[j] = sum(v * b.get(t, 0.0) for t, v in a.items())
         scored = []
-        for j, other in enumerate(units):
+        for j, score in scores.items():
+            other = units[j]
             if other.article.path == unit.article.path or other.topic.key == unit.topic.key:
                 continue
-            a, b = vectors[i], vectors[j]
-            small, large = (a, b) if len(a) < len(b) else (b, a)
-            score = sum(v * large.get(t, 0.0) for t, v in small.items())
             if score >= RELATED_MIN_SCORE:
                 scored.append((round(score, 6), other.section.anchor, other))
         scored.sort(key=lambda s: (-s[0], s[1]))
@@ -111,14 +140,19 @@ def _name_pattern(name: str) -> re.Pattern:
     return re.compile(escaped)
 
 
+@functools.lru_cache(maxsize=None)
+def names_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """One pattern for all the names, longer names first so a longer name hides the
+    shorter ones inside it; a single scan of the text, whatever its length."""
+    ordered = sorted(set(names), key=lambda n: (-len(n), n))
+    return re.compile("|".join(_name_pattern(n).pattern for n in ordered))
+
+
 def count_names(text: str, names: list[str]) -> int:
     """Mentions of any of the names, a longer name hiding the shorter ones inside it."""
-    spans: list[tuple[int, int]] = []
-    for name in sorted(names, key=len, reverse=True):
-        for m in _name_pattern(name).finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e in spans):
-                spans.append((m.start(), m.end()))
-    return len(spans)
+    if not names:
+        return 0
+    return sum(1 for _ in names_pattern(tuple(names)).finditer(text))
 
 
 def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entities: list[Entity]) -> dict:
@@ -129,6 +163,9 @@ def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entit
                 continue
             text = section_text(unit.article, section)
             for entity in entities:
+                # A plain substring test first: most entities are absent from most sections.
+                if not any(name in text for name in entity.names):
+                    continue
                 n = count_names(text, entity.names)
                 if n:
                     out[entity.name].append((unit, section, n))
@@ -184,7 +221,7 @@ def mermaid_flow(title: str, steps: list[str]) -> list[str]:
 
 
 def _acc(text: str) -> str:
-    return re.sub(r"[\n:;]", " ", text)
+    return re.sub(r"[\n:;<>&\"{}]", " ", text)
 
 
 # --- glossary links -------------------------------------------------------------------------
@@ -212,8 +249,9 @@ class TermLinker:
     """
 
     def __init__(self, terms: list[Term], href: str):
-        names = sorted(((name, t) for t in terms for name in t.names), key=lambda nt: (-len(nt[0]), nt[0]))
-        self.patterns = [(t, _name_pattern(name)) for name, t in names]
+        self.by_name = {name: t for t in terms for name in t.names}
+        # Longest names first, so 百度飞桨 wins over 飞桨 at the same place.
+        self.pattern = names_pattern(tuple(self.by_name)) if self.by_name else None
         self.href = href
         self.done: set[str] = set()
         self.total = len(terms)
@@ -233,7 +271,8 @@ class TermLinker:
                     in_math = not in_math
                 out.append(line)
                 continue
-            if in_fence or in_math or stripped.startswith(("#", "{", "|")) or len(self.done) == self.total:
+            if (in_fence or in_math or stripped.startswith(("#", "{", "|")) or self.pattern is None
+                    or len(self.done) == self.total):
                 out.append(line)
                 continue
             pieces = _split_protected(line)
@@ -241,23 +280,14 @@ class TermLinker:
         return out
 
     def _link(self, text: str) -> str:
-        found: list[tuple[int, int, Term]] = []
-        for term, pattern in self.patterns:
-            if term.term in self.done or any(t is term for _, _, t in found):
-                continue
-            m = pattern.search(text)
-            while m and any(s < m.end() and m.start() < e for s, e, _ in found):
-                m = pattern.search(text, m.end())
-            if m:
-                found.append((m.start(), m.end(), term))
-        if not found:
-            return text
-        found.sort(key=lambda f: f[0])
         out, pos = [], 0
-        for start, end, term in found:
+        for m in self.pattern.finditer(text):
+            term = self.by_name[m.group(0)]
+            if term.term in self.done:
+                continue
             title = term.definition.replace('"', "“").replace("\n", " ")
-            out += [text[pos:start], f'[{text[start:end]}]({self.href}#{glossary_id(term)} "{title}")']
-            pos = end
+            out += [text[pos:m.start()], f'[{m.group(0)}]({self.href}#{glossary_id(term)} "{title}")']
+            pos = m.end()
             self.done.add(term.term)
             self.made += 1
         out.append(text[pos:])

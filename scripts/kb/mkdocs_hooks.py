@@ -47,3 +47,11 @@ def on_post_page(output, page, config, **kwargs):
     head, body = vendor.maths_tags(base)
     output = output.replace("</head>", head + "</head>", 1)
     return output.replace("</body>", body + "</body>", 1)
+
+
+def on_page_content(html, **kwargs):
+    # Page bodies come from articles the site's owners did not write: remove anything
+    # that could run or fetch in the reader's browser (see kb.sanitize).
+    from kb.sanitize import sanitize_html
+
+    return sanitize_html(html)

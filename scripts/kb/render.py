@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import re
 
+from .sanitize import escape_body, escape_inline
+
 _LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_QUOTES = re.compile(r"^\s*(?:>[ ]?){2,}")
+# Lists and quotes deeper than this are shown at this depth: Python-Markdown recurses once
+# per level and fails at around 200, and no article needs more than a handful.
+MAX_NESTING = 16
 
 
 def _indent(line: str) -> int:
@@ -46,12 +52,20 @@ def body_lines(lines: list[str]) -> list[str]:
             in_list = False
         if in_list and 0 < _indent(line):
             line = " " * _shift(line) + line
-        out.append(line)
+        out.append(_cap_nesting(line))
     while out and (not out[-1].strip() or _HR.match(out[-1])):
         out.pop()
     while out and not out[0].strip():
         out.pop(0)
-    return out
+    return escape_body(out)
+
+
+def _cap_nesting(line: str) -> str:
+    if _indent(line) > 4 * MAX_NESTING:
+        line = " " * (4 * MAX_NESTING) + line.lstrip(" ")
+    if (m := _QUOTES.match(line)) and m.group(0).count(">") > MAX_NESTING:
+        line = "> " * MAX_NESTING + line[m.end():]
+    return line
 
 
 def _shift(line: str) -> int:
@@ -66,5 +80,13 @@ def heading_line(level: int, text: str, anchor: str, classes: str = "") -> str:
 
 
 def escape_heading(text: str) -> str:
-    """Keep heading text literal: no emphasis, links or attribute lists."""
-    return re.sub(r"([\\`*_{}\[\]#])", r"\\\1", text)
+    """Keep heading text literal: no emphasis, links, attribute lists or raw HTML."""
+    return escape_inline(text)
+
+
+def code_span(text: str) -> str:
+    """text as inline code, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"

@@ -83,9 +83,15 @@ def read_sources(src_dir: Path) -> tuple[list[Article], list[str]]:
         if path.name.startswith(".") or path.suffix.lower() not in SOURCE_SUFFIXES:
             continue
         shown = f"{src_dir.name}/{path.name}"
-        if path.is_symlink() and root not in path.resolve().parents:
-            raise KbError(shown, None, "symbolic link pointing outside sources/",
-                          "copy the article into sources/ instead of linking to it")
+        if path.is_symlink():
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):       # missing target, or a loop of links
+                raise KbError(shown, None, "symbolic link that leads to no file (missing target or a loop)",
+                              "put the article itself in sources/ or remove the link") from None
+            if root not in real.parents:
+                raise KbError(shown, None, "symbolic link pointing outside sources/",
+                              "copy the article into sources/ instead of linking to it")
         if not path.is_file():
             continue
         text = decode(path.read_bytes(), shown)

@@ -19,7 +19,8 @@ import yaml
 from .clean import REASON_LABELS
 from .link import Links, TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
 from .model import Article, Editorial, Section, Topic, Unit
-from .render import body_lines, heading_line
+from .render import body_lines, code_span, heading_line
+from .sanitize import escape_inline, html_text
 
 SOURCES_DIR = "sources"
 NAV_FILE = ".nav.yml"
@@ -79,7 +80,8 @@ def _section_lines(article: Article, section: Section) -> list[str]:
 
 def _cite(from_page: str, unit: Unit) -> str:
     """A link to where a unit lives now: 《article》· heading."""
-    return f"[《{unit.article.title}》· {unit.section.heading}]({_rel(from_page, unit.topic.page)}#{unit.section.anchor})"
+    text = f"《{escape_inline(unit.article.title)}》· {escape_inline(unit.section.heading)}"
+    return f"[{text}]({_rel(from_page, unit.topic.page)}#{unit.section.anchor})"
 
 
 def _with_flow(section: Section, body: list[str]) -> list[str]:
@@ -112,7 +114,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
             out.append("")
             if section is unit.section:
                 link = f"{_rel(page, source_page(article))}#{section.anchor}"
-                out.append(f"来源：[《{article.title}》· {section.heading}]({link})")
+                out.append(f"来源：[《{escape_inline(article.title)}》· {escape_inline(section.heading)}]({link})")
                 out.append('{ .kb-source }')
                 out.append("")
             body = linker(_with_flow(section, _section_lines(article, section)))
@@ -160,8 +162,9 @@ def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) 
         units = by_topic[topic.key]
         titles = []
         for unit in units:
-            if f"《{unit.article.title}》" not in titles:
-                titles.append(f"《{unit.article.title}》")
+            title = f"《{escape_inline(unit.article.title)}》"
+            if title not in titles:
+                titles.append(title)
         out.append(f"### [{topic.title}]({topic.id}.md)")
         out.append("")
         out.append(f"{len(units)} 节，来自 {'、'.join(titles)}。")
@@ -199,10 +202,10 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
         for chapter in chapters:
             n = sum(1 for t in chapter.topics for u in by_topic.get(t.key, []) if u.article is article)
             cells.append(f"[{n}]({chapter.id}/index.md)" if n else "")
-        out.append(f"| [《{article.title}》]({source_page(article)}) | " + " | ".join(cells) + " |")
+        out.append(f"| [《{escape_inline(article.title)}》]({source_page(article)}) | " + " | ".join(cells) + " |")
     out += ["", "## 原文", ""]
     for article in kb.articles:
-        out.append(f"- [《{article.title}》]({source_page(article)})")
+        out.append(f"- [《{escape_inline(article.title)}》]({source_page(article)})")
     return "\n".join(out) + "\n"
 
 
@@ -223,7 +226,7 @@ def _glossary(kb: KnowledgeBase) -> str:
             out.append("")
         article = by_path.get(term.source)
         if article:
-            out.append(f"释义出处：[《{article.title}》]({source_page(article)})")
+            out.append(f"释义出处：[《{escape_inline(article.title)}》]({source_page(article)})")
             out.append("{ .kb-source }")
             out.append("")
         pages = [p for p in sorted(texts) if count_names(texts[p], term.names)]
@@ -269,7 +272,7 @@ def _entities(kb: KnowledgeBase) -> str:
             for unit, section, n in places:
                 where = f"{_rel(ENTITIES_PAGE, unit.topic.page)}#{section.anchor}"
                 times = f"（{n} 处）" if n > 1 else ""
-                out.append(f"- [{_page_title(kb, unit.topic.page)} · {section.heading}]({where}){times}")
+                out.append(f"- [{_page_title(kb, unit.topic.page)} · {escape_inline(section.heading)}]({where}){times}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -278,8 +281,8 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
     """The article as written, each section saying where it went (or why it was left out)."""
     page = source_page(article)
     dropped = kb.dropped[article.path]
-    out = [f"# 《{article.title}》", "",
-           f"原文文件：`{SOURCES_DIR}/{article.path}`。以下为原文的完整呈现；"
+    out = [f"# 《{escape_inline(article.title)}》", "",
+           f"原文文件：{code_span(f'{SOURCES_DIR}/{article.path}')}。以下为原文的完整呈现；"
            "每节下方注明它在知识库中的位置。", ""]
     for section in article.sections():
         level = 2 + max(section.depth, 0) if section.kind != "title" else 2
@@ -358,8 +361,9 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
     lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
     for article in kb.articles:
         files[source_page(article)] = _source_page(kb, article, where)
-        source_entries.append({f"《{article.title}》": source_page(article)})
-        lines.append(f"- [《{article.title}》]({article.key}.md)：`{article.path}`，{len(article.lines)} 行")
+        source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
+        lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{code_span(article.path)}，"
+                     f"{len(article.lines)} 行")
     files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
     nav.append({"原文": source_entries})
     files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)

@@ -1,0 +1,73 @@
+"""Accessibility: axe-core (from npm, node_modules/axe-core) in Chromium on each kind of page.
+
+Zero serious or critical violations; the document language is Chinese. The glossary page
+is in PAGES.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+PAGES = {
+    "home": "/",
+    "chapter": "/risk/",
+    "topic": "/risk/identification/",
+    "topic with a diagram and maths": "/tech/architecture/",
+    "source article": "/sources/002/",
+    "glossary": "/glossary/",
+    "entity index": "/entities/",
+    "topic with maths": "/tech/math/",
+}
+SEARCH_QUERY = "风险"
+
+_RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+}"""
+
+
+def _axe(page) -> list[dict]:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make setup` (npm ci installs axe-core)", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(_RUN_AXE)
+
+
+def _assert_accessible(name: str, violations: list[dict]) -> None:
+    print(f"\naxe {name}: " + (", ".join(f"{v['id']} ({v['impact']})" for v in violations) or "no violations"))
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == [], f"{name}: " + json.dumps(serious, ensure_ascii=False, indent=1)
+
+
+def _search(page, query: str) -> None:
+    """Type a query into Material's search once its index is loaded; wait for results."""
+    box = page.locator("input.md-search__input")
+    if not box.is_visible():
+        page.locator("label.md-header__button[for=__search]").first.click()
+    box.click()
+    page.wait_for_function(
+        "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')",
+        timeout=30000)
+    box.fill(query)
+    box.press("End")          # Material reads the query on key events
+    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_serious_accessibility_violations(page, site_server, name):
+    page.goto(site_server + PAGES[name], wait_until="networkidle")
+    assert (page.get_attribute("html", "lang") or "").startswith("zh")
+    _assert_accessible(name, _axe(page))
+
+
+def test_search_results_have_no_serious_accessibility_violations(page, site_server):
+    page.goto(site_server + "/", wait_until="networkidle")
+    _search(page, SEARCH_QUERY)
+    assert page.locator(".md-search-result__item").count() > 0
+    _assert_accessible("search results", _axe(page))

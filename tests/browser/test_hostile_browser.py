@@ -1,0 +1,92 @@
+"""A script payload in a source does not run in the reader's browser: no dialog, no request."""
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from hostile.corpus import BUILDABLE, make_root
+from kb.cli import main
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    """The hostile corpus, imported, built and served on 127.0.0.1: (base URL, root)."""
+    raw = [a for a in BUILDABLE if a.file == "raw-html.txt"]
+    root = make_root(tmp_path_factory.mktemp("hostile-site"), raw)
+    assert main(["--root", str(root), "import"]) == 0
+    assert main(["--root", str(root), "build"]) == 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _pages_showing_the_article(root) -> list[str]:
+    manifest = json.loads((root / "docs" / "provenance.json").read_text(encoding="utf-8"))["sections"]
+    pages = {e["page"] for e in manifest if e["source"] == "raw-html.txt" and e.get("page")}
+    source = next(p for p in (root / "docs" / "sources").glob("*.md")
+                  if "sources/raw-html.txt" in p.read_text(encoding="utf-8"))
+    pages.add(f"sources/{source.name}")
+    return ["/" + p.removesuffix(".md").removesuffix("index") + ("/" if not p.endswith("index.md") else "")
+            for p in sorted(pages)]
+
+
+def test_script_payloads_in_a_source_do_not_run(page, hostile_server, outside_requests):
+    base, root = hostile_server
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    urls = ["/"] + _pages_showing_the_article(root)
+    assert len(urls) >= 3
+    for url in urls:
+        response = page.goto(base + url, wait_until="networkidle")
+        assert response is not None and response.ok, url
+        # Hover and click everything a payload could hang on.
+        for element in page.locator("article p, article a, article img, article h2").all()[:60]:
+            element.hover(timeout=2000)
+        page.wait_for_timeout(300)
+    assert "恶意标题" in page.title() and "</title><script>" in page.title()
+    assert dialogs == []
+    assert [u for u in page.requests_seen if "pwned" in u] == []
+    assert outside_requests(page, base) == []
+
+
+def _search(page, query: str) -> None:
+    """Type a query into Material's search once its index is loaded; wait for results."""
+    box = page.locator("input.md-search__input")
+    if not box.is_visible():
+        page.locator("label.md-header__button[for=__search]").first.click()
+    box.click()
+    page.wait_for_function(
+        "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')",
+        timeout=30000)
+    box.fill(query)
+    box.press("End")          # Material reads the query on key events
+    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
+
+
+def test_searching_for_the_payload_runs_nothing(page, hostile_server, outside_requests):
+    base, _ = hostile_server
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(base + "/", wait_until="networkidle")
+    _search(page, "创业风险")
+    shown = page.locator(".md-search-result").inner_text().replace("\u200b", "")
+    assert "<script>fetch('/pwned-inline')" in shown    # shown to the reader as text
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert [u for u in page.requests_seen if "pwned" in u] == []
+    assert outside_requests(page, base) == []

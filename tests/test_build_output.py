@@ -1,0 +1,93 @@
+"""The built site: byte-identical from the same inputs, and every internal link resolves.
+
+Both checks take any folder or single HTML file, so the single-file export is one more
+argument when it exists.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kb import linkcheck
+from kb.cli import main
+from kb.repro import build_epoch, differences
+
+
+def _build(root, **env) -> None:
+    env = {**os.environ, **env}
+    env.pop("SOURCE_DATE_EPOCH", None)
+    proc = subprocess.run([sys.executable, "-m", "kb", "--root", str(root), "build"],
+                          capture_output=True, text=True, env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory):
+    """The real docs built twice, in different folders, hash seeds and time zones."""
+    from kbtest import make_root
+
+    roots = []
+    for name, seed, tz in (("first", "1", "UTC"), ("second", "2", "Asia/Shanghai")):
+        root = make_root(tmp_path_factory.mktemp(name), docs=True)
+        _build(root, PYTHONHASHSEED=seed, TZ=tz)
+        roots.append(root)
+    return roots
+
+
+def test_two_builds_of_the_same_inputs_are_byte_identical(two_builds):
+    first, second = (root / "site" for root in two_builds)
+    assert len(list(first.rglob("*.html"))) > 50
+    assert differences(first, second) == []
+
+
+def test_the_build_date_comes_from_the_inputs_not_the_clock(two_builds):
+    root = two_builds[0]
+    with gzip.open(root / "site" / "sitemap.xml.gz") as f:
+        f.read()
+        stamp = f.mtime
+    epoch = build_epoch(root)    # outside git: the newest file in sources/
+    assert epoch == int(max(p.stat().st_mtime for p in (root / "sources").iterdir()))
+    assert stamp == epoch // 86400 * 86400       # MkDocs keeps the day
+
+
+def test_differences_names_what_changed(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        (d / "x").mkdir(parents=True)
+        (d / "x" / "same.html").write_text("同", encoding="utf-8")
+    (a / "x" / "page.html").write_text("一", encoding="utf-8")
+    (b / "x" / "page.html").write_text("二", encoding="utf-8")
+    (b / "extra.html").write_text("", encoding="utf-8")
+    assert differences(a, b) == [f"only in {b}: extra.html", "differs: x/page.html"]
+    assert differences(a / "x" / "same.html", b / "x" / "same.html") == []
+
+
+def test_every_internal_link_and_anchor_of_the_site_resolves(two_builds, capsys):
+    site = two_builds[0] / "site"
+    assert main(["linkcheck", str(site)]) == 0
+    assert "resolves" in capsys.readouterr().out
+
+
+def test_linkcheck_reports_missing_pages_and_anchors_with_file_and_line(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text('<h2 id="here">x</h2>', encoding="utf-8")
+    (tmp_path / "index.html").write_text(
+        '<a href="a/">ok</a><a href="a/#here">ok</a><a href="#top">ok</a>\n'
+        '<a href="a/#gone">bad anchor</a>\n<a href="b/">bad page</a>\n'
+        '<img src="img/x.png"><a href="https://example.com/#x">external</a>', encoding="utf-8")
+    problems = [str(p) for p in linkcheck.check(tmp_path)]
+    assert problems == ["index.html:2: 'a/#gone': no element with id 'gone' in a/index.html",
+                        "index.html:3: 'b/': no such file: b/index.html",
+                        "index.html:4: 'img/x.png': no such file: img/x.png"]
+    assert main(["linkcheck", str(tmp_path)]) == 1
+    assert "3 broken internal links or anchors" in capsys.readouterr().err
+
+
+def test_linkcheck_checks_one_self_contained_html_file(tmp_path):
+    page = tmp_path / "export.html"
+    page.write_text('<h1 id="risk">风险</h1><a href="#risk">ok</a>\n<a href="#tech">缺</a>', encoding="utf-8")
+    assert [str(p) for p in linkcheck.check(page)] == ["export.html:2: '#tech': no element with id 'tech' in this page"]
