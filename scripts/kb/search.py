@@ -1,0 +1,71 @@
+"""Search support: the jieba user dictionary and the Traditional-character table.
+
+Both are derived data, made at build time from what a human edits (the glossary and
+entity index in sources/editorial.yml) or from a pinned package (opencc-js), so that
+neither is committed twice.
+
+- The user dictionary makes every domain term a single jieba token in the search index
+  (大模型, 联邦学习, 百度飞桨 ...), so a query for the term matches the term and not
+  its pieces scattered through unrelated sections.
+- The Traditional-character table lets the search worker tell, without the converter,
+  that a query holds Traditional characters; only then does it load the converter.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from .model import Editorial
+
+# Runs of Han characters: jieba only ever sees these (the search plugin segments
+# nothing else), so only they belong in its dictionary.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+# A dictionary word needs a part-of-speech tag for jieba; nz = other proper noun.
+_TAG = "nz"
+
+
+def dictionary_words(editorial: Editorial) -> list[str]:
+    """The Han words that must stay whole: every glossary term and entity name, and
+    every alias, taken run by run (`PaddlePaddle（飞桨）` gives 飞桨)."""
+    names: Iterable[str] = (
+        name for entry in [*editorial.glossary, *editorial.entities] for name in entry.names
+    )
+    words = {run for name in names for run in _HAN_RUN.findall(name)}
+    # Longest first, then by code point: stable output, and a reader scanning the
+    # file sees compound terms before their parts.
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def user_dictionary(editorial: Editorial) -> str:
+    """jieba user-dictionary text: one `word tag` per line.
+
+    No frequency is written: jieba then computes one just high enough for the word to
+    be cut whole (jieba.Tokenizer.add_word -> suggest_freq).
+    """
+    return "".join(f"{word} {_TAG}\n" for word in dictionary_words(editorial))
+
+
+def traditional_characters(ts_characters: str) -> str:
+    """Characters that only Traditional text uses, from OpenCC's TSCharacters table.
+
+    `ts_characters` is that table as opencc-js ships it: `繁 简|...` entries separated
+    by `|` (a Traditional character may list several Simplified forms). A character is
+    kept when it differs from its Simplified form and is not itself the Simplified form
+    of another character, so Simplified text never trips the check.
+    """
+    pairs = [entry.split(" ") for entry in ts_characters.split("|") if entry.strip()]
+    simplified = {s for _, *forms in pairs for s in forms}
+    trad = {t for t, *forms in pairs if len(t) == 1 and t not in forms and t not in simplified}
+    return "".join(sorted(trad))
+
+
+_JS_EXPORT = re.compile(r'export\s+default\s+("(?:[^"\\]|\\.)*")', re.S)
+
+
+def read_opencc_dict(module_text: str, where: str) -> str:
+    """The dictionary string of an opencc-js `dist/esm-lib/dict/*.js` module."""
+    match = _JS_EXPORT.search(module_text)
+    if not match:
+        raise ValueError(f"{where}: no `export default \"...\"` dictionary string found")
+    return json.loads(match.group(1))
