@@ -31,6 +31,7 @@ def scratch(tmp_path) -> Path:
     shutil.copytree(REPO / "overrides", tmp_path / "overrides")
     (tmp_path / "scripts" / "kb").mkdir(parents=True)
     shutil.copy(REPO / "scripts" / "kb" / "mkdocs_hooks.py", tmp_path / "scripts" / "kb" / "mkdocs_hooks.py")
+    (tmp_path / "node_modules").symlink_to(REPO / "node_modules")
     return tmp_path
 
 

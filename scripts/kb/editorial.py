@@ -24,6 +24,8 @@ def _fields(node: yaml.Node, where: str, path: str) -> dict[str, tuple[object, i
         raise KbError(path, _line(node), f"{where} must be a mapping")
     out = {}
     for key, value in node.value:
+        if key.value in out:
+            raise KbError(path, _line(key), f"`{key.value}` appears twice in {where}", "merge the two")
         out[key.value] = (yaml.safe_load(yaml.serialize(value)), _line(value))
     return out
 

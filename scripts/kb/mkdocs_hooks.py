@@ -1,25 +1,22 @@
-"""MkDocs hooks: the generated navigation (docs/.nav.yml) and the search set-up."""
+"""MkDocs hooks: the generated navigation, vendored front-end libraries, maths on demand,
+and the search set-up (user dictionary, what is indexed, the worker's converter)."""
 from __future__ import annotations
 
-import shutil
+import logging
 from pathlib import Path
 
 import yaml
+from mkdocs.structure.files import File
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+from mkdocs.utils import get_relative_url
 
-# Where the opencc-js pieces the search worker uses live, and where they go in the site.
-OPENCC = Path("opencc-js") / "dist"
-T2CN_SOURCE = OPENCC / "umd" / "t2cn.js"
-TS_CHARACTERS = OPENCC / "esm-lib" / "dict" / "TSCharacters.js"
-T2CN_TARGET = Path("assets/javascripts/vendor/opencc-t2cn.js")
-TRADITIONAL_TARGET = Path("assets/javascripts/workers/kb-traditional.js")
+from kb import search, vendor
+from kb.model import KbError
 
 
 def on_startup(**kwargs):
     # jieba (used by the search plugin for Chinese) prints its dictionary loading to stderr.
-    import logging
-
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -29,30 +26,46 @@ def on_startup(**kwargs):
 @event_priority(100)
 def on_config(config, **kwargs):
     root = Path(config["config_file_path"]).parent
+    _write_user_dictionary(config, root)
+    # The navigation is written by `kb import` next to the pages it lists.
     nav_file = Path(config["docs_dir"]) / ".nav.yml"
     if nav_file.is_file():
         config["nav"] = yaml.safe_load(nav_file.read_text(encoding="utf-8"))["nav"]
-    _write_user_dictionary(config, root)
+    # mermaid2 looks for its library under docs/; ours comes from node_modules (on_files),
+    # so give the plugin the site path directly instead of letting it probe docs/.
+    mermaid = config["plugins"].get("mermaid2")
+    if mermaid is not None:
+        mermaid._javascript = vendor.MERMAID_JS
     return config
 
 
-def _search_plugin(config):
-    return next((p for name, p in config["plugins"].items() if name.endswith("search")), None)
+def on_files(files, config, **kwargs):
+    root = Path(config["config_file_path"]).parent
+    for dest, src in vendor.vendor_files(root / "node_modules").items():
+        files.append(File.generated(config, dest, abs_src_path=str(src)))
+    try:
+        worker_files = search.worker_files(root / "node_modules")
+    except KbError as exc:
+        raise PluginError(str(exc)) from None
+    for dest, src in worker_files.items():
+        if isinstance(src, Path):
+            files.append(File.generated(config, dest, abs_src_path=str(src)))
+        else:
+            files.append(File.generated(config, dest, content=src))
+    return files
 
 
 def _write_user_dictionary(config, root: Path) -> None:
     """Write the jieba user dictionary where mkdocs.yml's `jieba_dict_user` says."""
     from kb.editorial import load_editorial
-    from kb.model import KbError
-    from kb.search import user_dictionary
 
-    plugin = _search_plugin(config)
+    plugin = next((p for name, p in config["plugins"].items() if name.endswith("search")), None)
     target = plugin and plugin.config.get("jieba_dict_user")
     if not target:
         return
     path = (root / target).resolve()
     try:
-        text = user_dictionary(load_editorial(root / "sources"))
+        text = search.user_dictionary(load_editorial(root / "sources"))
     except KbError as exc:
         raise PluginError(f"search dictionary: {exc}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,36 +83,17 @@ def on_page_markdown(markdown, page, **kwargs):
     return markdown
 
 
-def _node_modules(root: Path) -> Path:
-    """node_modules of this repository (next to mkdocs.yml, else next to the kb package)."""
-    for base in (root, Path(__file__).resolve().parents[2]):
-        if (base / "node_modules" / T2CN_SOURCE).is_file():
-            return base / "node_modules"
-    raise PluginError(
-        f"node_modules/{T2CN_SOURCE} not found next to mkdocs.yml: "
-        "run `npm ci` (or `make setup`) to install the site's front-end packages"
-    )
+def on_page_content(html, page, **kwargs):
+    # Before the search plugin reads the page (on_page_context).
+    return search.mark_unsearchable(html, is_index=page.file.src_uri.endswith("index.md"))
 
 
-def on_post_build(config, **kwargs):
-    """Ship the search worker's converter and its Traditional-character table."""
-    from kb.search import read_opencc_dict, traditional_characters
-
-    modules = _node_modules(Path(config["config_file_path"]).parent)
-    site = Path(config["site_dir"])
-    (site / T2CN_TARGET).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(modules / T2CN_SOURCE, site / T2CN_TARGET)
-    table_file = modules / TS_CHARACTERS
-    chars = traditional_characters(read_opencc_dict(table_file.read_text(encoding="utf-8"), str(table_file)))
-    (site / TRADITIONAL_TARGET).write_text(
-        "// Generated by scripts/kb/mkdocs_hooks.py from opencc-js TSCharacters: characters\n"
-        "// only Traditional Chinese uses. The search worker loads the converter when it sees one.\n"
-        f"self.KB_TRADITIONAL = {_js_string(chars)}\n",
-        encoding="utf-8",
-    )
-
-
-def _js_string(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
+def on_post_page(output, page, config, **kwargs):
+    # KaTeX only on pages that have maths.
+    if not vendor.has_maths(output):
+        return output
+    base = get_relative_url(".", page.url or ".")
+    base = "" if base == "." else base.rstrip("/") + "/"
+    head, body = vendor.maths_tags(base)
+    output = output.replace("</head>", head + "</head>", 1)
+    return output.replace("</body>", body + "</body>", 1)

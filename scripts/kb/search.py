@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
-from .model import Editorial
+from .model import Editorial, KbError
 
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
 # nothing else), so only they belong in its dictionary.
@@ -69,3 +70,46 @@ def read_opencc_dict(module_text: str, where: str) -> str:
     if not match:
         raise ValueError(f"{where}: no `export default \"...\"` dictionary string found")
     return json.loads(match.group(1))
+
+
+# ---------------------------------------------------------------------------
+# What the search worker needs in the site
+
+T2CN_SOURCE = Path("opencc-js/dist/umd/t2cn.js")
+TS_CHARACTERS = Path("opencc-js/dist/esm-lib/dict/TSCharacters.js")
+T2CN_TARGET = "assets/javascripts/vendor/opencc-t2cn.js"
+TRADITIONAL_TARGET = "assets/javascripts/workers/kb-traditional.js"
+
+
+def worker_files(node_modules: Path) -> dict[str, Path | str]:
+    """{site path: file on disk, or generated text} for overrides/.../kb-search.js."""
+    converter, table = node_modules / T2CN_SOURCE, node_modules / TS_CHARACTERS
+    for path in (converter, table):
+        if not path.is_file():
+            raise KbError(str(path), None, "opencc-js is not installed",
+                          "run `npm ci` (or `make setup`) in the repository root")
+    chars = traditional_characters(read_opencc_dict(table.read_text(encoding="utf-8"), str(table)))
+    script = ("// Generated at build time (scripts/kb/search.py) from opencc-js TSCharacters: characters\n"
+              "// only Traditional Chinese uses. The search worker loads the converter when it sees one.\n"
+              f"self.KB_TRADITIONAL = {json.dumps(chars, ensure_ascii=False)}\n")
+    return {T2CN_TARGET: converter, TRADITIONAL_TARGET: script}
+
+
+# ---------------------------------------------------------------------------
+# What is indexed
+
+# The "来源：《article》· heading" line under every section: it would put the five
+# article titles into every section's text.
+_SOURCE_LINE = re.compile(r'<p class="kb-source"')
+_H2 = re.compile(r"<h2(?=[\s>])")
+
+
+def mark_unsearchable(html: str, is_index: bool) -> str:
+    """Mark what the search plugin must skip (`data-search-exclude`, which it strips
+    from the page afterwards): the source line of each section, and on the home and
+    chapter pages the lists of topics and articles (navigation, not answers; the page
+    itself stays findable by its title and description)."""
+    html = _SOURCE_LINE.sub('<p class="kb-source" data-search-exclude="source"', html)
+    if is_index:
+        html = _H2.sub('<h2 data-search-exclude="navigation"', html)
+    return html
