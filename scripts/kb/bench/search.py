@@ -202,9 +202,13 @@ class SearchBox:
             const kb = window.__kbBench
             return kb.results[kb.results.length - 1].drawn - kb.keyups[kb.keyups.length - 1]
         }""")
-        hrefs = page.eval_on_selector_all(
-            "ol.md-search-result__list a.md-search-result__link", "els => els.map(e => e.href)")
-        return _dedupe([section_key(h, self.base) for h in hrefs]), elapsed
+        # What the reader sees first: each page group's best sections; the rest of a
+        # group is folded under "在该页上还有 N 个符合条件的结果" and comes after.
+        shown = page.eval_on_selector_all(
+            "ol.md-search-result__list > li > a.md-search-result__link", "els => els.map(e => e.href)")
+        folded = page.eval_on_selector_all(
+            "ol.md-search-result__list > li > details a.md-search-result__link", "els => els.map(e => e.href)")
+        return _dedupe([section_key(h, self.base) for h in shown + folded]), elapsed
 
 
 def run_material(browser, base_url: str, queries: list[Query]) -> EngineResult:
@@ -259,12 +263,16 @@ async ([text, pages]) => {
   const search = await window.__pf.search(text)
   const data = await Promise.all(search.results.slice(0, pages).map(r => r.data()))
   const ms = performance.now() - started
-  // Within a page, the sections with the most matches first (what Pagefind's own UI
-  // keeps when it thins a page's sub-results), then in page order.
-  const urls = data.flatMap(page => page.sub_results
-    .map((sub, i) => [sub, i])
-    .sort(([a, i], [b, j]) => (b.locations.length - a.locations.length) || (i - j))
-    .map(([sub]) => new URL(sub.url, location.href).href))
+  // What Pagefind's own UI shows of a page: its three sub-results with the most
+  // matches (in page order); the others come after every page's shown ones.
+  const shown = [], folded = []
+  for (const page of data) {
+    const top = new Set([...page.sub_results]
+      .sort((a, b) => b.locations.length - a.locations.length).slice(0, 3))
+    for (const sub of page.sub_results)
+      (top.has(sub) ? shown : folded).push(new URL(sub.url, location.href).href)
+  }
+  const urls = [...shown, ...folded]
   return [urls, ms]
 }
 """

@@ -23,6 +23,7 @@
 
   var SETUP = 0                        /* SearchMessageType.SETUP */
   var QUERY = 2                        /* SearchMessageType.QUERY */
+  var RESULT = 3                       /* SearchMessageType.RESULT */
 
   var HAN = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff"
   var HAN_RUN = new RegExp("[" + HAN + "]+", "g")
@@ -34,7 +35,7 @@
   /* Words that carry no topic in a question (如何进行风险识别？): dropped when the
      query has other words, kept when they are all it has */
   var FUNCTION_WORDS = new Set((
-    "的 了 吗 呢 吧 啊 么 是 有 和 与 及 或 在 对 中 把 被 " +
+    "的 了 吗 呢 吧 啊 么 是 有 和 与 及 或 在 对 中 把 被 到 从 给 为 " +
     "什么 怎么 怎样 怎么样 如何 哪些 哪个 哪里 为什么 为何 是否 是什么 有哪些 有什么 " +
     "我 我们 你 你们 他们 一个 一些 这个 那个 这些 那些 " +
     "应该 可以 能够 需要 进行 呢"
@@ -151,6 +152,39 @@
     else if (message && message.type === QUERY && typeof message.data === "string")
       message.data = rewrite(message.data)
   })
+
+  /* Sections first. Material ranks a page's own entry (its title and opening lines)
+     with an extra boost, so a matching page title wins its group: the group then
+     shows the page and folds every section away, and the reader lands on the top of
+     a page that may hold ten sections. Here each group is led by its best section
+     and groups are ordered by that section's score; the page entry keeps its place
+     as the group's header, scored without Material's page-only boost. */
+  function pageScore(item) {
+    var terms = Object.keys(item.terms || {})
+    var matched = terms.filter(function (t) { return item.terms[t] }).length
+    var f = terms.length ? matched / terms.length : 0
+    return item.score * (1 + f * f) / (1 + (1 + f) * (1 + f))
+  }
+
+  function sectionsFirst(items) {
+    return items.map(function (group) {
+      var sections = group.filter(function (item) { return item.location.indexOf("#") !== -1 })
+        .sort(function (a, b) { return b.score - a.score })
+      var pages = group.filter(function (item) { return item.location.indexOf("#") === -1 })
+      var key = sections.length ? sections[0].score : pages.length ? pageScore(pages[0]) : 0
+      pages.forEach(function (page) { page.score = Math.min(page.score, key) })
+      return { key: key, group: sections.concat(pages) }
+    })
+      .sort(function (a, b) { return b.key - a.key })
+      .map(function (entry) { return entry.group })
+  }
+
+  var post = self.postMessage.bind(self)
+  self.postMessage = function (message) {
+    if (message && message.type === RESULT && message.data && Array.isArray(message.data.items))
+      message.data.items = sectionsFirst(message.data.items)
+    return post.apply(self, arguments)
+  }
 
   importScripts(original)
 
