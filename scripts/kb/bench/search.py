@@ -163,7 +163,12 @@ class SearchBox:
         self.base = base_url
         self.context = browser.new_context()
         self.context.add_init_script(_INSTRUMENT)
+        self.requests: list[str] = []           # every URL the page and its workers asked for
+        self.console_errors: list[str] = []
+        self.context.on("request", lambda request: self.requests.append(request.url))
         self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
         self.page.goto(f"{base_url}/", wait_until="load")
         self.page.focus(".md-search__input")
         # Ready when the result meta no longer says the engine is initialising.
