@@ -319,6 +319,7 @@ def repeated_site(root: Path, work: Path, times: int = 10) -> Path:
     shutil.copyfile(root / "sources" / "editorial.yml", work / "sources" / "editorial.yml")
     shutil.copyfile(root / "mkdocs.yml", work / "mkdocs.yml")
     shutil.copytree(root / "overrides", work / "overrides")
+    (work / "node_modules").symlink_to(root / "node_modules")
     (work / "scripts" / "kb").mkdir(parents=True)
     shutil.copyfile(root / "scripts" / "kb" / "mkdocs_hooks.py", work / "scripts" / "kb" / "mkdocs_hooks.py")
     files, _ = generate(work / "sources")
@@ -352,7 +353,9 @@ def markdown_report(ours: EngineResult, pagefind: EngineResult | None, timing: d
     out = ["# 搜索质量基准（kb bench search）", "",
            f"查询集：`{QUERIES}`，共 {len(ours.outcomes)} 条；按节（页面 + 锚点）计分，"
            "答案的子节也算命中。本站搜索在无头 Chromium 中通过站点自己的搜索框逐键输入；"
-           f"Pagefind 索引同一构建产物的副本（不含原文页，仅 `<article>`），读取前 {PAGES_READ} 个页面的分节结果。", "",
+           f"Pagefind 索引同一构建产物的副本（不含原文页，仅 `<article>`），读取前 {PAGES_READ} 个页面的分节结果。"
+           "名次按读者看到的顺序：先是各页面分组直接显示的节，再是折叠起来的节"
+           "（本站为“在该页上还有 N 个符合条件的结果”，Pagefind 为其界面每页显示的三个子结果之外的部分）。", "",
            f"生成于 {meta['when']}，站点 {meta['sections']} 个可检索节。", "",
            "| 引擎 | hit@1 | hit@5 | MRR |", "| --- | --- | --- | --- |"]
     for e in engines:
