@@ -1,4 +1,4 @@
-"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> write."""
+"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> link -> write."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +6,7 @@ from pathlib import Path
 from .classify import classify, units
 from .clean import drops, find_section
 from .editorial import load_editorial
+from .link import link
 from .model import KbError
 from .parse import parse
 from .source import read_sources
@@ -31,7 +32,8 @@ def load(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
                 find_section(article, ov.heading, editorial.path, ov.line)
         dropped[article.path] = drops(article, editorial)
         placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
-    return KnowledgeBase(editorial, articles, dropped, placed), warnings
+    links = link(placed, dropped, editorial.glossary, editorial.entities)
+    return KnowledgeBase(editorial, articles, dropped, placed, links), warnings
 
 
 def generate(src_dir: Path) -> tuple[dict[str, str], list[str]]:

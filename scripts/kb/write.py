@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from .clean import REASON_LABELS
+from .link import Links, TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
 from .model import Article, Editorial, Section, Topic, Unit
 from .render import body_lines, heading_line
 
@@ -24,6 +25,9 @@ SOURCES_DIR = "sources"
 NAV_FILE = ".nav.yml"
 MANIFEST = "provenance.json"
 SITE_TITLE = "AI大模型创业知识库"
+GLOSSARY_PAGE = "glossary.md"
+ENTITIES_PAGE = "entities.md"
+ENTITY_KIND_TITLES = {"company": "公司", "product": "产品与平台", "person": "人物", "org": "机构"}
 
 
 @dataclass
@@ -40,6 +44,7 @@ class KnowledgeBase:
     articles: list[Article]
     dropped: dict[str, dict[str, str]]      # article path -> anchor -> reason
     units: list[Unit]
+    links: Links
 
     def placement(self) -> dict[tuple[str, str], Placement]:
         """(article path, section anchor) -> where that section now lives."""
@@ -72,9 +77,26 @@ def _section_lines(article: Article, section: Section) -> list[str]:
     return body_lines(article.text(first, section.end))
 
 
-def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit]) -> str:
+def _cite(from_page: str, unit: Unit) -> str:
+    """A link to where a unit lives now: 《article》· heading."""
+    return f"[《{unit.article.title}》· {unit.section.heading}]({_rel(from_page, unit.topic.page)}#{unit.section.anchor})"
+
+
+def _with_flow(section: Section, body: list[str]) -> list[str]:
+    """A numbered process list is followed by the same steps drawn as a flowchart."""
+    found = flow_steps(body, section.heading)
+    if not found:
+        return body
+    steps, end = found
+    chart = ["", *mermaid_flow(section.heading, steps), "",
+             "（流程图按上文步骤列表绘制）", "{ .kb-diagram-note }", ""]
+    return body[:end] + chart + body[end:]
+
+
+def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: list[Unit]) -> str:
     page = topic.page
     articles = {u.article.path for u in units}
+    linker = TermLinker(kb.editorial.glossary, _rel(page, GLOSSARY_PAGE))
     out = [f"# {topic.title}", ""]
     out.append(f"本页汇集 {len(articles)} 篇文章中关于「{topic.title}」的 {len(units)} 个章节，"
                "每节注明出处，可跳转到原文。")
@@ -93,39 +115,163 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit]) -> str:
                 out.append(f"来源：[《{article.title}》· {section.heading}]({link})")
                 out.append('{ .kb-source }')
                 out.append("")
-            body = _section_lines(article, section)
+            body = linker(_with_flow(section, _section_lines(article, section)))
             if body:
                 out.extend(body)
                 out.append("")
+        related = kb.links.related.get(unit.section.anchor, [])
+        if related:
+            out.append("相关章节：" + "；".join(_cite(page, r.unit) for r in related))
+            out.append("{ .kb-related }")
+            out.append("")
+    if backlinks:
+        out += ["## 被引用于 { #backlinks }", "", "以下章节把本页内容列为相关章节：", ""]
+        out += [f"- {_cite(page, unit)}" for unit in backlinks]
     return "\n".join(out).rstrip() + "\n"
 
 
+def _backlinks(kb: KnowledgeBase) -> dict[str, list[Unit]]:
+    """topic key -> the units (elsewhere) whose related sections point at this topic page."""
+    out: dict[str, list[Unit]] = defaultdict(list)
+    for unit in kb.units:
+        for rel in kb.links.related.get(unit.section.anchor, []):
+            if unit not in out[rel.unit.topic.key]:
+                out[rel.unit.topic.key].append(unit)
+    return out
+
+
+def _lead_sentence(article: Article, section: Section) -> str:
+    """The first sentence of a section's first paragraph (for chapter summaries)."""
+    for line in article.text(section.start + 1, section.end):
+        text = line.strip()
+        if text and not text.startswith(("#", "-", "*", ">", "|", "`", "$")) and not text[0].isdigit():
+            sentence = text.split("。")[0]
+            return sentence + "。" if len(sentence) < len(text) else sentence
+    return ""
+
+
 def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) -> str:
-    out = [f"# {chapter.title}", "", chapter.description, "", "## 本章主题", ""]
-    for topic in chapter.topics:
-        units = by_topic.get(topic.key, [])
-        if not units:
-            continue
+    topics = [t for t in chapter.topics if by_topic.get(t.key)]
+    out = [f"# {chapter.title}", "", chapter.description, "",
+           "```mermaid", "mindmap", f"  root(({chapter.title}))"]
+    out += [f"    {t.title}" for t in topics]
+    out += ["```", "", "## 本章主题", ""]
+    for topic in topics:
+        units = by_topic[topic.key]
         titles = []
         for unit in units:
             if f"《{unit.article.title}》" not in titles:
                 titles.append(f"《{unit.article.title}》")
-        out.append(f"- [{topic.title}]({topic.id}.md)：{len(units)} 节，来自 {'、'.join(titles)}")
-    return "\n".join(out) + "\n"
+        out.append(f"### [{topic.title}]({topic.id}.md)")
+        out.append("")
+        out.append(f"{len(units)} 节，来自 {'、'.join(titles)}。")
+        out.append("")
+        lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
+        if lead:
+            out.append(f"> {_lead_sentence(lead.article, lead.section)}")
+            out.append(f"> ——{_cite(chapter.id + '/index.md', lead)}")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
+    chapters = [c for c in kb.editorial.chapters if any(by_topic.get(t.key) for t in c.topics)]
     out = [f"# {SITE_TITLE}", "",
-           f"本知识库由 {len(kb.articles)} 篇关于 AI 大模型创业的文章整理而成：按主题重新编排为九章，"
-           "相同主题的内容放在一起，每一节都注明出处并链接到原文。", "", "## 章节", ""]
-    for chapter in kb.editorial.chapters:
+           f"本知识库由 {len(kb.articles)} 篇关于 AI 大模型创业的文章整理而成：按主题重新编排为"
+           f"{len(chapters)}章，相同主题的内容放在一起，每一节都注明出处并链接到原文。"
+           "另有[术语表](glossary.md)与[案例与机构索引](entities.md)。", "",
+           "## 章节地图", "", "```mermaid", "flowchart TB",
+           "  accTitle: 知识库章节地图", f"  accDescr: {'、'.join(c.title for c in chapters)}",
+           f'  kb(("{SITE_TITLE}"))']
+    for chapter in chapters:
+        out.append(f'  kb --> {chapter.id}["{chapter.title}"]')
+    for chapter in chapters:
+        out.append(f'  click {chapter.id} href "{chapter.id}/index.html" "{chapter.title}"')
+    out += ["```", "", "## 章节", ""]
+    for chapter in chapters:
         count = sum(len(by_topic.get(t.key, [])) for t in chapter.topics)
-        if count:
-            out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}（{count} 节）")
+        out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}（{count} 节）")
+    out += ["", "## 覆盖矩阵", "", "每篇文章在各章中的节数（点击数字进入该章）。", ""]
+    out.append("| 文章 | " + " | ".join(c.title for c in chapters) + " |")
+    out.append("| --- |" + " ---: |" * len(chapters))
+    for article in kb.articles:
+        cells = []
+        for chapter in chapters:
+            n = sum(1 for t in chapter.topics for u in by_topic.get(t.key, []) if u.article is article)
+            cells.append(f"[{n}]({chapter.id}/index.md)" if n else "")
+        out.append(f"| [《{article.title}》]({source_page(article)}) | " + " | ".join(cells) + " |")
     out += ["", "## 原文", ""]
     for article in kb.articles:
         out.append(f"- [《{article.title}》]({source_page(article)})")
     return "\n".join(out) + "\n"
+
+
+def _glossary(kb: KnowledgeBase) -> str:
+    by_path = {a.path: a for a in kb.articles}
+    texts = {u.topic.page: "" for u in kb.units}
+    for unit in kb.units:
+        texts[unit.topic.page] += "\n".join(unit.article.text(unit.section.start, unit.section.subtree_end))
+    out = ["# 术语表", "", f"本表收录 {len(kb.editorial.glossary)} 个术语，释义取自原文。"
+           "各主题页中术语的第一次出现会链接到这里，鼠标悬停可看释义。", ""]
+    for term in sorted(kb.editorial.glossary, key=lambda t: t.term.lower()):
+        out.append(heading_line(2, term.term, glossary_id(term)))
+        out.append("")
+        out.append(term.definition)
+        out.append("")
+        if term.aliases:
+            out.append("又称：" + "、".join(term.aliases))
+            out.append("")
+        article = by_path.get(term.source)
+        if article:
+            out.append(f"释义出处：[《{article.title}》]({source_page(article)})")
+            out.append("{ .kb-source }")
+            out.append("")
+        pages = [p for p in sorted(texts) if count_names(texts[p], term.names)]
+        if pages:
+            out.append("出现于：" + "、".join(f"[{_page_title(kb, p)}]({p})" for p in pages))
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _page_title(kb: KnowledgeBase, page: str) -> str:
+    topic = next(t for t in kb.editorial.topics() if t.page == page)
+    return f"{kb.editorial.chapter(topic.chapter).title} › {topic.title}"
+
+
+def entity_id(name: str) -> str:
+    import re
+
+    return "e-" + re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "-", name.lower()).strip("-")
+
+
+def _entities(kb: KnowledgeBase) -> str:
+    mentions = kb.links.mentions
+    listed = [e for e in kb.editorial.entities if mentions.get(e.name)]
+    total = sum(n for e in listed for _, _, n in mentions[e.name])
+    out = ["# 案例与机构索引", "",
+           f"文中提到的 {len(listed)} 家公司、产品、人物与机构，共 {total} 处提及；"
+           "不同写法（如中英文名）已合并。每条列出提到它的全部章节。", ""]
+    for kind, title in ENTITY_KIND_TITLES.items():
+        group = sorted((e for e in listed if e.kind == kind), key=lambda e: e.name.lower())
+        if not group:
+            continue
+        out += [f"## {title}", ""]
+        for entity in group:
+            places = mentions[entity.name]
+            count = sum(n for _, _, n in places)
+            out.append(heading_line(3, entity.name, entity_id(entity.name)))
+            out.append("")
+            if entity.aliases:
+                out.append("又称：" + "、".join(entity.aliases))
+                out.append("")
+            out.append(f"共 {count} 处提及：")
+            out.append("")
+            for unit, section, n in places:
+                where = f"{_rel(ENTITIES_PAGE, unit.topic.page)}#{section.anchor}"
+                times = f"（{n} 处）" if n > 1 else ""
+                out.append(f"- [{_page_title(kb, unit.topic.page)} · {section.heading}]({where}){times}")
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
@@ -191,6 +337,7 @@ def manifest(kb: KnowledgeBase) -> str:
 def pages(kb: KnowledgeBase) -> dict[str, str]:
     by_topic = kb.topic_units()
     where = kb.placement()
+    backlinks = _backlinks(kb)
     files: dict[str, str] = {"index.md": _home(kb, by_topic)}
     nav: list = [{"首页": "index.md"}]
     for chapter in kb.editorial.chapters:
@@ -200,9 +347,13 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
         files[f"{chapter.id}/index.md"] = _chapter_index(kb, chapter, by_topic)
         entries: list = [f"{chapter.id}/index.md"]
         for topic in topics:
-            files[topic.page] = _topic_page(kb, topic, by_topic[topic.key])
+            files[topic.page] = _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []))
             entries.append({topic.title: topic.page})
         nav.append({chapter.title: entries})
+    files[GLOSSARY_PAGE] = _glossary(kb)
+    files[ENTITIES_PAGE] = _entities(kb)
+    nav.append({"术语表": GLOSSARY_PAGE})
+    nav.append({"案例与机构索引": ENTITIES_PAGE})
     source_entries: list = [f"{SOURCES_DIR}/index.md"]
     lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
     for article in kb.articles:

@@ -1,0 +1,276 @@
+"""link: cross-links between placed sections.
+
+- related sections: jieba TF-IDF cosine similarity between units of different articles;
+- entity mentions: every section that names a company, product, person or organisation;
+- glossary links: the first mention of each term on a page links to the 术语表 with its
+  definition as a tooltip (a pure text transform used by the writer);
+- flows: numbered process lists (研发流程, 开发流程, 实施步骤 …) drawn as Mermaid flowcharts.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .classify import unit_text
+from .model import Article, Entity, Section, Term, Unit
+
+RELATED_PER_UNIT = 3
+RELATED_MIN_SCORE = 0.12
+_TOKEN_OK = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+#./-]*)$")
+_STOP = {"以下", "包括", "通过", "可以", "需要", "进行", "我们", "他们", "这些", "一个", "以及", "如何",
+         "AI", "大模型", "模型", "创业", "创业者", "企业", "公司", "提供", "能够", "使用", "实现"}
+
+
+# Glossary terms and entity names are added to the segmenter with one fixed frequency, to a
+# fresh copy of jieba's dictionary each time: jieba.add_word on the shared tokenizer changes
+# the dictionary's totals, so a second import in one process would segment differently.
+WORD_FREQ = 100_000
+_BASE = None
+
+
+def segmenter(words: list[str]):
+    global _BASE
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    if _BASE is None:
+        _BASE = jieba.Tokenizer()
+        _BASE.initialize()
+    tok = jieba.Tokenizer()
+    tok.FREQ, tok.total, tok.initialized = dict(_BASE.FREQ), _BASE.total, True
+    for word in sorted(set(words)):
+        tok.add_word(word, freq=WORD_FREQ)
+    return tok
+
+
+def tokens(text: str, seg) -> list[str]:
+    return [t for t in seg.lcut(text) if _TOKEN_OK.match(t) and t not in _STOP]
+
+
+@dataclass
+class Related:
+    unit: Unit
+    score: float
+
+
+@dataclass
+class Links:
+    related: dict[str, list[Related]] = field(default_factory=dict)       # unit anchor -> related units
+    mentions: dict[str, list[tuple[Unit, Section, int]]] = field(default_factory=dict)  # entity -> places
+
+
+def link(units: list[Unit], dropped: dict[str, dict[str, str]], glossary: list[Term],
+         entities: list[Entity]) -> Links:
+    words = [n for t in glossary for n in t.names] + [n for e in entities for n in e.names]
+    return Links(related=related_sections(units, dropped, words),
+                 mentions=entity_mentions(units, dropped, entities))
+
+
+def section_text(article: Article, section: Section) -> str:
+    return "\n".join(article.text(section.start, section.end))
+
+
+def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], words: list[str]) -> dict:
+    """For each unit, the most similar units of other articles on other topic pages."""
+    seg = segmenter(words)
+    bags = [Counter(tokens(unit_text(u, dropped[u.article.path]), seg)) for u in units]
+    df = Counter(t for bag in bags for t in bag)
+    n = len(units)
+    vectors = []
+    for bag in bags:
+        vec = {t: (1 + math.log(c)) * math.log(1 + n / df[t]) for t, c in bag.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vectors.append({t: v / norm for t, v in vec.items()})
+    out: dict[str, list[Related]] = {}
+    for i, unit in enumerate(units):
+        scored = []
+        for j, other in enumerate(units):
+            if other.article.path == unit.article.path or other.topic.key == unit.topic.key:
+                continue
+            a, b = vectors[i], vectors[j]
+            small, large = (a, b) if len(a) < len(b) else (b, a)
+            score = sum(v * large.get(t, 0.0) for t, v in small.items())
+            if score >= RELATED_MIN_SCORE:
+                scored.append((round(score, 6), other.section.anchor, other))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        out[unit.section.anchor] = [Related(o, s) for s, _, o in scored[:RELATED_PER_UNIT]]
+    return out
+
+
+def _name_pattern(name: str) -> re.Pattern:
+    """A name matches whole: Latin names not inside a longer Latin word."""
+    escaped = re.escape(name)
+    if re.match(r"[A-Za-z0-9]", name[0]):
+        escaped = r"(?<![A-Za-z0-9])" + escaped
+    if re.match(r"[A-Za-z0-9]", name[-1]):
+        escaped += r"(?![A-Za-z0-9])"
+    return re.compile(escaped)
+
+
+def count_names(text: str, names: list[str]) -> int:
+    """Mentions of any of the names, a longer name hiding the shorter ones inside it."""
+    spans: list[tuple[int, int]] = []
+    for name in sorted(names, key=len, reverse=True):
+        for m in _name_pattern(name).finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e in spans):
+                spans.append((m.start(), m.end()))
+    return len(spans)
+
+
+def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entities: list[Entity]) -> dict:
+    out: dict[str, list] = {e.name: [] for e in entities}
+    for unit in units:
+        for section in unit.sections():
+            if section.anchor in dropped[unit.article.path]:
+                continue
+            text = section_text(unit.article, section)
+            for entity in entities:
+                n = count_names(text, entity.names)
+                if n:
+                    out[entity.name].append((unit, section, n))
+    return out
+
+
+# A process: 研发流程, 实施步骤, 训练过程 — not 创业过程中 or 关键步骤和策略.
+_FLOW_WORDS = re.compile(r"流程|步骤(?!和策略)|(训练|开发|研发|实施|部署)过程")
+# An intro that announces the sequence: "研发流程通常包括以下几个阶段".
+_STEPS = r"(流程|步骤(?!和策略)|(训练|开发|研发|实施|部署)过程)"
+_INTRO_FLOW = re.compile(rf"{_STEPS}.*(包括|分为|如下)|(以下是|如下).*{_STEPS}")
+_ITEM = re.compile(r"^(\d+)[.)]\s+(.*)$")
+_LABEL = re.compile(r"^\*\*(.+?)\*\*")
+
+
+def flow_steps(lines: list[str], heading: str) -> tuple[list[str], int] | None:
+    """The steps of the first numbered list (3+ items) in a section about a process,
+    and the index of the line after that list."""
+    intro = ""
+    for i, line in enumerate(lines):
+        m = _ITEM.match(line)
+        if not m or m.group(1) != "1":
+            if line.strip():
+                intro = line
+            continue
+        if not (_FLOW_WORDS.search(heading) or _INTRO_FLOW.search(intro)):
+            return None
+        steps, expected, end = [], 1, len(lines)
+        for j in range(i, len(lines)):
+            item = lines[j]
+            m = _ITEM.match(item)
+            if m and int(m.group(1)) == expected:
+                label = _LABEL.match(m.group(2))
+                text = label.group(1) if label else re.split(r"[：:，,。]", m.group(2))[0]
+                steps.append(text.strip().rstrip("：:").strip())
+                expected += 1
+            elif item.strip() and not item.startswith((" ", "\t")):
+                end = j
+                break
+        while end > i and not lines[end - 1].strip():
+            end -= 1
+        return (steps, end) if len(steps) >= 3 and all(0 < len(s) <= 20 for s in steps) else None
+    return None
+
+
+def mermaid_flow(title: str, steps: list[str]) -> list[str]:
+    safe = [re.sub(r'["\[\]{}()<>|#;]', " ", s).strip() for s in steps]
+    out = ["```mermaid", "flowchart LR", f"  accTitle: {_acc(title)}",
+           f"  accDescr: {_acc(' → '.join(safe))}"]
+    chain = " --> ".join(f'f{i}["{s}"]' for i, s in enumerate(safe, 1))
+    out += [f"  {chain}", "```"]
+    return out
+
+
+def _acc(text: str) -> str:
+    return re.sub(r"[\n:;]", " ", text)
+
+
+# --- glossary links -------------------------------------------------------------------------
+
+_PROTECTED = re.compile(
+    r"`[^`]*`"                      # inline code
+    r"|!?\[[^\]]*\]\([^)]*\)"       # links and images
+    r"|<[^>]+>"                     # raw HTML tags
+    r"|\$[^$]+\$"                   # inline maths
+    r"|\\\(.*?\\\)"                 # \( … \)
+    r"|\{[^}]*\}"                   # attribute lists
+)
+
+
+def glossary_id(term: Term) -> str:
+    slug = re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "-", term.term.lower()).strip("-")
+    return f"g-{slug}"
+
+
+class TermLinker:
+    """Links the first mention of each glossary term on one page to the 术语表.
+
+    Code fences, maths blocks, headings, tables, and code/links/maths/HTML inside a line
+    are left alone. One linker per page: a term is linked once per page.
+    """
+
+    def __init__(self, terms: list[Term], href: str):
+        names = sorted(((name, t) for t in terms for name in t.names), key=lambda nt: (-len(nt[0]), nt[0]))
+        self.patterns = [(t, _name_pattern(name)) for name, t in names]
+        self.href = href
+        self.done: set[str] = set()
+        self.total = len(terms)
+        self.made = 0
+
+    def __call__(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        in_fence = in_math = False
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith(("```", "~~~")):
+                in_fence = not in_fence
+                out.append(line)
+                continue
+            if stripped.startswith("$$"):
+                if not (len(stripped) > 2 and stripped.endswith("$$")):
+                    in_math = not in_math
+                out.append(line)
+                continue
+            if in_fence or in_math or stripped.startswith(("#", "{", "|")) or len(self.done) == self.total:
+                out.append(line)
+                continue
+            pieces = _split_protected(line)
+            out.append("".join(p if protected else self._link(p) for p, protected in pieces))
+        return out
+
+    def _link(self, text: str) -> str:
+        found: list[tuple[int, int, Term]] = []
+        for term, pattern in self.patterns:
+            if term.term in self.done or any(t is term for _, _, t in found):
+                continue
+            m = pattern.search(text)
+            while m and any(s < m.end() and m.start() < e for s, e, _ in found):
+                m = pattern.search(text, m.end())
+            if m:
+                found.append((m.start(), m.end(), term))
+        if not found:
+            return text
+        found.sort(key=lambda f: f[0])
+        out, pos = [], 0
+        for start, end, term in found:
+            title = term.definition.replace('"', "“").replace("\n", " ")
+            out += [text[pos:start], f'[{text[start:end]}]({self.href}#{glossary_id(term)} "{title}")']
+            pos = end
+            self.done.add(term.term)
+            self.made += 1
+        out.append(text[pos:])
+        return "".join(out)
+
+
+def _split_protected(line: str) -> list[tuple[str, bool]]:
+    pieces, pos = [], 0
+    for m in _PROTECTED.finditer(line):
+        if m.start() > pos:
+            pieces.append((line[pos:m.start()], False))
+        pieces.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(line):
+        pieces.append((line[pos:], False))
+    return pieces

@@ -1,0 +1,74 @@
+"""link: glossary links, entity mentions, related sections and flowcharts."""
+from __future__ import annotations
+
+from kb.link import TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
+from kb.model import Term
+
+FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
+GIT = Term("Git", "分布式版本控制系统。")
+
+
+def test_only_the_first_mention_on_a_page_is_linked_with_its_definition_as_tooltip():
+    link = TermLinker([FL], "../glossary.md")
+    out = link(["联邦学习保护隐私。", "再说联邦学习。"])
+    assert out[0] == f'[联邦学习](../glossary.md#{glossary_id(FL)} "一种分布式机器学习方法。")保护隐私。'
+    assert out[1] == "再说联邦学习。" and link.made == 1
+
+
+def test_code_maths_headings_and_existing_links_are_left_alone():
+    link = TermLinker([FL], "g.md")
+    lines = ["## 联邦学习", "```", "联邦学习", "```", "$$", "联邦学习", "$$", "`联邦学习` 与 [联邦学习](x.md)",
+             "| 联邦学习 |"]
+    assert link(lines) == lines and link.made == 0
+
+
+def test_a_latin_term_is_not_linked_inside_a_longer_word():
+    link = TermLinker([GIT], "g.md")
+    assert link(["GitHub 上的项目"]) == ["GitHub 上的项目"]
+    assert link(["使用 Git 管理"])[0].startswith("使用 [Git](g.md#g-git")
+
+
+def test_mentions_count_a_longer_name_once_not_also_its_shorter_alias():
+    assert count_names("百度飞桨是飞桨平台；PaddlePaddle 开源。", ["百度飞桨", "飞桨", "PaddlePaddle"]) == 3
+    assert count_names("GitHub 和 Git", ["Git"]) == 1
+
+
+def test_a_numbered_process_list_becomes_a_flowchart_after_the_list():
+    body = ["研发流程通常包括以下几个阶段：", "", "1. **需求分析**：明确目标。", "2. **模型设计**：设计架构。",
+            "    - 细节", "3. **模型训练**：训练。", "", "在项目管理中："]
+    steps, end = flow_steps(body, "3.2 研发流程与项目管理")
+    assert steps == ["需求分析", "模型设计", "模型训练"] and body[end - 1] == "3. **模型训练**：训练。"
+    chart = mermaid_flow("研发流程", steps)
+    assert chart[0] == "```mermaid" and 'f1["需求分析"] --> f2["模型设计"] --> f3["模型训练"]' in chart[-2]
+
+
+def test_a_list_of_strategies_is_not_a_flow():
+    body = ["以下是一些关键步骤和策略：", "", "1. **市场细分**：a", "2. **产品推广**：b", "3. **促销活动**：c"]
+    assert flow_steps(body, "6.2 营销策略") is None
+
+
+def test_related_sections_come_from_other_articles_and_other_pages(kb):
+    units = {u.section.anchor: u for u in kb.units}
+    assert sum(len(r) for r in kb.links.related.values()) > 100
+    for anchor, related in kb.links.related.items():
+        for r in related:
+            assert r.unit.article is not units[anchor].article
+            assert r.unit.topic.key != units[anchor].topic.key
+
+
+def test_entity_aliases_are_merged_in_the_index(kb):
+    paddle = next(e for e in kb.editorial.entities if "飞桨" in e.names)
+    places = kb.links.mentions[paddle.name]
+    assert sum(n for _, _, n in places) >= 4
+    assert {u.article.key for u, _, _ in places} >= {"002"}
+
+
+def test_every_glossary_link_and_entity_link_points_at_an_existing_anchor(repo):
+    import re
+
+    glossary = (repo / "docs" / "glossary.md").read_text(encoding="utf-8")
+    ids = set(re.findall(r"\{ #(g-[^ ]+) \}", glossary))
+    linked = set()
+    for page in (repo / "docs").rglob("*.md"):
+        linked |= set(re.findall(r"glossary\.md#(g-[^ )]+)", page.read_text(encoding="utf-8")))
+    assert linked and linked <= ids
