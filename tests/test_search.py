@@ -6,7 +6,7 @@ import pytest
 
 from kbtest import REPO
 from kb.model import Editorial, Entity, Term
-from kb.search import (dictionary_words, mark_unsearchable, read_opencc_dict, traditional_characters,
+from kb.search import (dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict, traditional_characters,
                        user_dictionary, worker_files)
 
 FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
@@ -84,9 +84,17 @@ def test_reading_an_opencc_module_that_is_not_one_is_an_error():
         read_opencc_dict("export default [1, 2]", "x.js")
 
 
-def test_source_lines_are_skipped_everywhere_and_index_sections_only_on_index_pages():
-    html = '<h1 id="t">T</h1><h2 id="a">A</h2><p class="kb-source">来源：x</p><p>text</p>'
-    topic = mark_unsearchable(html, is_index=False)
+def test_source_lines_are_skipped_everywhere_and_entries_only_on_reference_pages():
+    html = '<h1 id="t">T</h1><h2 id="a">A</h2><p class="kb-source">来源：x</p><h3 id="b">B</h3><p>text</p>'
+    topic = mark_unsearchable(html, reference_page=False)
     assert '<p class="kb-source" data-search-exclude="source">' in topic
-    assert '<h2 id="a">' in topic
-    assert '<h2 data-search-exclude="navigation" id="a">' in mark_unsearchable(html, is_index=True)
+    assert '<h2 id="a">' in topic and '<h3 id="b">' in topic
+    reference = mark_unsearchable(html, reference_page=True)
+    assert '<h1 id="t">' in reference
+    assert '<h2 data-search-exclude="reference" id="a">' in reference
+    assert '<h3 data-search-exclude="reference" id="b">' in reference
+
+
+def test_reference_pages_are_the_home_chapter_glossary_and_entity_pages():
+    assert all(is_reference_page(p) for p in ("index.md", "risk/index.md", "glossary.md", "entities.md"))
+    assert not any(is_reference_page(p) for p in ("risk/identification.md", "sources/000.md"))

@@ -85,7 +85,7 @@ def on_page_markdown(markdown, page, **kwargs):
 
 def on_page_content(html, page, **kwargs):
     # Before the search plugin reads the page (on_page_context).
-    return search.mark_unsearchable(html, is_index=page.file.src_uri.endswith("index.md"))
+    return search.mark_unsearchable(html, reference_page=search.is_reference_page(page.file.src_uri))
 
 
 def on_post_page(output, page, config, **kwargs):

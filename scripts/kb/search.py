@@ -101,15 +101,25 @@ def worker_files(node_modules: Path) -> dict[str, Path | str]:
 # The "来源：《article》· heading" line under every section: it would put the five
 # article titles into every section's text.
 _SOURCE_LINE = re.compile(r'<p class="kb-source"')
-_H2 = re.compile(r"<h2(?=[\s>])")
+_SUBHEADING = re.compile(r"<h([2-6])(?=[\s>])")
 
 
-def mark_unsearchable(html: str, is_index: bool) -> str:
+def is_reference_page(src_uri: str) -> bool:
+    """Pages that list or restate other pages: the home and chapter pages (lists of
+    topics), the glossary (definitions quoted from the sections, each linking to them)
+    and the entity index (lists of mentions)."""
+    from .write import ENTITIES_PAGE, GLOSSARY_PAGE
+
+    return src_uri == "index.md" or src_uri.endswith("/index.md") or src_uri in (GLOSSARY_PAGE, ENTITIES_PAGE)
+
+
+def mark_unsearchable(html: str, reference_page: bool) -> str:
     """Mark what the search plugin must skip (`data-search-exclude`, which it strips
-    from the page afterwards): the source line of each section, and on the home and
-    chapter pages the lists of topics and articles (navigation, not answers; the page
-    itself stays findable by its title and description)."""
+    from the page afterwards): the source line of each section, and on reference pages
+    every entry below the page title. Those would otherwise outrank the section they
+    point to (a glossary entry's heading is the bare term); the page itself stays
+    findable by its title and opening lines."""
     html = _SOURCE_LINE.sub('<p class="kb-source" data-search-exclude="source"', html)
-    if is_index:
-        html = _H2.sub('<h2 data-search-exclude="navigation"', html)
+    if reference_page:
+        html = _SUBHEADING.sub(r'<h\1 data-search-exclude="reference"', html)
     return html

@@ -100,7 +100,9 @@ def section_key(url: str, base: str) -> str | None:
 
 
 def _is_chapter(path: str) -> bool:
-    return "/" not in path
+    from kb.editorial import CHAPTER_IDS
+
+    return path in CHAPTER_IDS
 
 
 def first_answer_rank(ranking: list[str], answers: list[str]) -> int | None:
