@@ -6,9 +6,11 @@ import os
 import subprocess
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 
 from . import linkcheck
+from .bench import TARGETS as BENCH_TARGETS
 from .model import KbError
 from .pipeline import generate
 from .repro import build_epoch
@@ -94,6 +96,12 @@ def cmd_serve(args) -> int:
     return _mkdocs(root, "serve", "-a", f"127.0.0.1:{args.port}")
 
 
+def cmd_bench(args) -> int:
+    from .bench import target
+
+    return target(args.target).run(_root(args), args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb", description="AI大模型创业知识库 tooling")
     parser.add_argument("--root", default=".", help="repository root (default: current folder)")
@@ -105,9 +113,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     links = sub.add_parser("linkcheck", help="fail when an internal link or anchor in built HTML does not resolve")
     links.add_argument("path", nargs="?", help="a built site folder or one HTML file (default: site/)")
+    bench = sub.add_parser("bench", help="measurements too slow for the tests; reports go to bench/")
+    targets = bench.add_subparsers(dest="target", required=True)
+    for name, (_, help_text) in BENCH_TARGETS.items():
+        target_parser = targets.add_parser(name, help=help_text)
+        import_module(BENCH_TARGETS[name][0]).add_arguments(target_parser)
     args = parser.parse_args(argv)
     handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve,
-               "linkcheck": cmd_linkcheck}[args.command]
+               "linkcheck": cmd_linkcheck, "bench": cmd_bench}[args.command]
     try:
         return handler(args)
     except KbError as exc:

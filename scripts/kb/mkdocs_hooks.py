@@ -1,4 +1,5 @@
-"""MkDocs hooks: the generated navigation, vendored front-end libraries, maths on demand."""
+"""MkDocs hooks: the generated navigation, vendored front-end libraries, maths on demand,
+and the search set-up (user dictionary, what is indexed, the worker's converter)."""
 from __future__ import annotations
 
 import logging
@@ -6,9 +7,13 @@ from pathlib import Path
 
 import yaml
 from mkdocs.structure.files import File
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
 
-from kb import vendor
+from kb import search, vendor
+from kb.model import KbError
+from kb.sanitize import sanitize_html
 
 
 def on_startup(**kwargs):
@@ -18,7 +23,11 @@ def on_startup(**kwargs):
     jieba.setLogLevel(logging.WARNING)
 
 
+# Before the search plugin's on_config, which loads `jieba_dict_user`.
+@event_priority(100)
 def on_config(config, **kwargs):
+    root = Path(config["config_file_path"]).parent
+    _write_user_dictionary(config, root)
     # The navigation is written by `kb import` next to the pages it lists.
     nav_file = Path(config["docs_dir"]) / ".nav.yml"
     if nav_file.is_file():
@@ -35,7 +44,52 @@ def on_files(files, config, **kwargs):
     root = Path(config["config_file_path"]).parent
     for dest, src in vendor.vendor_files(root / "node_modules").items():
         files.append(File.generated(config, dest, abs_src_path=str(src)))
+    try:
+        worker_files = search.worker_files(root / "node_modules")
+    except KbError as exc:
+        raise PluginError(str(exc)) from None
+    for dest, src in worker_files.items():
+        if isinstance(src, Path):
+            files.append(File.generated(config, dest, abs_src_path=str(src)))
+        else:
+            files.append(File.generated(config, dest, content=src))
     return files
+
+
+def _write_user_dictionary(config, root: Path) -> None:
+    """Write the jieba user dictionary where mkdocs.yml's `jieba_dict_user` says."""
+    from kb.editorial import load_editorial
+
+    plugin = next((p for name, p in config["plugins"].items() if name.endswith("search")), None)
+    target = plugin and plugin.config.get("jieba_dict_user")
+    if not target:
+        return
+    path = (root / target).resolve()
+    try:
+        text = search.user_dictionary(load_editorial(root / "sources"))
+    except KbError as exc:
+        raise PluginError(f"search dictionary: {exc}") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    # The plugin resolves a relative path against the working folder; make it absolute.
+    plugin.config["jieba_dict_user"] = str(path)
+
+
+def on_page_markdown(markdown, page, **kwargs):
+    # The faithful source pages repeat every section of the topic pages under the same
+    # anchors; searching them too would list each answer twice.
+    if page.file.src_uri.startswith("sources/"):
+        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+    return markdown
+
+
+def on_page_content(html, page, **kwargs):
+    # Page bodies come from articles the site's owners did not write: remove anything
+    # that could run or fetch in the reader's browser (see kb.sanitize). Then mark what
+    # search skips, before the search plugin reads the page (on_page_context).
+    html = sanitize_html(html)
+    return search.mark_unsearchable(html, reference_page=search.is_reference_page(page.file.src_uri))
 
 
 def on_post_page(output, page, config, **kwargs):
@@ -48,10 +102,3 @@ def on_post_page(output, page, config, **kwargs):
     output = output.replace("</head>", head + "</head>", 1)
     return output.replace("</body>", body + "</body>", 1)
 
-
-def on_page_content(html, **kwargs):
-    # Page bodies come from articles the site's owners did not write: remove anything
-    # that could run or fetch in the reader's browser (see kb.sanitize).
-    from kb.sanitize import sanitize_html
-
-    return sanitize_html(html)

@@ -1,0 +1,125 @@
+"""Search support: the jieba user dictionary and the Traditional-character table.
+
+Both are derived data, made at build time from what a human edits (the glossary and
+entity index in sources/editorial.yml) or from a pinned package (opencc-js), so that
+neither is committed twice.
+
+- The user dictionary makes every domain term a single jieba token in the search index
+  (大模型, 联邦学习, 百度飞桨 ...), so a query for the term matches the term and not
+  its pieces scattered through unrelated sections.
+- The Traditional-character table lets the search worker tell, without the converter,
+  that a query holds Traditional characters; only then does it load the converter.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .model import Editorial, KbError
+
+# Runs of Han characters: jieba only ever sees these (the search plugin segments
+# nothing else), so only they belong in its dictionary.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+# A dictionary word needs a part-of-speech tag for jieba; nz = other proper noun.
+_TAG = "nz"
+
+
+def dictionary_words(editorial: Editorial) -> list[str]:
+    """The Han words that must stay whole: every glossary term and entity name, and
+    every alias, taken run by run (`PaddlePaddle（飞桨）` gives 飞桨)."""
+    names: Iterable[str] = (
+        name for entry in [*editorial.glossary, *editorial.entities] for name in entry.names
+    )
+    words = {run for name in names for run in _HAN_RUN.findall(name)}
+    # Longest first, then by code point: stable output, and a reader scanning the
+    # file sees compound terms before their parts.
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def user_dictionary(editorial: Editorial) -> str:
+    """jieba user-dictionary text: one `word tag` per line.
+
+    No frequency is written: jieba then computes one just high enough for the word to
+    be cut whole (jieba.Tokenizer.add_word -> suggest_freq).
+    """
+    return "".join(f"{word} {_TAG}\n" for word in dictionary_words(editorial))
+
+
+def traditional_characters(ts_characters: str) -> str:
+    """Characters that only Traditional text uses, from OpenCC's TSCharacters table.
+
+    `ts_characters` is that table as opencc-js ships it: `繁 简|...` entries separated
+    by `|` (a Traditional character may list several Simplified forms). A character is
+    kept when it differs from its Simplified form and is not itself the Simplified form
+    of another character, so Simplified text never trips the check.
+    """
+    pairs = [entry.split(" ") for entry in ts_characters.split("|") if entry.strip()]
+    simplified = {s for _, *forms in pairs for s in forms}
+    trad = {t for t, *forms in pairs if len(t) == 1 and t not in forms and t not in simplified}
+    return "".join(sorted(trad))
+
+
+_JS_EXPORT = re.compile(r'export\s+default\s+("(?:[^"\\]|\\.)*")', re.S)
+
+
+def read_opencc_dict(module_text: str, where: str) -> str:
+    """The dictionary string of an opencc-js `dist/esm-lib/dict/*.js` module."""
+    match = _JS_EXPORT.search(module_text)
+    if not match:
+        raise ValueError(f"{where}: no `export default \"...\"` dictionary string found")
+    return json.loads(match.group(1))
+
+
+# ---------------------------------------------------------------------------
+# What the search worker needs in the site
+
+T2CN_SOURCE = Path("opencc-js/dist/umd/t2cn.js")
+TS_CHARACTERS = Path("opencc-js/dist/esm-lib/dict/TSCharacters.js")
+T2CN_TARGET = "assets/javascripts/vendor/opencc-t2cn.js"
+TRADITIONAL_TARGET = "assets/javascripts/workers/kb-traditional.js"
+
+
+def worker_files(node_modules: Path) -> dict[str, Path | str]:
+    """{site path: file on disk, or generated text} for overrides/.../kb-search.js."""
+    converter, table = node_modules / T2CN_SOURCE, node_modules / TS_CHARACTERS
+    for path in (converter, table):
+        if not path.is_file():
+            raise KbError(str(path), None, "opencc-js is not installed",
+                          "run `npm ci` (or `make setup`) in the repository root")
+    chars = traditional_characters(read_opencc_dict(table.read_text(encoding="utf-8"), str(table)))
+    script = ("// Generated at build time (scripts/kb/search.py) from opencc-js TSCharacters: characters\n"
+              "// only Traditional Chinese uses. The search worker loads the converter when it sees one.\n"
+              f"self.KB_TRADITIONAL = {json.dumps(chars, ensure_ascii=False)}\n")
+    return {T2CN_TARGET: converter, TRADITIONAL_TARGET: script}
+
+
+# ---------------------------------------------------------------------------
+# What is indexed
+
+# The "来源：《article》· heading" line under every section: it would put the five
+# article titles into every section's text.
+_SOURCE_LINE = re.compile(r'<p class="kb-source"')
+_SUBHEADING = re.compile(r"<h([2-6])(?=[\s>])")
+
+
+def is_reference_page(src_uri: str) -> bool:
+    """Pages that list or restate other pages: the home and chapter pages (lists of
+    topics), the glossary (definitions quoted from the sections, each linking to them)
+    and the entity index (lists of mentions)."""
+    from .write import ENTITIES_PAGE, GLOSSARY_PAGE
+
+    return src_uri == "index.md" or src_uri.endswith("/index.md") or src_uri in (GLOSSARY_PAGE, ENTITIES_PAGE)
+
+
+def mark_unsearchable(html: str, reference_page: bool) -> str:
+    """Mark what the search plugin must skip (`data-search-exclude`, which it strips
+    from the page afterwards): the source line of each section, and on reference pages
+    every entry below the page title. Those would otherwise outrank the section they
+    point to (a glossary entry's heading is the bare term); the page itself stays
+    findable by its title and opening lines."""
+    html = _SOURCE_LINE.sub('<p class="kb-source" data-search-exclude="source"', html)
+    if reference_page:
+        html = _SUBHEADING.sub(r'<h\1 data-search-exclude="reference"', html)
+    return html

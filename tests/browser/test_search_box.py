@@ -1,0 +1,89 @@
+"""Search in the browser: mixed Latin/Chinese and Traditional queries, typed into the
+site's own search box, land on the section that answers them."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from kb.bench.search import SearchBox, first_answer_rank
+
+CONVERTER = "/assets/javascripts/vendor/opencc-t2cn.js"
+
+
+@pytest.fixture(scope="module")
+def box(browser, site_server):
+    box = SearchBox(browser, site_server)
+    yield box
+    box.close()
+
+
+# Typed with no space between the Latin term and the Chinese word. A plain
+# mkdocs-material site finds nothing for the first five (scripts/bench/plain_site.py).
+MIXED = [
+    ("CNN模型", ["tech/algorithms.md#s002-4-1-1"], 1),
+    # The Transformer section, or the architecture section that compares Transformers.
+    ("Transformer架构", ["tech/algorithms.md#s002-4-1-3", "tech/architecture.md#s004-2-2"], 1),
+    ("Docker容器", ["appendix/tools.md#s001-a-1-3", "data/compute.md#s000-4-2", "tech/frameworks.md#s000-3-1"], 1),
+    ("LSTM层", ["tech/algorithms.md#s002-4-1-2"], 1),
+    ("SEM广告", ["marketing/promotion.md#s000-6-2"], 1),
+    ("TensorFlow Lite", ["tech/deployment.md#s003-3-3", "appendix/resources.md#s000-b-1"], 5),
+    ("GPT-3", ["overview/history.md#s002-2-3", "overview/history.md#s001-1-1", "overview/history.md#s003-2-1"], 5),
+]
+
+
+@pytest.mark.parametrize("query, answers, within", MIXED, ids=[q for q, _, _ in MIXED])
+def test_a_mixed_query_finds_its_section(box, query, answers, within):
+    ranking, _ = box.search(query)
+    assert ranking, f"{query}: no results at all"
+    rank = first_answer_rank(ranking, answers)
+    assert rank is not None and rank <= within, f"{query}: answer at {rank}; got {ranking[:5]}"
+
+
+@pytest.mark.parametrize("traditional, simplified", [("風險識別", "风险识别"), ("聯邦學習", "联邦学习")])
+def test_a_traditional_query_finds_what_its_simplified_form_finds(box, traditional, simplified):
+    expected, _ = box.search(simplified)
+    got, _ = box.search(traditional)
+    assert expected, f"{simplified}: no results"
+    assert got[:5] == expected[:5]
+
+
+def test_the_converter_is_loaded_only_once_a_traditional_character_is_typed(browser, site_server):
+    box = SearchBox(browser, site_server)
+    try:
+        for query in ("风险识别", "CNN模型", "联邦学习"):
+            box.search(query)
+        assert not [u for u in box.requests if u.endswith(CONVERTER)], "converter loaded for Simplified queries"
+        box.search("聯邦學習")
+        assert len([u for u in box.requests if u.endswith(CONVERTER)]) == 1
+        box.search("風險識別")
+        assert len([u for u in box.requests if u.endswith(CONVERTER)]) == 1, "converter loaded twice"
+        assert box.console_errors == []
+    finally:
+        box.close()
+
+
+def test_a_result_opens_its_section_with_the_query_words_highlighted(browser, site_server, outside_requests):
+    box = SearchBox(browser, site_server)
+    try:
+        ranking, _ = box.search("差分隐私")
+        assert ranking[0] == "risk/challenges.md#s000-1-3"
+        link = box.page.locator("ol.md-search-result__list > li").first.locator("a[href*='#']").first
+        with box.page.expect_navigation():
+            link.click()
+        url = urlsplit(box.page.url)
+        assert url.path.endswith("/risk/challenges/") and url.fragment == "s000-1-3"
+        assert parse_qs(url.query).get("h") == ["差分隐私"]
+        box.page.wait_for_selector("mark[data-md-highlight]")
+        marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")
+        assert "差分隐私" in marks
+        heading = box.page.locator("#s000-1-3")
+        box.page.wait_for_function(
+            "() => { const r = document.getElementById('s000-1-3').getBoundingClientRect();"
+            " return r.top >= 0 && r.top < window.innerHeight }")
+        assert heading.is_visible()
+        assert [u for u in box.requests if not u.startswith(site_server)
+                and not u.startswith(("data:", "blob:"))] == []
+        assert box.console_errors == []
+    finally:
+        box.close()

@@ -1,0 +1,100 @@
+"""The search dictionary, the Traditional-character table and what the index skips."""
+from __future__ import annotations
+
+import jieba
+import pytest
+
+from kbtest import REPO
+from kb.model import Editorial, Entity, Term
+from kb.search import (dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict, traditional_characters,
+                       user_dictionary, worker_files)
+
+FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
+
+
+def _editorial(terms=(), entities=()) -> Editorial:
+    return Editorial(chapters=[], overrides=[], glossary=list(terms), entities=list(entities))
+
+
+@pytest.fixture
+def small_editorial() -> Editorial:
+    return _editorial(
+        terms=[Term("大模型", "参数规模巨大的模型", aliases=["AI大模型", "大型人工智能模型"]),
+               Term("联邦学习", "数据不出本地的联合训练"),
+               Term("差分隐私", "给数据加噪声保护个体"),
+               Term("智能客服", "用模型回答用户问题")],
+        entities=[Entity("百度飞桨", "product", aliases=["PaddlePaddle（飞桨）"]),
+                  Entity("OpenAI", "company")])
+
+
+def test_every_han_name_and_alias_becomes_a_dictionary_word(small_editorial):
+    words = dictionary_words(small_editorial)
+    assert set(FIVE) | {"大型人工智能模型", "飞桨"} == set(words)
+
+
+def test_latin_names_are_left_to_the_separator(small_editorial):
+    # jieba only ever sees Han runs; "OpenAI" or the "AI" of "AI大模型" do not belong there.
+    assert not any(ch.isascii() for word in dictionary_words(small_editorial) for ch in word)
+
+
+def test_the_dictionary_is_jieba_format_and_stable(small_editorial, tmp_path):
+    text = user_dictionary(small_editorial)
+    assert text == user_dictionary(small_editorial)
+    assert all(len(line.split(" ")) == 2 and line.endswith(" nz") for line in text.splitlines())
+    assert text.splitlines()[0] == "大型人工智能模型 nz"  # longest first
+
+
+def test_the_dictionary_makes_the_terms_single_jieba_tokens(small_editorial, tmp_path):
+    sentence = "创业公司用大模型做智能客服，并以联邦学习和差分隐私保护数据，框架选百度飞桨。"
+    plain = jieba.Tokenizer()
+    assert not set(FIVE) <= set(plain.lcut(sentence)), "the terms should need the dictionary"
+    path = tmp_path / "user.dict"
+    path.write_text(user_dictionary(small_editorial), encoding="utf-8")
+    tuned = jieba.Tokenizer()
+    tuned.load_userdict(str(path))
+    assert set(FIVE) <= set(tuned.lcut(sentence))
+
+
+def test_the_real_editorial_file_covers_the_five_terms():
+    from kb.editorial import load_editorial
+
+    words = set(dictionary_words(load_editorial(REPO / "sources")))
+    assert set(FIVE) <= words
+
+
+def test_traditional_table_keeps_only_characters_simplified_text_never_uses():
+    table = "風 风|險 险|識 识|別 别|乾 干 乾|后 后|髮 发|發 发"
+    chars = traditional_characters(table)
+    assert set(chars) == {"風", "險", "識", "別", "髮", "發"}  # 乾 maps to itself too; 后 is unchanged
+
+
+def test_the_shipped_table_and_converter_come_from_opencc_js():
+    files = worker_files(REPO / "node_modules")
+    table = files["assets/javascripts/workers/kb-traditional.js"]
+    assert isinstance(table, str) and "self.KB_TRADITIONAL" in table
+    for ch in "風險識別聯學習":
+        assert ch in table
+    for ch in "风险识别联邦学习大模型":
+        assert ch not in table
+    assert files["assets/javascripts/vendor/opencc-t2cn.js"].is_file()
+
+
+def test_reading_an_opencc_module_that_is_not_one_is_an_error():
+    with pytest.raises(ValueError, match="x.js"):
+        read_opencc_dict("export default [1, 2]", "x.js")
+
+
+def test_source_lines_are_skipped_everywhere_and_entries_only_on_reference_pages():
+    html = '<h1 id="t">T</h1><h2 id="a">A</h2><p class="kb-source">来源：x</p><h3 id="b">B</h3><p>text</p>'
+    topic = mark_unsearchable(html, reference_page=False)
+    assert '<p class="kb-source" data-search-exclude="source">' in topic
+    assert '<h2 id="a">' in topic and '<h3 id="b">' in topic
+    reference = mark_unsearchable(html, reference_page=True)
+    assert '<h1 id="t">' in reference
+    assert '<h2 data-search-exclude="reference" id="a">' in reference
+    assert '<h3 data-search-exclude="reference" id="b">' in reference
+
+
+def test_reference_pages_are_the_home_chapter_glossary_and_entity_pages():
+    assert all(is_reference_page(p) for p in ("index.md", "risk/index.md", "glossary.md", "entities.md"))
+    assert not any(is_reference_page(p) for p in ("risk/identification.md", "sources/000.md"))
