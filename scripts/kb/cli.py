@@ -67,6 +67,32 @@ def cmd_serve(args) -> int:
     return _mkdocs(root, "serve", "-a", f"127.0.0.1:{args.port}")
 
 
+def cmd_export(args) -> int:
+    from .export import export
+
+    root = _root(args)
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"kb export [{time.perf_counter() - started:5.1f}s] {message}", flush=True)
+
+    if args.site:
+        site = Path(args.site).resolve()
+    else:
+        progress("building site/ (mkdocs build --strict)")
+        code = cmd_build(args)
+        if code:
+            return code
+        site = root / "site"
+    result = export(root, site, Path(args.dist).resolve() if args.dist else root / "dist", progress)
+    print(f"kb export: {result.html_path} ({result.html_bytes / 1e6:.2f} MB)")
+    for kind, size in result.breakdown.items():
+        print(f"  {size / 1e3:9.1f} kB  {kind}")
+    print(f"kb export: {result.zip_path} ({result.zip_bytes / 1e6:.2f} MB)")
+    print(f"kb export: done in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb", description="AI大模型创业知识库 tooling")
     parser.add_argument("--root", default=".", help="repository root (default: current folder)")
@@ -76,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="docs/ -> site/ with mkdocs build --strict")
     serve = sub.add_parser("serve", help="preview the site on 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    export = sub.add_parser("export", help="site/ -> dist/: one self-contained HTML file and a zip of the site")
+    export.add_argument("--site", help="export this already-built site instead of running kb build first")
+    export.add_argument("--dist", help="output folder (default: dist/)")
     args = parser.parse_args(argv)
-    handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve}[args.command]
+    handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve,
+               "export": cmd_export}[args.command]
     try:
         return handler(args)
     except KbError as exc:
