@@ -2,7 +2,7 @@
 VENV := .venv
 BIN  := $(VENV)/bin
 
-.PHONY: setup site test serve clean chromium
+.PHONY: setup site test serve export clean chromium
 
 setup: $(VENV)/.installed node_modules/.installed chromium
 
@@ -38,6 +38,10 @@ test: setup
 
 serve: setup
 	$(BIN)/kb serve
+
+# Offline editions in dist/: the site as a zip (opens from file://) and one self-contained HTML file.
+export: setup
+	$(BIN)/kb export
 
 clean:
 	rm -rf site/ dist/

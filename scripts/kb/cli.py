@@ -102,6 +102,32 @@ def cmd_bench(args) -> int:
     return target(args.target).run(_root(args), args)
 
 
+def cmd_export(args) -> int:
+    from .export import export
+
+    root = _root(args)
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        print(f"kb export [{time.perf_counter() - started:5.1f}s] {message}", flush=True)
+
+    if args.site:
+        site = Path(args.site).resolve()
+    else:
+        progress("building site/ (mkdocs build --strict)")
+        code = cmd_build(args)
+        if code:
+            return code
+        site = root / "site"
+    result = export(root, site, Path(args.dist).resolve() if args.dist else root / "dist", progress)
+    print(f"kb export: {result.html_path} ({result.html_bytes / 1e6:.2f} MB)")
+    for kind, size in result.breakdown.items():
+        print(f"  {size / 1e3:9.1f} kB  {kind}")
+    print(f"kb export: {result.zip_path} ({result.zip_bytes / 1e6:.2f} MB)")
+    print(f"kb export: done in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb", description="AI大模型创业知识库 tooling")
     parser.add_argument("--root", default=".", help="repository root (default: current folder)")
@@ -118,9 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, (_, help_text) in BENCH_TARGETS.items():
         target_parser = targets.add_parser(name, help=help_text)
         import_module(BENCH_TARGETS[name][0]).add_arguments(target_parser)
+    export = sub.add_parser("export", help="site/ -> dist/: one self-contained HTML file and a zip of the site")
+    export.add_argument("--site", help="export this already-built site instead of running kb build first")
+    export.add_argument("--dist", help="output folder (default: dist/)")
     args = parser.parse_args(argv)
     handler = {"import": cmd_import, "check": cmd_check, "build": cmd_build, "serve": cmd_serve,
-               "linkcheck": cmd_linkcheck, "bench": cmd_bench}[args.command]
+               "linkcheck": cmd_linkcheck, "bench": cmd_bench, "export": cmd_export}[args.command]
     try:
         return handler(args)
     except KbError as exc:

@@ -37,6 +37,10 @@ def on_config(config, **kwargs):
     mermaid = config["plugins"].get("mermaid2")
     if mermaid is not None:
         mermaid._javascript = vendor.MERMAID_JS
+    # The offline plugin adds Material's iframe-worker shim (search from file://) from unpkg;
+    # serve the copy vendored from node_modules instead, whichever of us runs first.
+    polyfills = [p for p in config["extra"].get("polyfills", []) if "iframe-worker" not in str(p)]
+    config["extra"]["polyfills"] = [*polyfills, vendor.IFRAME_WORKER_JS]
     return config
 
 

@@ -15,19 +15,24 @@ MERMAID_JS = f"{VENDOR_DIR}/mermaid/mermaid.min.js"
 KATEX_JS = f"{VENDOR_DIR}/katex/katex.min.js"
 KATEX_CSS = f"{VENDOR_DIR}/katex/katex.min.css"
 KATEX_INIT = "assets/javascripts/katex-init.js"
+# Material's search runs in a Web Worker, which browsers refuse from file://; the offline
+# plugin swaps in this shim (an iframe posing as a worker). Material points it at unpkg;
+# the hook file points it here instead.
+IFRAME_WORKER_JS = f"{VENDOR_DIR}/iframe-worker/shim.js"
 
 # site path -> path inside node_modules
 _FILES = {
     MERMAID_JS: "mermaid/dist/mermaid.min.js",
     KATEX_JS: "katex/dist/katex.min.js",
     KATEX_CSS: "katex/dist/katex.min.css",
+    IFRAME_WORKER_JS: "iframe-worker/shim/index.js",
 }
 _DIRS = {f"{VENDOR_DIR}/katex/fonts": "katex/dist/fonts"}
 
 
 def vendor_files(node_modules: Path) -> dict[str, Path]:
     """{path in the site: file on disk} for every vendored file."""
-    if not (node_modules / "katex").is_dir() or not (node_modules / "mermaid").is_dir():
+    if not all((node_modules / package).is_dir() for package in ("katex", "mermaid", "iframe-worker")):
         raise KbError("node_modules", None, "front-end libraries are not installed",
                       "run `npm ci` (or `make setup`) in the repository root")
     out = {dest: node_modules / src for dest, src in _FILES.items()}

@@ -14,13 +14,13 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 
 PAGES = {
     "home": "/",
-    "chapter": "/risk/",
-    "topic": "/risk/identification/",
-    "topic with a diagram and maths": "/tech/architecture/",
-    "source article": "/sources/002/",
-    "glossary": "/glossary/",
-    "entity index": "/entities/",
-    "topic with maths": "/tech/math/",
+    "chapter": "/risk/index.html",
+    "topic": "/risk/identification.html",
+    "topic with a diagram and maths": "/tech/architecture.html",
+    "source article": "/sources/002.html",
+    "glossary": "/glossary.html",
+    "entity index": "/entities.html",
+    "topic with maths": "/tech/math.html",
 }
 SEARCH_QUERY = "风险"
 

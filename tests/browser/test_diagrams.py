@@ -52,23 +52,23 @@ def test_every_formula_is_typeset_and_only_the_broken_one_shows_an_error(page, b
     assert page.failed_requests == []
 
 
-@pytest.mark.parametrize("rel", ["tech/math/", "tech/process/"])
+@pytest.mark.parametrize("rel", ["tech/math.html", "tech/process.html"])
 def test_maths_and_mermaid_scripts_load_only_where_needed(page, site_server, rel):
     page.goto(f"{site_server}/{rel}", wait_until="networkidle")
     scripts = " ".join(page.requests_seen)
-    assert ("katex.min.js" in scripts) == (rel == "tech/math/")
+    assert ("katex.min.js" in scripts) == (rel == "tech/math.html")
     assert ("mermaid.min.js" in scripts)  # both pages have a diagram (tech/math: a flowchart)
 
 
 def test_a_glossary_link_shows_the_definition_and_lands_on_the_term(page, site_server):
-    page.goto(f"{site_server}/data/user-data/")
-    link = page.locator('a[href*="glossary/#g-"]').first
+    page.goto(f"{site_server}/data/user-data.html")
+    link = page.locator('a[href*="glossary.html#g-"]').first
     assert link.get_attribute("title")
     href = link.get_attribute("href")
     link.click()
     page.wait_for_load_state()
     anchor = href.split("#", 1)[1]
-    assert unquote(page.url).endswith("/glossary/#" + anchor)
+    assert unquote(page.url).endswith("/glossary.html#" + anchor)
     assert page.locator(f'[id="{anchor}"]').count() == 1
 
 

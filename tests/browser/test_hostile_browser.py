@@ -41,8 +41,7 @@ def _pages_showing_the_article(root) -> list[str]:
     source = next(p for p in (root / "docs" / "sources").glob("*.md")
                   if "sources/raw-html.txt" in p.read_text(encoding="utf-8"))
     pages.add(f"sources/{source.name}")
-    return ["/" + p.removesuffix(".md").removesuffix("index") + ("/" if not p.endswith("index.md") else "")
-            for p in sorted(pages)]
+    return ["/" + p.removesuffix(".md") + ".html" for p in sorted(pages)]
 
 
 def test_script_payloads_in_a_source_do_not_run(page, hostile_server, outside_requests):

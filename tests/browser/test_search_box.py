@@ -72,7 +72,7 @@ def test_a_result_opens_its_section_with_the_query_words_highlighted(browser, si
         with box.page.expect_navigation():
             link.click()
         url = urlsplit(box.page.url)
-        assert url.path.endswith("/risk/challenges/") and url.fragment == "s000-1-3"
+        assert url.path.endswith("/risk/challenges.html") and url.fragment == "s000-1-3"
         assert parse_qs(url.query).get("h") == ["差分隐私"]
         box.page.wait_for_selector("mark[data-md-highlight]")
         marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")

@@ -25,9 +25,10 @@ def test_chapter_index_pages(page, site_server, outside_requests):
     hrefs = page.eval_on_selector_all(
         "a.md-nav__link[href], a.md-tabs__link[href]", "els => els.map(e => e.href)"
     )
-    # Chapter index pages are one level below the root: <base>/<chapter>/
+    # Chapter index pages are one level below the root: <base>/<chapter>/index.html
+    # (directory URLs are off so that the site also works from file://)
     chapters = sorted(
-        {h for h in hrefs if h.startswith(home) and re.fullmatch(r"[^/?#]+/", h[len(home):])}
+        {h for h in hrefs if h.startswith(home) and re.fullmatch(r"[^/?#]+/index\.html", h[len(home):])}
     )
     assert chapters, "no chapter index pages linked from the home page navigation"
 

@@ -96,12 +96,12 @@ def test_no_payload_reaches_the_built_html_as_markup(hostile):
     for page in sorted(site.rglob("*.html")):
         found = _active(page).found
         assert [f for f in found if f not in theme] == [], page
-    html = (site / "sources" / _source_key(hostile[1], "raw-html.txt") / "index.html").read_text(encoding="utf-8")
+    html = (site / "sources" / f"{_source_key(hostile[1], 'raw-html.txt')}.html").read_text(encoding="utf-8")
     assert 'class="kb-remote-image" href="https://example.com/track.png"' in html
 
 
 def test_a_title_that_closes_the_title_element_stays_text(hostile):
-    page = hostile[0] / "site" / "sources" / _source_key(hostile[1], "raw-html.txt") / "index.html"
+    page = hostile[0] / "site" / "sources" / f"{_source_key(hostile[1], 'raw-html.txt')}.html"
     assert _active(page).title.startswith("《</title><script>fetch('/pwned-title')</script>恶意标题》 - ")
 
 

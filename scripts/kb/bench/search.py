@@ -95,7 +95,11 @@ def section_key(url: str, base: str) -> str | None:
     if not parts.fragment:
         return None
     path = unquote(parts.path)[len(urlsplit(base).path):].strip("/")
-    page = f"{path}/index.md" if path and _is_chapter(path) else (f"{path}.md" if path else "index.md")
+    # Pages are `page.html` (use_directory_urls: false); `page/` still read for other sites.
+    if path.endswith(".html"):
+        page = path[: -len(".html")] + ".md"
+    else:
+        page = f"{path}/index.md" if path and _is_chapter(path) else (f"{path}.md" if path else "index.md")
     return f"{page}#{unquote(parts.fragment)}"
 
 

@@ -1,0 +1,334 @@
+"""Both offline outputs of `kb export`, opened from file:// with every network request blocked.
+
+- the site, unpacked from dist/<name>-site.zip into an empty folder;
+- the single HTML file, copied alone into an empty folder (a USB stick with nothing else on it).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KB = Path(sys.executable).parent / "kb"
+
+NAME = "ai-startup-kb"
+# The sentence that explains gradient descent (docs/tech/math.md, from article 002).
+EXPLAINS_GRADIENT_DESCENT = "梯度下降是一种迭代优化算法"
+# Article 002 closes one formula with a stray \end{for}; KaTeX shows it as an error, as written.
+BROKEN_FORMULA = r"\end{for}"
+
+
+def _export(site: Path, dist: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([str(KB), "export", "--site", str(site), "--dist", str(dist)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **env})
+
+
+@pytest.fixture(scope="session")
+def exported(built_site, tmp_path_factory) -> Path:
+    """dist/ as `kb export` writes it from the built site."""
+    dist = tmp_path_factory.mktemp("dist")
+    proc = _export(built_site, dist)
+    if proc.returncode != 0:
+        pytest.fail(f"kb export failed ({proc.returncode})\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}",
+                    pytrace=False)
+    return dist
+
+
+@pytest.fixture(scope="session")
+def unzipped_site(exported, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("unzipped")
+    with zipfile.ZipFile(exported / f"{NAME}-site.zip") as archive:
+        archive.extractall(target)
+    return target / f"{NAME}-site"
+
+
+@pytest.fixture(scope="session")
+def single_file(exported, tmp_path_factory) -> Path:
+    stick = tmp_path_factory.mktemp("usb-stick")
+    return Path(shutil.copy(exported / f"{NAME}.html", stick / f"{NAME}.html"))
+
+
+@pytest.fixture
+def offline(page):
+    """The page with every request that is not a file:// read aborted (and recorded)."""
+    page.blocked = []
+
+    def handle(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            page.blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return page
+
+
+def _assert_stayed_inside(page, base_url: str, outside_requests):
+    assert page.blocked == [], f"network requests (blocked): {page.blocked}"
+    assert outside_requests(page, base_url) == [], "requests outside the folder/file"
+    assert page.failed_requests == [], f"failed requests: {page.failed_requests}"
+    assert page.console_errors == [], f"console errors: {page.console_errors}"
+
+
+def _book_pages(site: Path) -> list[Path]:
+    """The site's pages that the single file holds (everything but the faithful source copies)."""
+    return sorted(p for p in site.rglob("*.html")
+                  if p.relative_to(site).parts[0] not in ("sources", "assets") and p.name != "404.html")
+
+
+_ALL_TYPESET = """() => [...document.querySelectorAll('.arithmatex')]
+    .every(el => el.querySelector('.katex, .katex-error'))"""
+_ALL_DRAWN = "() => [...document.querySelectorAll('.mermaid')].every(el => el.querySelector('svg'))"
+
+
+# ---------------------------------------------------------------- the site from file://
+
+def test_site_zip_holds_the_whole_site(exported, unzipped_site, built_site):
+    inside = sorted(p.relative_to(unzipped_site).as_posix() for p in unzipped_site.rglob("*") if p.is_file())
+    built = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*") if p.is_file())
+    assert inside == built
+    assert (unzipped_site / "index.html").read_bytes() == (built_site / "index.html").read_bytes()
+
+
+def test_site_navigation_from_file(offline, unzipped_site, outside_requests):
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/index.html")
+    offline.locator("a.md-tabs__link", has_text="技术与研发").click()
+    offline.wait_for_load_state()
+    assert offline.url == f"{base}/tech/index.html"
+    offline.locator("article a", has_text="数学模型与公式").first.click()
+    offline.wait_for_load_state()
+    assert offline.url == f"{base}/tech/math.html"
+    assert offline.locator("article h1").inner_text().startswith("数学模型与公式")
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+def test_site_diagrams_are_svg_from_file(offline, unzipped_site, outside_requests):
+    base = unzipped_site.as_uri()
+    pages = [p for p in unzipped_site.rglob("*.html") if 'class="mermaid"' in p.read_text(encoding="utf-8")]
+    assert pages, "no page of the site has a diagram"
+    for path in pages:
+        offline.goto(path.as_uri())
+        offline.wait_for_function(_ALL_DRAWN, timeout=20_000)
+        count = offline.locator(".mermaid").count()
+        assert count and offline.locator(".mermaid svg").count() == count, path
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+def test_site_maths_typeset_from_file(offline, unzipped_site, outside_requests):
+    base = unzipped_site.as_uri()
+    pages = [p for p in unzipped_site.rglob("*.html") if 'class="arithmatex"' in p.read_text(encoding="utf-8")]
+    assert pages, "no page of the site has maths"
+    errors = []
+    for path in pages:
+        offline.goto(path.as_uri())
+        offline.wait_for_function(_ALL_TYPESET, timeout=20_000)
+        errors += offline.eval_on_selector_all(".katex-error", "els => els.map(e => e.textContent)")
+        assert offline.evaluate("document.fonts.check('16px KaTeX_Main')"), f"KaTeX fonts not loaded on {path}"
+    assert errors and all(BROKEN_FORMULA in e for e in errors), errors
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+def _site_search(page, query: str) -> list[str]:
+    page.locator(".md-search__input").click()
+    # Until the index is loaded the meta line says 正在初始化搜索引擎 and a query is dropped.
+    page.wait_for_function("() => /键入/.test(document.querySelector('.md-search-result__meta').textContent)",
+                           timeout=20_000)
+    # Typed as a reader types: Material reads the query on keyup, not on `input`.
+    page.keyboard.type(query)
+    page.wait_for_selector(".md-search-result__meta:not(:empty)")
+    page.wait_for_function("() => !/键入/.test(document.querySelector('.md-search-result__meta').textContent)",
+                           timeout=10_000)
+    return page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+
+
+def test_site_search_works_from_file(offline, unzipped_site, outside_requests):
+    # The offline plugin's search (index as a script, worker shim) from the file system.
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/index.html")
+    links = _site_search(offline, "Adam")
+    assert f"{base}/tech/math.html?h=adam#s002-4-2-2" in links, links
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+@pytest.mark.xfail(strict=True, reason="Chinese queries in the site's search need client-side segmentation "
+                   "(lunr.zh wants jieba in the browser): issue #4, the search work. Remove this mark when it lands.")
+def test_site_search_finds_gradient_descent_from_file(offline, unzipped_site):
+    offline.goto(f"{unzipped_site.as_uri()}/index.html")
+    links = _site_search(offline, "梯度下降")
+    assert any("/tech/math.html?" in link and link.endswith("#s002-4-2-2") for link in links[:3]), links
+
+
+def test_site_internal_link_scrolls_to_its_target(offline, unzipped_site, outside_requests):
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/tech/math.html")
+    source_link = offline.locator(".kb-source a").nth(1)
+    href = source_link.get_attribute("href")
+    page_part, fragment = href.split("#")
+    source_link.click()
+    offline.wait_for_load_state()
+    assert offline.url.endswith(f"{page_part.lstrip('./')}#{fragment}")
+    top = offline.evaluate(f"document.getElementById('{fragment}').getBoundingClientRect().top")
+    assert offline.evaluate("window.scrollY") > 0
+    assert 0 <= top < offline.viewport_size["height"] / 3, top
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+# ---------------------------------------------------------------- the single file
+
+def test_single_file_makes_no_request_but_itself(offline, single_file, outside_requests):
+    url = single_file.as_uri()
+    offline.goto(url)
+    offline.wait_for_load_state("networkidle")
+    assert offline.requests_seen == [url]
+    _assert_stayed_inside(offline, url, outside_requests)
+    html = single_file.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|img|iframe)[^>]+src=|<link[^>]+href=", html)
+
+
+def test_single_file_has_every_chapter_in_reading_order(offline, single_file, built_site):
+    offline.goto(single_file.as_uri())
+    nav = offline.eval_on_selector_all("#kb-toc a", "els => els.map(e => e.textContent)")
+    chapters = ["概述", "创业策略", "技术与研发", "数据与算力", "产品与用户体验",
+                "市场营销与运营", "风险与应对", "案例分析", "附录"]
+    assert [t for t in nav if t in chapters] == chapters
+    assert offline.locator("section.kb-page").count() == len(_book_pages(built_site))
+
+
+def test_single_file_diagrams_are_svg(offline, single_file, built_site, outside_requests):
+    expected = sum(p.read_text(encoding="utf-8").count('class="mermaid"') for p in _book_pages(built_site))
+    offline.goto(single_file.as_uri())
+    assert expected > 0
+    assert offline.locator(".mermaid").count() == expected
+    assert offline.evaluate(_ALL_DRAWN)
+    # Drawn at export time: no diagram library in the file.
+    assert "mermaid.initialize" not in single_file.read_text(encoding="utf-8")
+    _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
+
+
+def test_single_file_maths_typeset_with_embedded_fonts(offline, single_file, built_site, outside_requests):
+    expected = sum(p.read_text(encoding="utf-8").count('class="arithmatex"') for p in _book_pages(built_site))
+    offline.goto(single_file.as_uri())
+    assert expected > 0
+    assert offline.locator(".arithmatex").count() == expected
+    assert offline.evaluate(_ALL_TYPESET)
+    errors = offline.eval_on_selector_all(".katex-error", "els => els.map(e => e.textContent)")
+    assert len(errors) == 1 and BROKEN_FORMULA in errors[0], errors
+    offline.evaluate("document.fonts.ready")
+    assert offline.evaluate("document.fonts.check('16px KaTeX_Main')")
+    assert offline.evaluate("""[...document.fonts].some(f => f.family.includes('KaTeX_Main') && f.status === 'loaded')""")
+    _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
+
+
+def test_single_file_search_finds_the_section_on_gradient_descent(offline, single_file, outside_requests):
+    offline.goto(single_file.as_uri())
+    offline.locator("#kb-search-input").fill("梯度下降")
+    first = offline.locator("#kb-results a.kb-result").first
+    first.wait_for()
+    target = first.get_attribute("href")[1:]
+    first.click()
+    assert offline.evaluate("decodeURIComponent(location.hash)") == f"#{target}"
+    text = offline.evaluate(f"""(() => {{
+        let el = document.getElementById({target!r}), out = '';
+        for (el = el.nextElementSibling; el && !/^H[1-6]$/.test(el.tagName); el = el.nextElementSibling)
+            out += el.textContent;
+        return out; }})()""")
+    assert EXPLAINS_GRADIENT_DESCENT in text
+    top = offline.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top")
+    assert 0 <= top < offline.viewport_size["height"] / 3, top
+    _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
+
+
+def test_single_file_search_falls_back_to_single_characters(offline, single_file):
+    offline.goto(single_file.as_uri())
+    offline.locator("#kb-search-input").fill("熵")
+    offline.locator("#kb-results .kb-results__meta").wait_for()
+    results = offline.eval_on_selector_all("#kb-results a.kb-result", "els => els.map(e => e.textContent)")
+    assert results and all("熵" in r for r in results)
+
+
+def test_single_file_internal_link_scrolls_to_its_target(offline, single_file, outside_requests):
+    offline.goto(single_file.as_uri())
+    # A cross-link in the text: the 技术与研发 chapter lists its topic pages.
+    link = offline.locator("#tech a", has_text="数学模型与公式").first
+    assert link.get_attribute("href") == "#tech-math"
+    link.click()
+    assert offline.evaluate("location.hash") == "#tech-math"
+    top = offline.evaluate("document.getElementById('tech-math').getBoundingClientRect().top")
+    assert offline.evaluate("window.scrollY") > 0
+    assert 0 <= top < offline.viewport_size["height"] / 3, top
+    _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
+
+
+def test_single_file_every_internal_link_has_a_target(offline, single_file):
+    offline.goto(single_file.as_uri())
+    dangling = offline.evaluate("""[...document.querySelectorAll('a[href^="#"]')]
+        .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))""")
+    assert dangling == []
+    outside = offline.eval_on_selector_all("main a[href]:not([href^='#'])", "els => els.map(e => e.href)")
+    assert all(h.startswith(("http://", "https://", "mailto:")) for h in outside), outside
+
+
+def test_single_file_light_dark_and_print(offline, single_file):
+    offline.emulate_media(color_scheme="light")
+    offline.goto(single_file.as_uri())
+    light = offline.evaluate("getComputedStyle(document.body).backgroundColor")
+    offline.locator(".kb-bar__scheme").click()
+    assert offline.evaluate("document.body.dataset.mdColorScheme") == "slate"
+    assert offline.evaluate("getComputedStyle(document.body).backgroundColor") != light
+    offline.emulate_media(media="print")
+    assert offline.evaluate("getComputedStyle(document.querySelector('.kb-bar')).display") == "none"
+    assert offline.evaluate("getComputedStyle(document.querySelector('#tech')).breakBefore") == "page"
+
+
+def test_single_file_follows_a_dark_system_preference(offline, single_file):
+    offline.emulate_media(color_scheme="dark")
+    offline.goto(single_file.as_uri())
+    assert offline.evaluate("document.body.dataset.mdColorScheme") == "slate"
+
+
+def test_code_is_highlighted_in_the_single_file(offline, single_file):
+    offline.goto(single_file.as_uri())
+    assert offline.locator(".highlight pre code span.k, .highlight pre code span.kn").count() > 0
+    colours = offline.eval_on_selector_all(
+        ".highlight pre code span.kn, .highlight pre code span.n",
+        "els => [...new Set(els.map(e => getComputedStyle(e).color))]")
+    assert len(colours) > 1, "keywords and names share one colour: no highlighting styles"
+
+
+# ---------------------------------------------------------------- the export itself
+
+def test_export_is_deterministic(built_site, exported, tmp_path):
+    again = tmp_path / "again"
+    proc = _export(built_site, again)
+    assert proc.returncode == 0, proc.stderr
+    for name in (f"{NAME}.html", f"{NAME}-site.zip"):
+        assert (again / name).read_bytes() == (exported / name).read_bytes(), name
+
+
+def test_export_reports_progress_and_sizes(built_site, tmp_path):
+    proc = _export(built_site, tmp_path / "dist")
+    assert proc.returncode == 0, proc.stderr
+    for words in ("rendering diagrams and maths", "indexing sections", "diagrams (inline SVG)",
+                  "fonts (KaTeX woff2", "scripts", "text", f"{NAME}-site.zip", "done in"):
+        assert words in proc.stdout, f"{words!r} missing from:\n{proc.stdout}"
+
+
+def test_failed_export_leaves_dist_as_it_was(built_site, tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / f"{NAME}.html").write_text("previous export", encoding="utf-8")
+    proc = _export(built_site, dist, KB_CHROMIUM=str(tmp_path / "no-chromium"))
+    assert proc.returncode == 2
+    assert "Chromium is not installed" in proc.stderr and "apt-get install -y chromium" in proc.stderr
+    assert sorted(p.name for p in dist.iterdir()) == [f"{NAME}.html"]
+    assert (dist / f"{NAME}.html").read_text(encoding="utf-8") == "previous export"
