@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from . import linkcheck
 from .model import KbError
 
 NAME = "ai-startup-kb"
@@ -533,7 +534,7 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
     node_modules = root / "node_modules"
     dist.mkdir(parents=True, exist_ok=True)
     html_path, zip_path = dist / f"{name}.html", dist / f"{name}-site.zip"
-    partial = [dist / f".{html_path.name}.partial", dist / f".{zip_path.name}.partial"]
+    partial = [dist / f".{name}.partial.html", dist / f".{name}-site.partial.zip"]   # suffixes kept: the link check reads .html
     try:
         progress(f"zipping {site.name}/ into {zip_path.name}")
         count = zip_site(site, partial[1], f"{name}-site")
@@ -559,6 +560,12 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
 
         html, breakdown = assemble(book, rendered, search, assets)
         partial[0].write_text(html, encoding="utf-8")
+        progress("checking every link and anchor inside the file")
+        broken = linkcheck.check(partial[0])
+        if broken:
+            raise KbError(html_path.name, broken[0].line,
+                          f"{len(broken)} links inside the file lead nowhere, first: {broken[0].url!r} ({broken[0].problem})",
+                          "the page or template that writes the link, or export.py's link rewriting, needs fixing")
         os.replace(partial[1], zip_path)
         os.replace(partial[0], html_path)
     finally:

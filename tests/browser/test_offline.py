@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from kb import linkcheck
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KB = Path(sys.executable).parent / "kb"
 
@@ -332,3 +334,20 @@ def test_failed_export_leaves_dist_as_it_was(built_site, tmp_path):
     assert "Chromium is not installed" in proc.stderr and "apt-get install -y chromium" in proc.stderr
     assert sorted(p.name for p in dist.iterdir()) == [f"{NAME}.html"]
     assert (dist / f"{NAME}.html").read_text(encoding="utf-8") == "previous export"
+
+
+def test_every_link_inside_the_single_file_resolves(exported):
+    assert linkcheck.check(exported / f"{NAME}.html") == []
+
+
+def test_an_export_with_a_link_to_nowhere_fails_and_leaves_dist_as_it_was(built_site, tmp_path):
+    site = Path(shutil.copytree(built_site, tmp_path / "site"))
+    page = site / "risk" / "identification.html"
+    html = page.read_text(encoding="utf-8")
+    page.write_text(html.replace("</article>", '<p><a href="#no-such-section">断链</a></p></article>', 1),
+                    encoding="utf-8")
+    dist = tmp_path / "dist"
+    proc = _export(site, dist)
+    assert proc.returncode == 2, proc.stdout
+    assert f"{NAME}.html" in proc.stderr and "#risk-identification--no-such-section" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in dist.iterdir()) == []
