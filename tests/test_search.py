@@ -11,7 +11,7 @@ import pytest
 from kbtest import REPO
 from kb.model import Editorial, Entity, Term
 from kb.search import (MATERIAL_WORKER, dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict,
-                       traditional_characters, user_dictionary, worker_files, worker_script)
+                       traditional_characters, traditional_map, user_dictionary, worker_files, worker_script)
 
 FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
 
@@ -81,6 +81,11 @@ def _material_worker() -> Path:
              if MATERIAL_WORKER.fullmatch(p.relative_to(theme).as_posix())]
     assert len(found) == 1, found
     return found[0]
+
+
+def test_traditional_map_gives_each_traditional_only_character_its_simplified_form():
+    table = "風 风|險 险|乾 干 乾|后 后|髮 发|發 发|藉 借 藉"
+    assert traditional_map(table) == {"風": "风", "險": "险", "髮": "发", "發": "发"}
 
 
 def test_the_shipped_table_and_converter_come_from_opencc_js():

@@ -57,10 +57,17 @@ def traditional_characters(ts_characters: str) -> str:
     kept when it differs from its Simplified form and is not itself the Simplified form
     of another character, so Simplified text never trips the check.
     """
+    return "".join(sorted(traditional_map(ts_characters)))
+
+
+def traditional_map(ts_characters: str) -> dict[str, str]:
+    """Each Traditional-only character (see traditional_characters) -> its Simplified form
+    (the first OpenCC lists): character by character, without OpenCC's phrase table. For
+    the single-file edition, which cannot carry the converter."""
     pairs = [entry.split(" ") for entry in ts_characters.split("|") if entry.strip()]
     simplified = {s for _, *forms in pairs for s in forms}
-    trad = {t for t, *forms in pairs if len(t) == 1 and t not in forms and t not in simplified}
-    return "".join(sorted(trad))
+    return {t: forms[0] for t, *forms in pairs
+            if len(t) == 1 and forms and t not in forms and t not in simplified}
 
 
 _JS_EXPORT = re.compile(r'export\s+default\s+("(?:[^"\\]|\\.)*")', re.S)
@@ -110,15 +117,24 @@ def worker_script(traditional: str, rewrite: str, material: str, material_name: 
     ])
 
 
+def _opencc_file(node_modules: Path, path: Path) -> Path:
+    if not (node_modules / path).is_file():
+        raise KbError(str(node_modules / path), None, "opencc-js is not installed",
+                      "run `npm ci` (or `make setup`) in the repository root")
+    return node_modules / path
+
+
+def opencc_characters(node_modules: Path) -> str:
+    """OpenCC's TSCharacters table (Traditional -> Simplified characters) from opencc-js."""
+    table = _opencc_file(node_modules, TS_CHARACTERS)
+    return read_opencc_dict(table.read_text(encoding="utf-8"), str(table))
+
+
 def worker_files(node_modules: Path, material_worker: Path) -> dict[str, Path | str]:
     """{site path: file on disk, or generated text}: the search worker (see worker_script)
     and the converter it loads when a query holds a Traditional character."""
-    converter, table = node_modules / T2CN_SOURCE, node_modules / TS_CHARACTERS
-    for path in (converter, table):
-        if not path.is_file():
-            raise KbError(str(path), None, "opencc-js is not installed",
-                          "run `npm ci` (or `make setup`) in the repository root")
-    chars = traditional_characters(read_opencc_dict(table.read_text(encoding="utf-8"), str(table)))
+    converter = _opencc_file(node_modules, T2CN_SOURCE)
+    chars = traditional_characters(opencc_characters(node_modules))
     script = worker_script(chars, REWRITE_SOURCE.read_text(encoding="utf-8"),
                            material_worker.read_text(encoding="utf-8"), material_worker.name)
     return {T2CN_TARGET: converter, WORKER_TARGET: script}

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kb.bench.search import drawn_ranking, first_answer_rank
+from kb.export import page_anchor
 from search_cases import CONVERTER, MIXED, TRADITIONAL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -341,6 +342,39 @@ def test_single_file_search_finds_the_section_on_gradient_descent(offline, singl
     assert EXPLAINS_GRADIENT_DESCENT in text
     top = offline.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top")
     assert 0 <= top < offline.viewport_size["height"] / 3, top
+    _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
+
+
+def _book_search(page, query: str) -> list[str]:
+    """The single file's results for `query`, best first, as `page-anchor#heading-id`."""
+    page.evaluate("document.getElementById('kb-results').innerHTML = ''")
+    page.locator("#kb-search-input").fill(query)
+    page.locator("#kb-results .kb-results__meta").wait_for()
+    hrefs = page.eval_on_selector_all("#kb-results a.kb-result", "els => els.map(e => e.getAttribute('href'))")
+    return [href[1:].replace("--", "#", 1) for href in hrefs]
+
+
+def _in_book(answers: list[str]) -> list[str]:
+    """Site sections (`tech/math.md#s002-4-2-2`) as the single file names them (`tech-math#s002-4-2-2`)."""
+    return [f"{page_anchor(path.removesuffix('.md') + '.html')}#{anchor}"
+            for path, anchor in (answer.split("#") for answer in answers)]
+
+
+@pytest.mark.parametrize("query, answers, within", MIXED, ids=[q for q, _, _ in MIXED])
+def test_single_file_search_finds_the_section_of_a_mixed_query(offline, single_file, query, answers, within):
+    offline.goto(single_file.as_uri())
+    ranking = _book_search(offline, query)
+    rank = first_answer_rank(ranking, _in_book(answers))
+    assert rank is not None and rank <= within, f"{query}: answer at {rank}; got {ranking[:5]}"
+
+
+@pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
+def test_single_file_search_finds_for_traditional_what_simplified_finds(offline, single_file, outside_requests,
+                                                                       traditional, simplified):
+    offline.goto(single_file.as_uri())
+    expected = _book_search(offline, simplified)
+    assert expected, f"{simplified}: no results"
+    assert _book_search(offline, traditional) == expected
     _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
 
 
