@@ -131,6 +131,12 @@ def test_site_zip_is_byte_identical_for_the_same_site(tmp_path):
         assert archive.namelist() == ["kb-site/b/page.html", "kb-site/index.html"]
 
 
+def test_index_carries_the_traditional_characters_whose_simplified_form_the_text_uses():
+    page = BookPage("risk/id.html", "risk-id", "风险", 2, '<h2 id="risk-id--a">风险识别</h2><p>识别风险。</p>')
+    result = index([page], {"風": "风", "險": "险", "識": "识", "別": "别", "聯": "联"})
+    assert result["t2s"] == "別别識识險险風风"   # in code-point order; 聯 -> 联: the text has no 联
+
+
 def test_index_leaves_out_the_reference_pages_like_the_site_search():
     glossary = BookPage("glossary.html", "glossary", "术语表", 1,
                         '<h2 id="glossary--g-梯度下降">梯度下降</h2><p>一种优化算法。</p>')

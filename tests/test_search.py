@@ -1,13 +1,17 @@
-"""The search dictionary, the Traditional-character table and what the index skips."""
+"""The search dictionary, the Traditional-character table, the search worker and what the index skips."""
 from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
 
 import jieba
 import pytest
 
 from kbtest import REPO
 from kb.model import Editorial, Entity, Term
-from kb.search import (dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict, traditional_characters,
-                       user_dictionary, worker_files)
+from kb.search import (MATERIAL_WORKER, dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict,
+                       traditional_characters, traditional_map, user_dictionary, worker_files, worker_script)
 
 FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
 
@@ -68,15 +72,43 @@ def test_traditional_table_keeps_only_characters_simplified_text_never_uses():
     assert set(chars) == {"風", "險", "識", "別", "髮", "發"}  # 乾 maps to itself too; 后 is unchanged
 
 
+def _material_worker() -> Path:
+    """Material's search worker as the installed theme ships it."""
+    import material
+
+    theme = Path(material.__file__).parent / "templates"
+    found = [p for p in theme.glob("assets/javascripts/workers/*.js")
+             if MATERIAL_WORKER.fullmatch(p.relative_to(theme).as_posix())]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_traditional_map_gives_each_traditional_only_character_its_simplified_form():
+    table = "風 风|險 险|乾 干 乾|后 后|髮 发|發 发|藉 借 藉"
+    assert traditional_map(table) == {"風": "风", "險": "险", "髮": "发", "發": "发"}
+
+
 def test_the_shipped_table_and_converter_come_from_opencc_js():
-    files = worker_files(REPO / "node_modules")
-    table = files["assets/javascripts/workers/kb-traditional.js"]
-    assert isinstance(table, str) and "self.KB_TRADITIONAL" in table
+    files = worker_files(REPO / "node_modules", _material_worker())
+    worker = files["assets/javascripts/workers/kb-search.js"]
+    assert isinstance(worker, str)
+    table = json.loads(re.search(r"^self\.KB_TRADITIONAL = (.*);$", worker, re.M).group(1))
     for ch in "風險識別聯學習":
         assert ch in table
     for ch in "风险识别联邦学习大模型":
         assert ch not in table
     assert files["assets/javascripts/vendor/opencc-t2cn.js"].is_file()
+    assert set(files) == {"assets/javascripts/workers/kb-search.js", "assets/javascripts/vendor/opencc-t2cn.js"}
+
+
+def test_the_worker_is_one_script_table_then_rewrite_then_material():
+    material = '"use strict";(()=>{addEventListener("message",m)})();\n//# sourceMappingURL=search.x.min.js.map\n'
+    script = worker_script("風險", "(function () { rewrite })()\n", material, "search.x.min.js")
+    code = [line for line in script.splitlines() if not line.startswith("//")]
+    # Strict mode for the whole script: Material's own "use strict" is no longer at its top.
+    assert code == ['"use strict";', 'self.KB_TRADITIONAL = "風險";', "(function () { rewrite })();",
+                    '"use strict";(()=>{addEventListener("message",m)})();']
+    assert "search.x.min.js" in script and "sourceMappingURL" not in script
 
 
 def test_reading_an_opencc_module_that_is_not_one_is_an_error():

@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import linkcheck
 from .model import KbError
+from .search import opencc_characters, traditional_map
 
 NAME = "ai-startup-kb"
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -324,13 +325,18 @@ def _katex_files(loaded: list[list[str]]) -> list[str]:
 
 # --------------------------------------------------------------------------- index
 
-def index(pages: list[BookPage]) -> dict:
+def index(pages: list[BookPage], traditional: dict[str, str] | None = None) -> dict:
     """Search index: sections (heading id, title, page) and jieba tokens -> weighted postings.
 
     Built from the pages before rendering, so TeX source and SVG markup stay out of it.
     Single characters are not indexed; the page's search falls back to plain substring
     matching for those. Like the site's search, the reference pages (home, chapter lists,
     glossary, entity index) stay out: they restate sections and would outrank them.
+
+    `traditional` (Traditional character -> Simplified, kb.search.traditional_map) goes in
+    as `t2s`, a string of pairs, for the characters whose Simplified form the indexed text
+    uses: the page converts a query with it, and a character the text lacks finds nothing
+    either way.
     """
     import jieba
 
@@ -339,12 +345,14 @@ def index(pages: list[BookPage]) -> dict:
     jieba.setLogLevel(logging.WARNING)
     sections: list[list[str]] = []
     postings: dict[str, dict[int, int]] = {}
+    used: set[str] = set()
     for page in pages:
         if is_reference_page(page.path.removesuffix(".html") + ".md"):
             continue
         for heading_id, title, text in _sections(page):
             number = len(sections)
             sections.append([heading_id, title, page.title])
+            used.update(title, text)
             weights: dict[str, int] = {}
             for source, weight in ((title, 10), (text, 1)):
                 for token in jieba.cut_for_search(source.lower()):
@@ -354,7 +362,8 @@ def index(pages: list[BookPage]) -> dict:
             for token, weight in weights.items():
                 postings.setdefault(token, {})[number] = weight
     terms = {token: [n for item in sorted(post.items()) for n in item] for token, post in sorted(postings.items())}
-    return {"sections": sections, "terms": terms}
+    t2s = "".join(t + s for t, s in sorted((traditional or {}).items()) if s in used)
+    return {"sections": sections, "terms": terms, "t2s": t2s}
 
 
 def _sections(page: BookPage):
@@ -555,8 +564,9 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
         progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
 
         progress("indexing sections for search (jieba)")
-        search = index(book.pages)
-        progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms")
+        search = index(book.pages, traditional_map(opencc_characters(node_modules)))
+        progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
+                 f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")
 
         html, breakdown = assemble(book, rendered, search, assets)
         partial[0].write_text(html, encoding="utf-8")

@@ -48,8 +48,14 @@ def on_files(files, config, **kwargs):
     root = Path(config["config_file_path"]).parent
     for dest, src in vendor.vendor_files(root / "node_modules").items():
         files.append(File.generated(config, dest, abs_src_path=str(src)))
+    # The search worker: our query rewrite and Material's worker in one script.
+    material = [f for f in files if search.MATERIAL_WORKER.fullmatch(f.src_uri)]
+    if len(material) != 1:
+        raise PluginError(f"search worker: expected one Material search worker "
+                          f"({search.MATERIAL_WORKER.pattern}) among the theme files, found "
+                          f"{[f.src_uri for f in material]}; is mkdocs-material installed as pinned?")
     try:
-        worker_files = search.worker_files(root / "node_modules")
+        worker_files = search.worker_files(root / "node_modules", Path(material[0].abs_src_path))
     except KbError as exc:
         raise PluginError(str(exc)) from None
     for dest, src in worker_files.items():
@@ -78,6 +84,12 @@ def _write_user_dictionary(config, root: Path) -> None:
         path.write_text(text, encoding="utf-8")
     # The plugin resolves a relative path against the working folder; make it absolute.
     plugin.config["jieba_dict_user"] = str(path)
+
+
+def on_serve(server, config, builder, **kwargs):
+    # The query rewrite lives in the package, outside the folders `mkdocs serve` watches.
+    server.watch(str(search.REWRITE_SOURCE))
+    return server
 
 
 def on_page_markdown(markdown, page, **kwargs):

@@ -9,6 +9,8 @@ neither is committed twice.
   its pieces scattered through unrelated sections.
 - The Traditional-character table lets the search worker tell, without the converter,
   that a query holds Traditional characters; only then does it load the converter.
+- The search worker itself is put together here: the table, the query rewrite and
+  Material's worker in one script (see worker_script).
 """
 from __future__ import annotations
 
@@ -55,10 +57,17 @@ def traditional_characters(ts_characters: str) -> str:
     kept when it differs from its Simplified form and is not itself the Simplified form
     of another character, so Simplified text never trips the check.
     """
+    return "".join(sorted(traditional_map(ts_characters)))
+
+
+def traditional_map(ts_characters: str) -> dict[str, str]:
+    """Each Traditional-only character (see traditional_characters) -> its Simplified form
+    (the first OpenCC lists): character by character, without OpenCC's phrase table. For
+    the single-file edition, which cannot carry the converter."""
     pairs = [entry.split(" ") for entry in ts_characters.split("|") if entry.strip()]
     simplified = {s for _, *forms in pairs for s in forms}
-    trad = {t for t, *forms in pairs if len(t) == 1 and t not in forms and t not in simplified}
-    return "".join(sorted(trad))
+    return {t: forms[0] for t, *forms in pairs
+            if len(t) == 1 and forms and t not in forms and t not in simplified}
 
 
 _JS_EXPORT = re.compile(r'export\s+default\s+("(?:[^"\\]|\\.)*")', re.S)
@@ -78,21 +87,57 @@ def read_opencc_dict(module_text: str, where: str) -> str:
 T2CN_SOURCE = Path("opencc-js/dist/umd/t2cn.js")
 TS_CHARACTERS = Path("opencc-js/dist/esm-lib/dict/TSCharacters.js")
 T2CN_TARGET = "assets/javascripts/vendor/opencc-t2cn.js"
-TRADITIONAL_TARGET = "assets/javascripts/workers/kb-traditional.js"
+# The query rewrite; never served alone (see worker_script).
+REWRITE_SOURCE = Path(__file__).parent / "worker" / "kb-search.js"
+WORKER_TARGET = "assets/javascripts/workers/kb-search.js"
+# Material's search worker as the theme ships it (the name carries a content hash).
+MATERIAL_WORKER = re.compile(r"assets/javascripts/workers/search\.[0-9a-f]+\.min\.js")
+
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$\n?", re.M)
 
 
-def worker_files(node_modules: Path) -> dict[str, Path | str]:
-    """{site path: file on disk, or generated text} for overrides/.../kb-search.js."""
-    converter, table = node_modules / T2CN_SOURCE, node_modules / TS_CHARACTERS
-    for path in (converter, table):
-        if not path.is_file():
-            raise KbError(str(path), None, "opencc-js is not installed",
-                          "run `npm ci` (or `make setup`) in the repository root")
-    chars = traditional_characters(read_opencc_dict(table.read_text(encoding="utf-8"), str(table)))
-    script = ("// Generated at build time (scripts/kb/search.py) from opencc-js TSCharacters: characters\n"
-              "// only Traditional Chinese uses. The search worker loads the converter when it sees one.\n"
-              f"self.KB_TRADITIONAL = {json.dumps(chars, ensure_ascii=False)}\n")
-    return {T2CN_TARGET: converter, TRADITIONAL_TARGET: script}
+def worker_script(traditional: str, rewrite: str, material: str, material_name: str) -> str:
+    """The site's search worker as one script: the Traditional-character table, the query
+    rewrite, then Material's worker.
+
+    One script, so that nothing is imported when the worker starts: from file:// Material
+    runs its worker in an iframe (the iframe-worker shim) where importScripts is
+    asynchronous, and the rewrite must be in place before Material's code and its first
+    message. The rewrite comes first because its message listener must run before
+    Material's. Material's source map is left out (its lines no longer match).
+    """
+    return "".join([
+        "// Generated at build time by scripts/kb/search.py: the knowledge base's search worker.\n",
+        "// Characters only Traditional Chinese uses (opencc-js TSCharacters), the query rewrite\n",
+        f"// (scripts/kb/worker/kb-search.js), then Material for MkDocs' {material_name} (MIT licence).\n",
+        '"use strict";\n',
+        f"self.KB_TRADITIONAL = {json.dumps(traditional, ensure_ascii=False)};\n",
+        rewrite.rstrip() + ";\n",
+        _SOURCE_MAP.sub("", material).rstrip() + "\n",
+    ])
+
+
+def _opencc_file(node_modules: Path, path: Path) -> Path:
+    if not (node_modules / path).is_file():
+        raise KbError(str(node_modules / path), None, "opencc-js is not installed",
+                      "run `npm ci` (or `make setup`) in the repository root")
+    return node_modules / path
+
+
+def opencc_characters(node_modules: Path) -> str:
+    """OpenCC's TSCharacters table (Traditional -> Simplified characters) from opencc-js."""
+    table = _opencc_file(node_modules, TS_CHARACTERS)
+    return read_opencc_dict(table.read_text(encoding="utf-8"), str(table))
+
+
+def worker_files(node_modules: Path, material_worker: Path) -> dict[str, Path | str]:
+    """{site path: file on disk, or generated text}: the search worker (see worker_script)
+    and the converter it loads when a query holds a Traditional character."""
+    converter = _opencc_file(node_modules, T2CN_SOURCE)
+    chars = traditional_characters(opencc_characters(node_modules))
+    script = worker_script(chars, REWRITE_SOURCE.read_text(encoding="utf-8"),
+                           material_worker.read_text(encoding="utf-8"), material_worker.name)
+    return {T2CN_TARGET: converter, WORKER_TARGET: script}
 
 
 # ---------------------------------------------------------------------------

@@ -128,16 +128,14 @@ def browser():
             browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A page in a fresh context that records its traffic and errors.
+def _instrumented_page(context):
+    """A page that records its traffic and errors.
 
     Attributes added to the Playwright page:
       requests_seen   - every requested URL, in order
       failed_requests - (url, reason) for network failures and HTTP status >= 400
       console_errors  - console.error messages and uncaught page exceptions
     """
-    context = browser.new_context()
     pg = context.new_page()
     pg.requests_seen = []
     pg.failed_requests = []
@@ -152,10 +150,34 @@ def page(browser):
     )
     pg.on("console", lambda msg: msg.type == "error" and pg.console_errors.append(msg.text))
     pg.on("pageerror", lambda exc: pg.console_errors.append(f"uncaught: {exc}"))
+    return pg
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh context that records its traffic and errors (_instrumented_page)."""
+    context = browser.new_context()
     try:
-        yield pg
+        yield _instrumented_page(context)
     finally:
         context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Opens instrumented pages, each in a fresh context, so that a request the previous
+    page left pending (a favicon) is not aborted by the next navigation and counted there."""
+    contexts = []
+
+    def make():
+        contexts.append(browser.new_context())
+        return _instrumented_page(contexts[-1])
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
 
 
 def outside_requests(page, base_url: str) -> list[str]:

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 from kb import linkcheck
+from kb.bench.search import drawn_ranking, first_answer_rank
+from kb.export import page_anchor
+from search_cases import CONVERTER, MIXED, TRADITIONAL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KB = Path(sys.executable).parent / "kb"
@@ -141,16 +144,34 @@ def test_site_maths_typeset_from_file(offline, unzipped_site, outside_requests):
 
 
 def _site_search(page, query: str) -> list[str]:
-    page.locator(".md-search__input").click()
+    """Search the site as a reader does; returns the result links in page order."""
+    box = page.locator(".md-search__input")
+    box.click()
+    if box.input_value():
+        box.fill("")
+        page.keyboard.press("Shift")  # Material reads the (now empty) query on keyup
     # Until the index is loaded the meta line says 正在初始化搜索引擎 and a query is dropped.
     page.wait_for_function("() => /键入/.test(document.querySelector('.md-search-result__meta').textContent)",
                            timeout=20_000)
-    # Typed as a reader types: Material reads the query on keyup, not on `input`.
-    page.keyboard.type(query)
+    # Material reads the query on keyup, not on `input`, and keyboard.type() gives Chinese
+    # characters no key events: the query goes in as an input method commits it, the text,
+    # then the key that commits it. One keyup, so one query and one answer to wait for.
+    page.keyboard.insert_text(query)
+    page.keyboard.press("Shift")
     page.wait_for_selector(".md-search-result__meta:not(:empty)")
     page.wait_for_function("() => !/键入/.test(document.querySelector('.md-search-result__meta').textContent)",
                            timeout=10_000)
     return page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+
+
+def _site_ranking(page, base: str, query: str) -> list[str]:
+    """Section keys (`page.md#anchor`) of the results for `query`, as a reader meets them."""
+    _site_search(page, query)
+    return drawn_ranking(page, base)
+
+
+def _converter_loads(page) -> int:
+    return len([url for url in page.requests_seen if url.endswith(CONVERTER)])
 
 
 def test_site_search_works_from_file(offline, unzipped_site, outside_requests):
@@ -162,12 +183,87 @@ def test_site_search_works_from_file(offline, unzipped_site, outside_requests):
     _assert_stayed_inside(offline, base, outside_requests)
 
 
-@pytest.mark.xfail(strict=True, reason="Chinese queries in the site's search need client-side segmentation "
-                   "(lunr.zh wants jieba in the browser): issue #4, the search work. Remove this mark when it lands.")
-def test_site_search_finds_gradient_descent_from_file(offline, unzipped_site):
-    offline.goto(f"{unzipped_site.as_uri()}/index.html")
-    links = _site_search(offline, "梯度下降")
-    assert any("/tech/math.html?" in link and link.endswith("#s002-4-2-2") for link in links[:3]), links
+def test_site_search_finds_gradient_descent_from_file(offline, unzipped_site, outside_requests):
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/index.html")
+    ranking = _site_ranking(offline, base, "梯度下降")
+    rank = first_answer_rank(ranking, ["tech/math.md#s002-4-2-2"])
+    assert rank is not None and rank <= 3, ranking[:5]
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+@pytest.mark.parametrize("query, answers, within", MIXED, ids=[q for q, _, _ in MIXED])
+def test_site_search_from_file_finds_the_section_of_a_mixed_query(offline, unzipped_site, outside_requests,
+                                                                  query, answers, within):
+    # The same query rewrite as over http (test_search_box.py): CNN模型 -> CNN 模型.
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/index.html")
+    ranking = _site_ranking(offline, base, query)
+    rank = first_answer_rank(ranking, answers)
+    assert rank is not None and rank <= within, f"{query}: answer at {rank}; got {ranking[:5]}"
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+@pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
+def test_site_search_from_file_finds_for_traditional_what_simplified_finds(offline, unzipped_site, outside_requests,
+                                                                          traditional, simplified):
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/index.html")
+    expected = _site_ranking(offline, base, simplified)
+    assert expected, f"{simplified}: no results"
+    assert _converter_loads(offline) == 0, "converter loaded for a Simplified query"
+    got = _site_ranking(offline, base, traditional)
+    assert got[:5] == expected[:5]
+    # Loaded on demand from the unzipped site, once.
+    assert _converter_loads(offline) == 1
+    _site_ranking(offline, base, traditional)
+    assert _converter_loads(offline) == 1, "converter loaded twice"
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+# Every search answer that reaches the page, as the locations of its result groups.
+_RECORD_ANSWERS = """() => {
+    window.__answers = []
+    addEventListener("message", ev => {
+        if (ev.data && ev.data.type === 3)
+            window.__answers.push(ev.data.data.items.map(group => group.map(item => item.location)))
+    })
+}"""
+# Queries sent one right after the other, before the worker has answered any.
+_SEND_QUERIES = """queries => {
+    const input = document.querySelector(".md-search__input")
+    for (const query of queries) {
+        input.value = query
+        input.dispatchEvent(new KeyboardEvent("keyup", { bubbles: true }))
+    }
+}"""
+
+
+def test_site_search_from_file_answers_in_order_while_the_converter_loads(offline, unzipped_site, outside_requests):
+    # A Traditional query waits for the converter; a Simplified query sent meanwhile must
+    # not overtake it, or the reader would end up looking at the answer to the first one.
+    base = unzipped_site.as_uri()
+    offline.goto(f"{base}/index.html")
+    _site_search(offline, "Adam")  # the index is loaded
+    offline.evaluate(_RECORD_ANSWERS)
+    offline.evaluate(_SEND_QUERIES, ["聯邦學習", "梯度下降"])
+    offline.wait_for_function("() => window.__answers.length === 2")
+    first, second = offline.evaluate("window.__answers")
+    assert "strategy/trends.html#s001-5-1-3" in first[0][0], first
+    assert "tech/math.html#s002-4-2-2" in second[0][0], second
+    offline.wait_for_function("() => !/键入/.test(document.querySelector('.md-search-result__meta').textContent)")
+    assert drawn_ranking(offline, base)[0] == "tech/math.md#s002-4-2-2"
+    _assert_stayed_inside(offline, base, outside_requests)
+
+
+def test_site_search_from_file_goes_on_without_the_converter_when_it_cannot_be_read(offline, unzipped_site):
+    base = unzipped_site.as_uri()
+    offline.route(f"**{CONVERTER}", lambda route: route.abort())
+    offline.goto(f"{base}/index.html")
+    # Answered (unconverted: nothing found) instead of waiting for ever, and search goes on.
+    _site_search(offline, "聯邦學習")
+    assert _site_ranking(offline, base, "联邦学习")[:1] == ["strategy/trends.md#s001-5-1-3"]
+    assert [url for url, _ in offline.failed_requests] == [f"{base}{CONVERTER}"]
 
 
 def test_site_internal_link_scrolls_to_its_target(offline, unzipped_site, outside_requests):
@@ -247,6 +343,39 @@ def test_single_file_search_finds_the_section_on_gradient_descent(offline, singl
     assert EXPLAINS_GRADIENT_DESCENT in text
     top = offline.evaluate(f"document.getElementById({target!r}).getBoundingClientRect().top")
     assert 0 <= top < offline.viewport_size["height"] / 3, top
+    _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
+
+
+def _book_search(page, query: str) -> list[str]:
+    """The single file's results for `query`, best first, as `page-anchor#heading-id`."""
+    page.evaluate("document.getElementById('kb-results').innerHTML = ''")
+    page.locator("#kb-search-input").fill(query)
+    page.locator("#kb-results .kb-results__meta").wait_for()
+    hrefs = page.eval_on_selector_all("#kb-results a.kb-result", "els => els.map(e => e.getAttribute('href'))")
+    return [href[1:].replace("--", "#", 1) for href in hrefs]
+
+
+def _in_book(answers: list[str]) -> list[str]:
+    """Site sections (`tech/math.md#s002-4-2-2`) as the single file names them (`tech-math#s002-4-2-2`)."""
+    return [f"{page_anchor(path.removesuffix('.md') + '.html')}#{anchor}"
+            for path, anchor in (answer.split("#") for answer in answers)]
+
+
+@pytest.mark.parametrize("query, answers, within", MIXED, ids=[q for q, _, _ in MIXED])
+def test_single_file_search_finds_the_section_of_a_mixed_query(offline, single_file, query, answers, within):
+    offline.goto(single_file.as_uri())
+    ranking = _book_search(offline, query)
+    rank = first_answer_rank(ranking, _in_book(answers))
+    assert rank is not None and rank <= within, f"{query}: answer at {rank}; got {ranking[:5]}"
+
+
+@pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
+def test_single_file_search_finds_for_traditional_what_simplified_finds(offline, single_file, outside_requests,
+                                                                       traditional, simplified):
+    offline.goto(single_file.as_uri())
+    expected = _book_search(offline, simplified)
+    assert expected, f"{simplified}: no results"
+    assert _book_search(offline, traditional) == expected
     _assert_stayed_inside(offline, single_file.as_uri(), outside_requests)
 
 

@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from kb.bench.search import SearchBox, first_answer_rank
-
-CONVERTER = "/assets/javascripts/vendor/opencc-t2cn.js"
+from search_cases import CONVERTER, MIXED, TRADITIONAL
 
 
 @pytest.fixture(scope="module")
@@ -16,20 +15,6 @@ def box(browser, site_server):
     box = SearchBox(browser, site_server)
     yield box
     box.close()
-
-
-# Typed with no space between the Latin term and the Chinese word. A plain
-# mkdocs-material site finds nothing for the first five (scripts/bench/plain_site.py).
-MIXED = [
-    ("CNN模型", ["tech/algorithms.md#s002-4-1-1"], 1),
-    # The Transformer section, or the architecture section that compares Transformers.
-    ("Transformer架构", ["tech/algorithms.md#s002-4-1-3", "tech/architecture.md#s004-2-2"], 1),
-    ("Docker容器", ["appendix/tools.md#s001-a-1-3", "data/compute.md#s000-4-2", "tech/frameworks.md#s000-3-1"], 1),
-    ("LSTM层", ["tech/algorithms.md#s002-4-1-2"], 1),
-    ("SEM广告", ["marketing/promotion.md#s000-6-2"], 1),
-    ("TensorFlow Lite", ["tech/deployment.md#s003-3-3", "appendix/resources.md#s000-b-1"], 5),
-    ("GPT-3", ["overview/history.md#s002-2-3", "overview/history.md#s001-1-1", "overview/history.md#s003-2-1"], 5),
-]
 
 
 @pytest.mark.parametrize("query, answers, within", MIXED, ids=[q for q, _, _ in MIXED])
@@ -40,7 +25,7 @@ def test_a_mixed_query_finds_its_section(box, query, answers, within):
     assert rank is not None and rank <= within, f"{query}: answer at {rank}; got {ranking[:5]}"
 
 
-@pytest.mark.parametrize("traditional, simplified", [("風險識別", "风险识别"), ("聯邦學習", "联邦学习")])
+@pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
 def test_a_traditional_query_finds_what_its_simplified_form_finds(box, traditional, simplified):
     expected, _ = box.search(simplified)
     got, _ = box.search(traditional)

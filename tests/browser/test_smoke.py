@@ -19,7 +19,7 @@ def test_home_page(page, site_server, outside_requests):
     assert page.console_errors == []
 
 
-def test_chapter_index_pages(page, site_server, outside_requests):
+def test_chapter_index_pages(page, new_page, site_server, outside_requests):
     home = f"{site_server}/"
     page.goto(home, wait_until="networkidle")
     hrefs = page.eval_on_selector_all(
@@ -34,9 +34,7 @@ def test_chapter_index_pages(page, site_server, outside_requests):
 
     problems = {}
     for url in chapters:
-        page.failed_requests.clear()
-        page.requests_seen.clear()
-        page.console_errors.clear()
+        page = new_page()
         response = page.goto(url, wait_until="networkidle")
         issues = []
         if response is None or not response.ok:

@@ -213,13 +213,18 @@ class SearchBox:
             const kb = window.__kbBench
             return kb.results[kb.results.length - 1].drawn - kb.keyups[kb.keyups.length - 1]
         }""")
-        # What the reader sees first: each page group's best sections; the rest of a
-        # group is folded under "在该页上还有 N 个符合条件的结果" and comes after.
-        shown = page.eval_on_selector_all(
-            "ol.md-search-result__list > li > a.md-search-result__link", "els => els.map(e => e.href)")
-        folded = page.eval_on_selector_all(
-            "ol.md-search-result__list > li > details a.md-search-result__link", "els => els.map(e => e.href)")
-        return _dedupe([section_key(h, self.base) for h in shown + folded]), elapsed
+        return drawn_ranking(page, self.base), elapsed
+
+
+def drawn_ranking(page, base: str) -> list[str]:
+    """Section keys of the result list drawn in Material's search box, in the order a
+    reader meets them: each page group's best sections first; the rest of a group is
+    folded under "在该页上还有 N 个符合条件的结果" and comes after."""
+    shown = page.eval_on_selector_all(
+        "ol.md-search-result__list > li > a.md-search-result__link", "els => els.map(e => e.href)")
+    folded = page.eval_on_selector_all(
+        "ol.md-search-result__list > li > details a.md-search-result__link", "els => els.map(e => e.href)")
+    return _dedupe([section_key(h, base) for h in shown + folded])
 
 
 def run_material(browser, base_url: str, queries: list[Query]) -> EngineResult:

@@ -35,15 +35,24 @@
   // ---- search
   var input = document.getElementById("kb-search-input");
   var panel = document.getElementById("kb-results");
-  var index = null;      // {sections: [[id, title, page]], terms: {token: [section, weight, ...]}}
+  var index = null;      // {sections: [[id, title, page]], terms: {token: [section, weight, ...]}, t2s: "繁简..."}
   var longest = 1;
   var texts = {};        // section id -> its text, read from the page on demand
+  var simplifiedOf = {}; // Traditional character -> Simplified, for the characters the book uses
 
   function load() {
     if (index) return index;
     index = JSON.parse(document.getElementById("kb-search-index").textContent);
     for (var t in index.terms) if (t.length > longest) longest = t.length;
+    var pairs = Array.from(index.t2s || "");
+    for (var i = 0; i + 1 < pairs.length; i += 2) simplifiedOf[pairs[i]] = pairs[i + 1];
     return index;
+  }
+
+  // The book is in Simplified Chinese: a query typed in Traditional characters is read
+  // character by character as Simplified (風險識別 -> 风险识别).
+  function simplified(query) {
+    return Array.from(query, function (c) { return simplifiedOf[c] || c; }).join("");
   }
 
   // The words of a query, as jieba would have cut them: runs of letters/digits as they are,
@@ -130,12 +139,14 @@
   }
 
   function show(query) {
-    var q = query.trim();
-    if (!q) { panel.hidden = true; panel.innerHTML = ""; return; }
+    var typed = query.trim();
+    if (!typed) { panel.hidden = true; panel.innerHTML = ""; return; }
+    load();
+    var q = simplified(typed);
     var results = search(q), terms = words(q.toLowerCase()) || [q.toLowerCase()];
     var html = '<p class="kb-results__meta">' + (results.length
       ? "找到 " + results.length + " 个相关章节"
-      : "没有找到与「" + escapeHtml(q) + "」相关的内容") + "</p>";
+      : "没有找到与「" + escapeHtml(typed) + "」相关的内容") + "</p>";
     results.slice(0, 30).forEach(function (sec) {
       html += '<a class="kb-result" href="#' + escapeHtml(sec[0]) + '">' +
         '<span class="kb-result__title">' + escapeHtml(sec[1]) + "</span>" +

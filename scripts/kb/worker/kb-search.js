@@ -1,7 +1,13 @@
 /*
- * Search worker of the knowledge base: Material's own search worker, with a query
- * rewrite in front of it. overrides/main.html points the theme at this file and names
- * Material's worker in the `worker` parameter; this file loads it with importScripts.
+ * Search worker of the knowledge base: a query rewrite in front of Material's own search
+ * worker. This is not served as it is: at build time scripts/kb/search.py writes
+ * assets/javascripts/workers/kb-search.js as one script, the Traditional-character table
+ * (self.KB_TRADITIONAL), then this file, then Material's worker, so that nothing has to be
+ * imported at start-up. overrides/main.html points the theme at that script.
+ *
+ * The same script runs over http (a Web Worker) and from file:// (Material's offline
+ * plugin runs it in an iframe through the iframe-worker shim, where `self` is the iframe's
+ * window and importScripts appends <script> tags and returns a promise).
  *
  * Why a rewrite is needed (measured with scripts/bench/plain_site.py):
  * - Material sends a query like `CNN模型` to Lunr as the single term `cnn模型*`, but
@@ -11,7 +17,7 @@
  * - Material segments a Han query greedily against the index and never looks at the
  *   last word of a run (風險識別 -> only 风险). We segment each Han run ourselves, by
  *   dynamic programming over the index's own Han tokens (longest words win), and turn
- *   Material's segmenter off (see KbIndex below).
+ *   Material's segmenter off (see patchLunr below).
  * - Traditional characters are converted to Simplified with OpenCC, loaded only the
  *   first time a query holds a character from the Traditional-only table.
  *
@@ -41,19 +47,20 @@
     "应该 可以 能够 需要 进行 呢"
   ).split(" "))
 
-  var params = new URL(self.location.href).searchParams
-  var original = params.get("worker")
-  if (!original || !/^search\.[\w.]+\.js$/.test(original))
-    throw new Error("kb-search.js: missing or unexpected ?worker= (Material's search worker file)")
+  /* The converter, a file of the site, is found from this script's own address (in the
+     iframe, `location` and relative URLs are the page's, not the script's) */
+  var SCRIPT_URL = self.document && document.currentScript ? document.currentScript.src : self.location.href
+  var CONVERTER_URL = new URL("../vendor/opencc-t2cn.js", SCRIPT_URL).href
 
   /* Index vocabulary: Han token -> number of occurrences */
   var vocabulary = new Map()
   var longest = 1
 
   /* Traditional-only characters (generated at build time from OpenCC's table) */
-  importScripts("kb-traditional.js")
   var traditional = new Set(self.KB_TRADITIONAL || "")
-  var convert = null
+  var convert = null                   /* the converter, once loaded (or given up on) */
+  var loading = false                  /* true while it loads */
+  var held = []                        /* query messages that arrived meanwhile */
 
   function learnVocabulary(setup) {
     var separator = new RegExp(setup.config.separator, "g")
@@ -115,16 +122,56 @@
     return words
   }
 
+  function hasTraditional(query) {
+    for (var ch of query.normalize("NFKC"))
+      if (traditional.has(ch))
+        return true
+    return false
+  }
+
   function toSimplified(query) {
-    for (var ch of query)
-      if (traditional.has(ch)) {
-        if (!convert) {
-          importScripts("../vendor/opencc-t2cn.js")
-          convert = self.OpenCC.Converter({ from: "twp", to: "cn" })
-        }
-        return convert(query)
+    return convert && hasTraditional(query) ? convert(query) : query
+  }
+
+  /* A promise for a script run in this worker. In a Web Worker importScripts is
+     synchronous and throws when the script cannot be read. In the iframe of the shim it
+     returns a promise that never settles when the file is missing, so a script element
+     of our own is used there, which reports the failure. */
+  function loadScript(url) {
+    return new Promise(function (resolve, reject) {
+      if (!self.document) {
+        importScripts(url)
+        resolve()
+        return
       }
-    return query
+      var script = document.createElement("script")
+      script.src = url
+      script.onload = resolve
+      script.onerror = function () { reject(new Error("cannot load " + url)) }
+      document.body.appendChild(script)
+    })
+  }
+
+  /* Load the converter, then send on the queries held meanwhile, in their order. If it
+     cannot be loaded, queries go on unconverted rather than waiting for ever. */
+  function loadConverter() {
+    loading = true
+    loadScript(CONVERTER_URL)
+      .then(function () {
+        convert = self.OpenCC.Converter({ from: "twp", to: "cn" })
+      })
+      .catch(function (err) {
+        console.warn("kb-search.js: no Traditional-to-Simplified conversion:", err)
+        convert = function (query) { return query }
+      })
+      .then(function () {
+        loading = false
+        var messages = held
+        held = []
+        messages.forEach(function (message) {
+          self.dispatchEvent(new MessageEvent("message", { data: message }))
+        })
+      })
   }
 
   function rewrite(query) {
@@ -147,10 +194,21 @@
 
   self.addEventListener("message", function (ev) {
     var message = ev.data
-    if (message && message.type === SETUP)
+    if (message && message.type === SETUP) {
       learnVocabulary(message.data)
-    else if (message && message.type === QUERY && typeof message.data === "string")
+      patchLunr()
+    } else if (message && message.type === QUERY && typeof message.data === "string") {
+      /* A Traditional query before the converter is here waits for it, and so does every
+         query after it, so that results come back in the order they were asked for */
+      if (!convert && (loading || hasTraditional(message.data))) {
+        ev.stopImmediatePropagation()
+        held.push(message)
+        if (!loading)
+          loadConverter()
+        return
+      }
       message.data = rewrite(message.data)
+    }
   })
 
   /* Sections first. Material ranks a page's own entry (its title and opening lines)
@@ -186,19 +244,24 @@
     return post.apply(self, arguments)
   }
 
-  importScripts(original)
-
   /* Turn off Material's query segmenter, which asks `word in invertedIndex` for every
      prefix of a Han run: with the runs already split above, it could only cut words
-     short. Nothing else asks the inverted index with `in`; lookups go through. */
-  var Index = self.lunr.Index
-  function KbIndex(attrs) {
-    Index.call(this, attrs)
-    this.invertedIndex = new Proxy(this.invertedIndex, {
-      has: function () { return false }
-    })
+     short. Nothing else asks the inverted index with `in`; lookups go through. Done on
+     SETUP, before Material builds its index: Material's code (which defines self.lunr)
+     comes after this file in the worker script. */
+  function patchLunr() {
+    var Index = self.lunr.Index
+    if (Index.kbPatched)
+      return
+    function KbIndex(attrs) {
+      Index.call(this, attrs)
+      this.invertedIndex = new Proxy(this.invertedIndex, {
+        has: function () { return false }
+      })
+    }
+    KbIndex.prototype = Index.prototype
+    KbIndex.load = Index.load
+    KbIndex.kbPatched = true
+    self.lunr.Index = KbIndex
   }
-  KbIndex.prototype = Index.prototype
-  KbIndex.load = Index.load
-  self.lunr.Index = KbIndex
 })()

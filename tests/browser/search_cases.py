@@ -1,0 +1,27 @@
+"""What the site's search must find, typed into its search box: one list for the site over
+http (test_search_box.py) and from file:// (test_offline.py), which must answer alike.
+
+Answers are `page.md#anchor` (docs/provenance.json); a hit on a subsection counts
+(kb.bench.search.first_answer_rank).
+"""
+from __future__ import annotations
+
+# (query, sections that answer it, the rank the first of them must reach at worst).
+# Typed with no space between the Latin term and the Chinese word. A plain
+# mkdocs-material site finds nothing for the first five (scripts/bench/plain_site.py).
+MIXED = [
+    ("CNN模型", ["tech/algorithms.md#s002-4-1-1"], 1),
+    # The Transformer section, or the architecture section that compares Transformers.
+    ("Transformer架构", ["tech/algorithms.md#s002-4-1-3", "tech/architecture.md#s004-2-2"], 1),
+    ("Docker容器", ["appendix/tools.md#s001-a-1-3", "data/compute.md#s000-4-2", "tech/frameworks.md#s000-3-1"], 1),
+    ("LSTM层", ["tech/algorithms.md#s002-4-1-2"], 1),
+    ("SEM广告", ["marketing/promotion.md#s000-6-2"], 1),
+    ("TensorFlow Lite", ["tech/deployment.md#s003-3-3", "appendix/resources.md#s000-b-1"], 5),
+    ("GPT-3", ["overview/history.md#s002-2-3", "overview/history.md#s001-1-1", "overview/history.md#s003-2-1"], 5),
+]
+
+# (Traditional, Simplified): the Traditional query must give what the Simplified one gives.
+TRADITIONAL = [("風險識別", "风险识别"), ("聯邦學習", "联邦学习")]
+
+# Where the Traditional-to-Simplified converter is served (loaded only when needed).
+CONVERTER = "/assets/javascripts/vendor/opencc-t2cn.js"
