@@ -1,4 +1,4 @@
-"""MkDocs hooks: the generated navigation, vendored front-end libraries, maths on demand,
+"""MkDocs hooks: the generated navigation, vendored front-end libraries, maths and diagrams on demand,
 and the search set-up (user dictionary, what is indexed, the worker's converter)."""
 from __future__ import annotations
 
@@ -32,11 +32,6 @@ def on_config(config, **kwargs):
     nav_file = Path(config["docs_dir"]) / ".nav.yml"
     if nav_file.is_file():
         config["nav"] = yaml.safe_load(nav_file.read_text(encoding="utf-8"))["nav"]
-    # mermaid2 looks for its library under docs/; ours comes from node_modules (on_files),
-    # so give the plugin the site path directly instead of letting it probe docs/.
-    mermaid = config["plugins"].get("mermaid2")
-    if mermaid is not None:
-        mermaid._javascript = vendor.MERMAID_JS
     # The offline plugin adds Material's iframe-worker shim (search from file://) from unpkg;
     # serve the copy vendored from node_modules instead, whichever of us runs first.
     polyfills = [p for p in config["extra"].get("polyfills", []) if "iframe-worker" not in str(p)]
@@ -97,12 +92,16 @@ def on_page_content(html, page, **kwargs):
 
 
 def on_post_page(output, page, config, **kwargs):
-    # KaTeX only on pages that have maths.
-    if not vendor.has_maths(output):
+    # KaTeX only on pages that have maths, Mermaid only on pages that have diagrams.
+    maths, diagrams = vendor.has_maths(output), vendor.has_diagrams(output)
+    if not (maths or diagrams):
         return output
     base = get_relative_url(".", page.url or ".")
     base = "" if base == "." else base.rstrip("/") + "/"
-    head, body = vendor.maths_tags(base)
+    head, body = vendor.maths_tags(base) if maths else ("", "")
+    if diagrams:
+        body += vendor.diagram_tags(base)
     output = output.replace("</head>", head + "</head>", 1)
-    return output.replace("</body>", body + "</body>", 1)
+    before, end, after = output.rpartition("</body>")
+    return before + body + end + after if end else output + body
 
