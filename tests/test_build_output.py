@@ -6,7 +6,9 @@ argument when it exists.
 from __future__ import annotations
 
 import gzip
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -42,6 +44,39 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(two_builds):
     first, second = (root / "site" for root in two_builds)
     assert len(list(first.rglob("*.html"))) > 50
     assert differences(first, second) == []
+
+
+def test_a_build_that_reads_the_last_builds_cache_is_byte_identical(two_builds):
+    # The search index's segmentation comes from build/cache/ when the text is unchanged.
+    first, second = two_builds
+    assert list((first / "build" / "cache").glob("segment-*.json"))
+    _build(first)
+    assert differences(first / "site", second / "site") == []
+
+
+def test_a_new_glossary_term_reaches_the_index_through_a_warm_cache(two_builds, tmp_path):
+    from kbtest import make_root
+
+    term = "价值创造"      # in the pages' text, and cut 价值|创造 without the dictionary
+    index = _index_text(two_builds[0])
+    assert f"\u200b{term}\u200b" not in index and "价值\u200b创造" in index
+    warm = tmp_path / "warm"
+    shutil.copytree(two_builds[0], warm, symlinks=True)
+    cold = make_root(tmp_path / "cold", docs=True)
+    for root in (warm, cold):
+        editorial = root / "sources" / "editorial.yml"
+        text = editorial.read_text(encoding="utf-8")
+        editorial.write_text(text.replace("glossary:\n", f"glossary:\n- term: {term}\n  definition: 为用户创造价值。\n", 1),
+                             encoding="utf-8")
+        os.utime(editorial, (1_700_000_000, 1_700_000_000))
+        _build(root)
+    assert differences(warm / "site", cold / "site") == []
+    assert f"\u200b{term}\u200b" in _index_text(warm)
+
+
+def _index_text(root) -> str:
+    index = json.loads((root / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return "\n".join(doc["title"] + "\n" + doc["text"] for doc in index["docs"])
 
 
 def test_the_build_date_comes_from_the_inputs_not_the_clock(two_builds):

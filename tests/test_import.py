@@ -27,6 +27,17 @@ def test_two_imports_give_byte_identical_docs(scratch, tmp_path_factory):
     assert first == second and len(first) > 50
 
 
+def test_an_import_from_the_last_imports_cache_gives_the_same_docs(scratch):
+    from kb import segment
+
+    assert run(scratch, "import") == 0
+    cold = read_tree(scratch / "docs")
+    assert list((scratch / "build" / "cache").glob("segment-*.json"))
+    segment.use_cache(None)     # as a new process: only what build/cache/ holds
+    assert run(scratch, "import") == 0
+    assert read_tree(scratch / "docs") == cold
+
+
 def test_committed_docs_are_what_import_makes_now(capsys):
     assert run(REPO, "check") == 0
 

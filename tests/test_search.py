@@ -6,8 +6,9 @@ import pytest
 
 from kbtest import REPO
 from kb.model import Editorial, Entity, Term
-from kb.search import (dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict, traditional_characters,
-                       user_dictionary, worker_files)
+from kb import segment
+from kb.search import (dictionary_words, index_text, is_reference_page, mark_unsearchable, read_opencc_dict,
+                       traditional_characters, user_dictionary, worker_files)
 
 FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
 
@@ -53,6 +54,26 @@ def test_the_dictionary_makes_the_terms_single_jieba_tokens(small_editorial, tmp
     tuned = jieba.Tokenizer()
     tuned.load_userdict(str(path))
     assert set(FIVE) <= set(tuned.lcut(sentence))
+
+
+def test_the_index_text_is_cut_as_materials_search_plugin_cuts_it(small_editorial, tmp_path, monkeypatch):
+    # The build gives Material's search index a cached segmenter (scripts/kb/mkdocs_hooks.py);
+    # the index must not change: the same words and zero-width spaces as the plugin's own
+    # jieba with the same user dictionary.
+    import material.plugins.search.plugin as material_search
+
+    path = tmp_path / "user.dict"
+    path.write_text(user_dictionary(small_editorial), encoding="utf-8")
+    plugins_jieba = jieba.Tokenizer()
+    plugins_jieba.load_userdict(str(path))
+    monkeypatch.setattr(material_search, "jieba", plugins_jieba)
+    text = ("第1章 大模型（LLM）与智能客服：用联邦学习和差分隐私保护数据；框架选百度飞桨 PaddlePaddle。"
+            "\n　未登录词如鲲鹏昇腾也要切分。")
+    expected = material_search.SearchIndex()._segment_chinese(text)
+    segment.use_cache(None)
+    seg = segment.segmenter(user_dictionary=path.read_text(encoding="utf-8"), hmm=True)
+    assert index_text(text, seg) == expected
+    assert "\u200b大模型\u200b" in expected
 
 
 def test_the_real_editorial_file_covers_the_five_terms():

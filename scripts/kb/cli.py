@@ -9,7 +9,7 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-from . import linkcheck
+from . import linkcheck, segment
 from .bench import TARGETS as BENCH_TARGETS
 from .model import KbError
 from .pipeline import generate
@@ -27,10 +27,12 @@ def _root(args) -> Path:
 def cmd_import(args) -> int:
     root = _root(args)
     started = time.perf_counter()
+    segment.use_cache(root / segment.CACHE_DIR)
     files, warnings = generate(root / "sources")
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     write_tree(files, root / "docs")
+    segment.save_cache()
     pages = sum(1 for f in files if f.endswith(".md"))
     print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
     return 0
@@ -38,6 +40,7 @@ def cmd_import(args) -> int:
 
 def cmd_check(args) -> int:
     root = _root(args)
+    segment.use_cache(root / segment.CACHE_DIR)
     files, _ = generate(root / "sources")
     current = read_tree(root / "docs") if (root / "docs").is_dir() else {}
     stale = sorted(p for p in set(files) | set(current) if files.get(p) != current.get(p))

@@ -14,8 +14,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from . import segment
 from .classify import unit_text
 from .model import Article, Entity, Section, Term, Unit
+from .segment import Segmenter
 
 RELATED_PER_UNIT = 3
 RELATED_MIN_SCORE = 0.12
@@ -28,31 +30,17 @@ _STOP = {"以下", "包括", "通过", "可以", "需要", "进行", "我们", "
 
 
 # Glossary terms and entity names are added to the segmenter with one fixed frequency, to a
-# fresh copy of jieba's dictionary each time: jieba.add_word on the shared tokenizer changes
+# fresh copy of jieba's dictionary (kb.segment): jieba.add_word on the shared tokenizer changes
 # the dictionary's totals, so a second import in one process would segment differently.
 WORD_FREQ = 100_000
-_BASE = None
 
 
-def segmenter(words: list[str]):
-    global _BASE
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    if _BASE is None:
-        _BASE = jieba.Tokenizer()
-        _BASE.initialize()
-    tok = jieba.Tokenizer()
-    tok.FREQ, tok.total, tok.initialized = dict(_BASE.FREQ), _BASE.total, True
-    for word in sorted(set(words)):
-        tok.add_word(word, freq=WORD_FREQ)
-    return tok
+def segmenter(words: list[str]) -> Segmenter:
+    return segment.segmenter(words=words, word_freq=WORD_FREQ, hmm=False)
 
 
-def tokens(text: str, seg) -> list[str]:
-    return [t for t in seg.lcut(text, HMM=False) if _TOKEN_OK.match(t) and t not in _STOP]
+def tokens(text: str, seg: Segmenter) -> list[str]:
+    return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in _STOP]
 
 
 @dataclass

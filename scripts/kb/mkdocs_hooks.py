@@ -2,6 +2,7 @@
 and the search set-up (user dictionary, what is indexed, the worker's converter)."""
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
 
-from kb import search, vendor
+from kb import search, segment, vendor
 from kb.model import KbError
 from kb.sanitize import sanitize_html
 
@@ -23,10 +24,16 @@ def on_startup(**kwargs):
     jieba.setLogLevel(logging.WARNING)
 
 
+# The segmenter that cuts the search index's text (None: the search plugin cuts it itself).
+_index_segmenter: segment.Segmenter | None = None
+
+
 # Before the search plugin's on_config, which loads `jieba_dict_user`.
 @event_priority(100)
 def on_config(config, **kwargs):
     root = Path(config["config_file_path"]).parent
+    # jieba's dictionary and the cuts of unchanged text are kept between builds.
+    segment.use_cache(root / segment.CACHE_DIR)
     _write_user_dictionary(config, root)
     # The navigation is written by `kb import` next to the pages it lists.
     nav_file = Path(config["docs_dir"]) / ".nav.yml"
@@ -56,9 +63,12 @@ def on_files(files, config, **kwargs):
 
 
 def _write_user_dictionary(config, root: Path) -> None:
-    """Write the jieba user dictionary where mkdocs.yml's `jieba_dict_user` says."""
+    """Write the jieba user dictionary where mkdocs.yml's `jieba_dict_user` says, and
+    decide who cuts the index's text with it."""
     from kb.editorial import load_editorial
 
+    global _index_segmenter
+    _index_segmenter = None
     plugin = next((p for name, p in config["plugins"].items() if name.endswith("search")), None)
     target = plugin and plugin.config.get("jieba_dict_user")
     if not target:
@@ -71,8 +81,33 @@ def _write_user_dictionary(config, root: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
-    # The plugin resolves a relative path against the working folder; make it absolute.
-    plugin.config["jieba_dict_user"] = str(path)
+    if _can_segment_for(plugin):
+        # The plugin would load jieba's dictionary here, in every build, and cut every page
+        # again; on_pre_build gives it a cached segmenter with the same dictionary instead.
+        _index_segmenter = segment.segmenter(user_dictionary=text, hmm=True)
+        plugin.config["jieba_dict_user"] = None
+    else:
+        # The plugin resolves a relative path against the working folder; make it absolute.
+        plugin.config["jieba_dict_user"] = str(path)
+
+
+def _can_segment_for(plugin) -> bool:
+    """Whether the hooks can cut the index's text in place of Material's search plugin:
+    its index has the one method that cuts, and no other main dictionary is configured."""
+    from material.plugins.search.plugin import SearchIndex
+
+    return callable(getattr(SearchIndex, "_segment_chinese", None)) and not plugin.config.get("jieba_dict")
+
+
+def on_pre_build(config, **kwargs):
+    # After every on_config: the search plugin has made its index by now.
+    if _index_segmenter is not None:
+        plugin = next(p for name, p in config["plugins"].items() if name.endswith("search"))
+        plugin.search_index._segment_chinese = functools.partial(search.index_text, seg=_index_segmenter)
+
+
+def on_post_build(config, **kwargs):
+    segment.save_cache()
 
 
 def on_page_markdown(markdown, page, **kwargs):

@@ -1,4 +1,5 @@
-"""Search support: the jieba user dictionary and the Traditional-character table.
+"""Search support: the jieba user dictionary, the index's segmentation and the
+Traditional-character table.
 
 Both are derived data, made at build time from what a human edits (the glossary and
 entity index in sources/editorial.yml) or from a pinned package (opencc-js), so that
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .model import Editorial, KbError
+from .segment import Segmenter
 
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
 # nothing else), so only they belong in its dictionary.
@@ -70,6 +72,30 @@ def read_opencc_dict(module_text: str, where: str) -> str:
     if not match:
         raise ValueError(f"{where}: no `export default \"...\"` dictionary string found")
     return json.loads(match.group(1))
+
+
+# ---------------------------------------------------------------------------
+# The index's segmentation
+
+# Material's own pattern for the text it gives to jieba (SearchIndex._segment_chinese).
+_HAN_SCRIPT = None
+
+
+def index_text(text: str, seg: Segmenter) -> str:
+    """The text as Material's search plugin indexes it (`SearchIndex._segment_chinese`):
+    each run of Han characters cut into words, the words set apart by zero-width spaces.
+    The same output as the plugin with the same user dictionary loaded into jieba; the
+    cut comes from a cached segmenter (kb.segment)."""
+    global _HAN_SCRIPT
+    if _HAN_SCRIPT is None:
+        from backrefs import bre
+
+        _HAN_SCRIPT = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
+
+    def replace(match) -> str:
+        return "\u200b" + "\u200b".join(seg.cut(match.group(0))) + "\u200b"
+
+    return _HAN_SCRIPT.sub(replace, text).strip("\u200b")
 
 
 # ---------------------------------------------------------------------------
