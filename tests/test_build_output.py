@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
@@ -105,6 +106,51 @@ def test_every_internal_link_and_anchor_of_the_site_resolves(two_builds, capsys)
     site = two_builds[0] / "site"
     assert main(["linkcheck", str(site)]) == 0
     assert "resolves" in capsys.readouterr().out
+
+
+class _ReferenceScanner(HTMLParser):
+    """What the link check must find, read by Python's own HTML parser."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids, self.links = set(), []
+
+    def _scan(self, tag, attrs) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id" or (name == "name" and tag == "a"):
+                self.ids.add(value)
+            elif name in ("href", "src") and tag != "base":
+                self.links.append((self.getpos()[0], value))
+
+    handle_starttag = handle_startendtag = _scan
+
+
+def _reference_scan(text: str) -> tuple[set, list]:
+    parser = _ReferenceScanner()
+    parser.feed(text)
+    parser.close()
+    return parser.ids, parser.links
+
+
+def test_linkcheck_reads_every_page_of_the_site_as_an_html_parser_does(two_builds):
+    pages = sorted((two_builds[0] / "site").rglob("*.html"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        found = linkcheck.scan_html(text)
+        assert (found.ids, found.links) == _reference_scan(text), page
+
+
+def test_linkcheck_skips_comments_and_script_text_and_reads_quoted_values():
+    text = ('<!-- <a href="in-comment.html"> -->\n<script src="app.js">var a = \'<a href="in-script.html">\';</script>\n'
+            '<STYLE>a[href="in-style"]{}</STYLE><A HREF=\'one.html\' TITLE="a > b" ID=top>x</A>\n'
+            '<a name="old" href="two.html?x=1&amp;y=2#s">y</a><img src=pic.png alt=\'"\'><br/>\n'
+            '<p data-href="not-a-link.html" title=\'href="no.html"\'>href="text.html"</p><div id="last"/>')
+    found = linkcheck.scan_html(text)
+    assert (found.ids, found.links) == _reference_scan(text)
+    assert found.links == [(2, "app.js"), (3, "one.html"), (4, "two.html?x=1&y=2#s"), (4, "pic.png")]
+    assert found.ids == {"top", "old", "last"}
 
 
 def test_linkcheck_reports_missing_pages_and_anchors_with_file_and_line(tmp_path, capsys):
