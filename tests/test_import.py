@@ -121,6 +121,15 @@ def test_strict_build_of_the_real_docs_has_no_warnings(scratch, capsys):
     assert (scratch / "site" / "sources" / "000.html").is_file()
 
 
+def test_a_warning_fails_the_build_and_is_shown(scratch, capsys):
+    assert run(scratch, "import") == 0
+    page = scratch / "docs" / "risk" / "identification.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[缺页](no-such-page.md)\n", encoding="utf-8")
+    assert run(scratch, "build") == 1
+    err = capsys.readouterr().err
+    assert "no-such-page.md" in err and "strict" in err
+
+
 def test_an_article_with_no_headings_is_placed_whole_under_its_file_name(empty_scratch):
     docs = _import_ok_with(empty_scratch, "随笔.txt",
                            "创业团队的组建很关键，团队成员要有互补的技能。\n\n激励机制也很重要。\n".encode())

@@ -61,12 +61,13 @@ def _mkdocs(root: Path, *args: str) -> int:
 
 
 def cmd_build(args) -> int:
+    from . import site
+
     root = _root(args)
     started = time.perf_counter()
-    code = _mkdocs(root, "build", "--strict", "--quiet")
-    if code:
+    if not site.build(root):
         print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
-        return code
+        return 1
     if _report_links(root / "site", "kb build"):
         return 1
     print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")

@@ -1,0 +1,84 @@
+"""site: the MkDocs build, run in this process.
+
+`kb build` used to start `python -m mkdocs build`: a second interpreter that imported
+MkDocs, Material and the kb package again. In this process the hooks also share its
+jieba dictionary and segmentation memo (kb.segment), which `kb serve` keeps between
+rebuilds.
+
+Warnings are printed and counted: MkDocs' `--strict` fails the build on any warning, but
+only when warnings are logged at all (its `--quiet` silences them, and with them the
+strict check).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from .repro import build_epoch
+
+CONFIG_FILE = "mkdocs.yml"
+
+
+@contextlib.contextmanager
+def _mkdocs_logging() -> Iterator[None]:
+    """MkDocs' warnings and errors on stderr, as `mkdocs build --strict` prints them."""
+    logger = logging.getLogger("mkdocs")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
+    saved = logger.level, logger.propagate
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+@contextlib.contextmanager
+def _build_date(root: Path) -> Iterator[None]:
+    """The same inputs give the same site: the build date comes from the inputs, not the
+    clock (MkDocs reads SOURCE_DATE_EPOCH; a value the user set wins)."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if saved is None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(build_epoch(root))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+
+def load_config(root: Path, **options):
+    """mkdocs.yml of the repository at `root`, strict, with `options` overriding it."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.config import load_config as mkdocs_load_config
+
+    return mkdocs_load_config(config_file=str(root / CONFIG_FILE), strict=True, **options)
+
+
+def build(root: Path) -> bool:
+    """`mkdocs build --strict` of the repository at `root` into its site/; False (with
+    the warnings or the error printed) when it failed."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import MkDocsException
+
+    with _mkdocs_logging(), _build_date(root):
+        try:
+            config = load_config(root)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
+        except MkDocsException as exc:
+            print(f"mkdocs: {exc}", file=sys.stderr)
+            return False
+    return True
