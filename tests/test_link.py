@@ -1,7 +1,7 @@
 """link: glossary links, entity mentions, related sections and flowcharts."""
 from __future__ import annotations
 
-from kb.link import TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
+from kb.link import TermLinker, count_names, flow_steps, glossary_id, mentions, mermaid_flow
 from kb.model import Term
 
 FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
@@ -31,6 +31,12 @@ def test_a_latin_term_is_not_linked_inside_a_longer_word():
 def test_mentions_count_a_longer_name_once_not_also_its_shorter_alias():
     assert count_names("百度飞桨是飞桨平台；PaddlePaddle 开源。", ["百度飞桨", "飞桨", "PaddlePaddle"]) == 3
     assert count_names("GitHub 和 Git", ["Git"]) == 1
+
+
+def test_a_text_mentions_a_name_when_it_counts_at_least_one():
+    for text, names in [("GitHub 和 GitLab", ["Git"]), ("GitHub 和 Git", ["Git"]), ("百度飞桨", ["飞桨", "百度飞桨"]),
+                        ("大模型", ["模型"]), ("", ["Git"]), ("Git", [])]:
+        assert mentions(text, names) == (count_names(text, names) > 0), (text, names)
 
 
 def test_a_numbered_process_list_becomes_a_flowchart_after_the_list():

@@ -143,6 +143,12 @@ def count_names(text: str, names: list[str]) -> int:
     return sum(1 for _ in names_pattern(tuple(names)).finditer(text))
 
 
+def mentions(text: str, names: list[str]) -> bool:
+    """Whether count_names(text, names) > 0, without counting: a plain substring test
+    first, since most names are absent from most texts."""
+    return any(name in text for name in names) and names_pattern(tuple(names)).search(text) is not None
+
+
 def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entities: list[Entity]) -> dict:
     out: dict[str, list] = {e.name: [] for e in entities}
     for unit in units:

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from .clean import REASON_LABELS
-from .link import Links, TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
+from .link import Links, TermLinker, flow_steps, glossary_id, mentions, mermaid_flow
 from .model import Article, Editorial, Section, Topic, Unit
 from .render import body_lines, code_span, heading_line
 from .sanitize import escape_inline, html_text
@@ -229,7 +229,7 @@ def _glossary(kb: KnowledgeBase) -> str:
             out.append(f"释义出处：[《{escape_inline(article.title)}》]({source_page(article)})")
             out.append("{ .kb-source }")
             out.append("")
-        pages = [p for p in sorted(texts) if count_names(texts[p], term.names)]
+        pages = [p for p in sorted(texts) if mentions(texts[p], term.names)]
         if pages:
             out.append("出现于：" + "、".join(f"[{_page_title(kb, p)}]({p})" for p in pages))
             out.append("")
