@@ -11,6 +11,7 @@ a `####` chapter), so the tree is built from numbering where there is numbering 
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -99,8 +100,19 @@ def _plain_heading(text: str) -> bool:
 
 
 def _tokens(article: Article):
-    md = MarkdownIt("commonmark")
-    return md.parse("\n".join(article.lines) + "\n")
+    return _markdown_tokens("\n".join(article.lines) + "\n")
+
+
+# The tokens of an article's text are only read, never changed: `kb serve` imports again
+# on every edit, and only the edited article needs tokenising again.
+@functools.lru_cache(maxsize=64)
+def _markdown_tokens(text: str):
+    return _commonmark().parse(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _commonmark() -> MarkdownIt:
+    return MarkdownIt("commonmark")
 
 
 def _check_fences(article: Article, tokens) -> None:
