@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from importlib import import_module
@@ -13,7 +11,6 @@ from . import linkcheck, segment
 from .bench import TARGETS as BENCH_TARGETS
 from .model import KbError
 from .pipeline import generate
-from .repro import build_epoch
 from .write import read_tree, write_tree
 
 
@@ -53,13 +50,6 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _mkdocs(root: Path, *args: str) -> int:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    # The same inputs give the same site/: the build date comes from the inputs, not the clock.
-    env.setdefault("SOURCE_DATE_EPOCH", str(build_epoch(root)))
-    return subprocess.call([sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")], cwd=root, env=env)
-
-
 def cmd_build(args) -> int:
     from . import site
 
@@ -96,8 +86,9 @@ def cmd_linkcheck(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    root = _root(args)
-    return _mkdocs(root, "serve", "-a", f"127.0.0.1:{args.port}")
+    from .serve import serve
+
+    return serve(_root(args), "127.0.0.1", args.port)
 
 
 def cmd_bench(args) -> int:

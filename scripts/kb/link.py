@@ -178,19 +178,27 @@ def mentions(text: str, names: list[str]) -> bool:
 
 def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entities: list[Entity]) -> dict:
     out: dict[str, list] = {e.name: [] for e in entities}
+    names = tuple(tuple(e.names) for e in entities)
     for unit in units:
         for section in unit.sections():
             if section.anchor in dropped[unit.article.path]:
                 continue
-            text = section_text(unit.article, section)
-            for entity in entities:
-                # A plain substring test first: most entities are absent from most sections.
-                if not any(name in text for name in entity.names):
-                    continue
-                n = count_names(text, entity.names)
-                if n:
-                    out[entity.name].append((unit, section, n))
+            for i, n in _mentions_in(section_text(unit.article, section), names):
+                out[entities[i].name].append((unit, section, n))
     return out
+
+
+# `kb serve` imports again on every edit; the sections of the other articles name the same.
+@functools.lru_cache(maxsize=4096)
+def _mentions_in(text: str, names: tuple[tuple[str, ...], ...]) -> tuple[tuple[int, int], ...]:
+    """(entity index, mentions) of each entity the text names."""
+    found = []
+    for i, entity_names in enumerate(names):
+        # A plain substring test first: most entities are absent from most sections.
+        if any(name in text for name in entity_names):
+            if n := count_names(text, list(entity_names)):
+                found.append((i, n))
+    return tuple(found)
 
 
 # A process: 研发流程, 实施步骤, 训练过程 — not 创业过程中 or 关键步骤和策略.

@@ -59,6 +59,13 @@ def save_cache() -> None:
         seg.save()
 
 
+def warm_up() -> None:
+    """Load the dictionary of every segmenter made so far, so that the next new text is
+    cut without waiting (`kb serve`, before the first edit)."""
+    for seg in _SEGMENTERS.values():
+        seg.tokenizer()
+
+
 def _jieba():
     import jieba
 

@@ -24,14 +24,14 @@ CONFIG_FILE = "mkdocs.yml"
 
 
 @contextlib.contextmanager
-def _mkdocs_logging() -> Iterator[None]:
-    """MkDocs' warnings and errors on stderr, as `mkdocs build --strict` prints them."""
+def mkdocs_logging(level: int = logging.WARNING) -> Iterator[None]:
+    """MkDocs' messages from `level` up on stderr, as the `mkdocs` command prints them."""
     logger = logging.getLogger("mkdocs")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.WARNING)
+    handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
     saved = logger.level, logger.propagate
-    logger.setLevel(logging.WARNING)
+    logger.setLevel(level)
     logger.propagate = False
     logger.addHandler(handler)
     try:
@@ -43,7 +43,7 @@ def _mkdocs_logging() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _build_date(root: Path) -> Iterator[None]:
+def build_date(root: Path) -> Iterator[None]:
     """The same inputs give the same site: the build date comes from the inputs, not the
     clock (MkDocs reads SOURCE_DATE_EPOCH; a value the user set wins)."""
     saved = os.environ.get("SOURCE_DATE_EPOCH")
@@ -70,7 +70,7 @@ def build(root: Path) -> bool:
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
-    with _mkdocs_logging(), _build_date(root):
+    with mkdocs_logging(), build_date(root):
         try:
             config = load_config(root)
             config.plugins.on_startup(command="build", dirty=False)

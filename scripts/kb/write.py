@@ -393,6 +393,32 @@ def write_tree(files: dict[str, str], docs: Path) -> None:
         raise
 
 
+def update_tree(files: dict[str, str], docs: Path) -> list[str]:
+    """Make docs/ hold exactly `files`, writing only the files that differ (each replaced
+    whole, through a temporary file) and removing the rest; returns the paths touched.
+
+    For `kb serve`, which watches docs/: the folder itself stays (a watcher loses a folder
+    that is swapped), and unchanged files are not touched."""
+    current = read_tree(docs) if docs.is_dir() else {}
+    touched = []
+    for rel, text in sorted(files.items()):
+        if current.get(rel) != text:
+            path = docs / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8", newline="\n")
+            os.replace(tmp, path)
+            touched.append(rel)
+    for rel in sorted(current.keys() - files.keys()):
+        (docs / rel).unlink()
+        touched.append(rel)
+        folder = (docs / rel).parent
+        while folder != docs and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return touched
+
+
 def read_tree(docs: Path) -> dict[str, str]:
     out = {}
     for path in sorted(docs.rglob("*")):
