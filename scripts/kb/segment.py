@@ -66,11 +66,29 @@ def warm_up() -> None:
         seg.tokenizer()
 
 
-def _jieba():
+def import_jieba():
+    """jieba, imported without pkg_resources.
+
+    jieba 0.42 imports pkg_resources (a tenth of a second, and deprecated) only to open
+    its own data files, and opens them directly when that import fails; make it fail,
+    for jieba alone. Call before anything imports jieba (Material's search plugin does,
+    when MkDocs loads the configuration)."""
+    if "jieba" not in sys.modules:
+        blocked = "pkg_resources" not in sys.modules
+        if blocked:
+            sys.modules["pkg_resources"] = None        # `import pkg_resources` raises ImportError
+        try:
+            import jieba  # noqa: F401
+        finally:
+            if blocked:
+                del sys.modules["pkg_resources"]
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     return jieba
+
+
+_jieba = import_jieba
 
 
 # The files of the jieba package that decide a cut: the code, the dictionary, the model

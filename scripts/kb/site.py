@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import segment
 from .repro import build_epoch
 
 CONFIG_FILE = "mkdocs.yml"
@@ -60,6 +61,8 @@ def load_config(root: Path, **options):
     """mkdocs.yml of the repository at `root`, strict, with `options` overriding it."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.config import load_config as mkdocs_load_config
+
+    segment.import_jieba()       # before the search plugin imports it, the slow way
 
     return mkdocs_load_config(config_file=str(root / CONFIG_FILE), strict=True, **options)
 
