@@ -7,7 +7,7 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-from . import linkcheck, segment
+from . import cache, linkcheck
 from .bench import TARGETS as BENCH_TARGETS
 from .model import KbError
 from .pipeline import generate
@@ -24,12 +24,12 @@ def _root(args) -> Path:
 def cmd_import(args) -> int:
     root = _root(args)
     started = time.perf_counter()
-    segment.use_cache(root / segment.CACHE_DIR)
+    cache.use(root / cache.CACHE_DIR)
     files, warnings = generate(root / "sources")
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     write_tree(files, root / "docs")
-    segment.save_cache()
+    cache.save()
     pages = sum(1 for f in files if f.endswith(".md"))
     print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
     return 0
@@ -37,7 +37,7 @@ def cmd_import(args) -> int:
 
 def cmd_check(args) -> int:
     root = _root(args)
-    segment.use_cache(root / segment.CACHE_DIR)
+    cache.use(root / cache.CACHE_DIR)
     files, _ = generate(root / "sources")
     current = read_tree(root / "docs") if (root / "docs").is_dir() else {}
     stale = sorted(p for p in set(files) | set(current) if files.get(p) != current.get(p))
@@ -58,7 +58,10 @@ def cmd_build(args) -> int:
     if not site.build(root):
         print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
         return 1
-    if _report_links(root / "site", "kb build"):
+    cache.use(root / cache.CACHE_DIR)
+    broken = _report_links(root / "site", "kb build")
+    cache.save()
+    if broken:
         return 1
     print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")
     return 0

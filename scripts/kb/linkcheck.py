@@ -9,11 +9,14 @@ in the target page. Directory URLs resolve to their `index.html`, as MkDocs writ
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from . import cache
 
 _LINK_ATTRS = {"href", "src"}
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//)", re.I)
@@ -90,7 +93,19 @@ def scan_html(text: str) -> _Page:
 
 
 def scan(path: Path) -> _Page:
-    return scan_html(path.read_text(encoding="utf-8", errors="replace"))
+    """scan_html of a file; with a kb.cache folder in use (`kb build`), a page whose bytes
+    were scanned before (by this code) is not scanned again."""
+    data = path.read_bytes()
+    if cache.folder() is None:
+        return scan_html(data.decode("utf-8", errors="replace"))
+    memo = cache.memo("linkcheck", cache.source_digest(__file__))
+    key = hashlib.sha256(data).hexdigest()
+    stored = memo.get(key)
+    if stored is not None:
+        return _Page(set(stored["ids"]), [(line, url) for line, url in stored["links"]])
+    page = scan_html(data.decode("utf-8", errors="replace"))
+    memo.put(key, {"ids": sorted(page.ids), "links": page.links})
+    return page
 
 
 def _target(root: Path, folder: Path, path: str) -> Path | None:

@@ -3,6 +3,7 @@ and the search set-up (user dictionary, what is indexed, the worker's converter)
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
 
-from kb import search, segment, vendor
+from kb import cache, search, segment, vendor
 from kb.model import KbError
 from kb.sanitize import sanitize_html
 
@@ -34,7 +35,7 @@ _index_segmenter: segment.Segmenter | None = None
 def on_config(config, **kwargs):
     root = Path(config["config_file_path"]).parent
     # jieba's dictionary and the cuts of unchanged text are kept between builds.
-    segment.use_cache(root / segment.CACHE_DIR)
+    cache.use(root / cache.CACHE_DIR)
     _write_user_dictionary(config, root)
     # The navigation is written by `kb import` next to the pages it lists.
     nav_file = Path(config["docs_dir"]) / ".nav.yml"
@@ -101,24 +102,31 @@ def _can_segment_for(plugin) -> bool:
 
 
 def on_pre_build(config, **kwargs):
-    # After every on_config: the search plugin has made its index by now.
+    # After every on_config: the search plugin has made its index by now. It cuts with
+    # the cached segmenter, and a page whose inputs it indexed before (with this code and
+    # this dictionary) gets the same entries from build/cache without being read again.
     if _index_segmenter is not None:
         plugin = next(p for name, p in config["plugins"].items() if name.endswith("search"))
-        plugin.search_index._segment_chinese = functools.partial(search.index_text, seg=_index_segmenter)
+        index = plugin.search_index
+        index._segment_chinese = functools.partial(search.index_text, seg=_index_segmenter)
+        memo = cache.memo("search-entries", _index_segmenter.memo.name,
+                          cache.source_digest(inspect.getfile(type(index)), search.__file__))
+        index.add_entry_from_context = functools.partial(search.add_entries, index=index, memo=memo,
+                                                         add=index.add_entry_from_context)
 
 
 def on_env(env, config, **kwargs):
     # Compiling Material's templates takes a tenth of the build; keep the compiled code
     # between builds. Jinja keys each entry by template name and a checksum of its source
     # (and its own and Python's version), so an edited template is compiled again.
-    folder = Path(config["config_file_path"]).parent / segment.CACHE_DIR / "jinja"
+    folder = Path(config["config_file_path"]).parent / cache.CACHE_DIR / "jinja"
     folder.mkdir(parents=True, exist_ok=True)
     env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
     return env
 
 
 def on_post_build(config, **kwargs):
-    segment.save_cache()
+    cache.save()
 
 
 def on_page_markdown(markdown, page, **kwargs):

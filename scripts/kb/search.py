@@ -13,6 +13,7 @@ neither is committed twice.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -96,6 +97,30 @@ def index_text(text: str, seg: Segmenter) -> str:
         return "\u200b" + "\u200b".join(seg.cut(match.group(0))) + "\u200b"
 
     return _HAN_SCRIPT.sub(replace, text).strip("\u200b")
+
+
+def entries_key(page) -> str:
+    """A digest of everything Material's SearchIndex.add_entry_from_context reads of a
+    page: its URL, title, front matter (title, search, tags), headings' ids and content."""
+    def ids(items) -> list:
+        return [[item.id, ids(item.children)] for item in items]
+
+    meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
+    parts = json.dumps([page.url, page.title, meta, ids(page.toc)], ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{parts}\n{page.content}".encode("utf-8")).hexdigest()
+
+
+def add_entries(page, *, index, memo, add) -> None:
+    """Material's `index.add_entry_from_context(page)` (`add`), or the entries it made
+    before for the same inputs, from `memo`."""
+    key = entries_key(page)
+    stored = memo.get(key)
+    if stored is not None:
+        index.entries.extend(dict(entry) for entry in stored)
+        return
+    start = len(index.entries)
+    add(page)
+    memo.put(key, index.entries[start:])
 
 
 # ---------------------------------------------------------------------------

@@ -4,14 +4,12 @@
 with jieba. Loading jieba's dictionary takes longer than cutting all five articles, and
 from one run to the next almost all of the text is the same. So:
 
-- A `Segmenter` memoises its cuts, {text: tokens}. With `use_cache(folder)` (the CLI and
-  the MkDocs hooks point it at build/cache/) the memo is read from and written back to a
-  file there, so unchanged text is never cut again and, when nothing changed, jieba's
-  dictionary is not even loaded.
-- A memo file's name is a hash of everything that decides a cut: jieba's version and
-  dictionary, the words added (a new glossary term in sources/editorial.yml), their
-  frequency, the options, Python's version. Change any of them and a new file starts;
-  a stale cut is never reused. Each run writes back only the cuts it used.
+- A `Segmenter` memoises its cuts, {text: tokens}, in a kb.cache memo (build/cache/ for
+  the CLI and the MkDocs hooks), so unchanged text is never cut again and, when nothing
+  changed, jieba's dictionary is not even loaded.
+- The memo's setting is everything that decides a cut: jieba's files, the words added (a
+  new glossary term in sources/editorial.yml), their frequency, the options, Python's
+  version. Change any of them and a new memo starts; a stale cut is never reused.
 - The dictionary itself (jieba's word frequencies) is kept in the same folder as one
   marshal blob, read in one piece: three times faster than jieba's own cache, which
   `marshal.load`s from a file object.
@@ -22,41 +20,22 @@ would be cut differently after a second import in one process (`kb serve`).
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import io
-import json
 import logging
 import marshal
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-# Where `kb` keeps them, under the repository root.
-CACHE_DIR = "build/cache"
+from . import cache
 
-_CACHE_DIR: Path | None = None
 _SEGMENTERS: dict[str, "Segmenter"] = {}
 _BASE = None              # the dictionary as jieba loads it: (FREQ, total)
 _DICTIONARY_ID: str | None = None
 
-# Bump when the memo format or what a memo holds changes.
+# Bump when what a memo holds changes.
 _FORMAT = 1
-
-
-def use_cache(folder: Path | None) -> None:
-    """Keep dictionaries and memos under `folder` between runs (None: in memory only)."""
-    global _CACHE_DIR
-    if folder != _CACHE_DIR:
-        _CACHE_DIR = folder
-        _SEGMENTERS.clear()
-
-
-def save_cache() -> None:
-    """Write back the memo of every segmenter used since `use_cache` (what it used only)."""
-    for seg in _SEGMENTERS.values():
-        seg.save()
 
 
 def warm_up() -> None:
@@ -88,9 +67,6 @@ def import_jieba():
     return jieba
 
 
-_jieba = import_jieba
-
-
 # The files of the jieba package that decide a cut: the code, the dictionary, the model
 # for unknown words. Their sizes and times stand for jieba's version without importing it.
 _JIEBA_FILES = ("__init__.py", "dict.txt", "finalseg/__init__.py", "finalseg/prob_emit.py",
@@ -112,39 +88,25 @@ def _dictionary_id() -> str:
     return _DICTIONARY_ID
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file next to `path`: a reader sees the old file or the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _base() -> tuple[dict, int]:
     """jieba's word frequencies and their total, loaded once per process."""
     global _BASE
     if _BASE is not None:
         return _BASE
-    stored = None
-    if _CACHE_DIR is not None:
-        key = hashlib.sha256(f"{_dictionary_id()} {sys.version_info[:2]}".encode()).hexdigest()[:16]
-        stored = _CACHE_DIR / f"jieba-dict-{key}.marshal"
-        if stored.is_file():
-            try:
-                freq, total = marshal.loads(stored.read_bytes())
-                _BASE = freq, total
-                return _BASE
-            except (EOFError, ValueError, TypeError):
-                pass                       # a damaged file: load from jieba and write it again
-    tok = _jieba().Tokenizer()
+    folder = cache.folder()
+    stored = folder / f"jieba-dict-{cache.digest(_dictionary_id(), sys.version_info[:2])}.marshal" if folder else None
+    if stored is not None and stored.is_file():
+        try:
+            freq, total = marshal.loads(stored.read_bytes())
+            _BASE = freq, total
+            return _BASE
+        except (EOFError, ValueError, TypeError):
+            pass                           # a damaged file: load from jieba and write it again
+    tok = import_jieba().Tokenizer()
     tok.initialize()
     _BASE = tok.FREQ, tok.total
     if stored is not None:
-        _write_atomically(stored, marshal.dumps(_BASE))
+        cache.write_atomically(stored, marshal.dumps(_BASE))
     return _BASE
 
 
@@ -156,20 +118,11 @@ class Segmenter:
     `jieba.load_userdict` loads a file. `hmm` is jieba's option for unknown words.
     """
 
-    def __init__(self, key: str, words: list[str], word_freq: int | None, user_dictionary: str, hmm: bool):
-        self.key = key
+    def __init__(self, memo: cache.Memo, words: list[str], word_freq: int | None, user_dictionary: str,
+                 hmm: bool):
+        self.memo = memo
         self._words, self._word_freq, self._user_dictionary, self._hmm = words, word_freq, user_dictionary, hmm
         self._tokenizer = None
-        self._stored: dict[str, list[str]] = {}
-        self._used: dict[str, list[str]] = {}
-        self._file = _CACHE_DIR / f"segment-{key}.json" if _CACHE_DIR is not None else None
-        if self._file is not None and self._file.is_file():
-            try:
-                data = json.loads(self._file.read_text(encoding="utf-8"))
-                if data.get("key") == key:
-                    self._stored = data["cuts"]
-            except (ValueError, KeyError, TypeError):
-                self._stored = {}           # a damaged file: cut again, write it again
 
     @property
     def loaded(self) -> bool:
@@ -179,7 +132,7 @@ class Segmenter:
     def tokenizer(self):
         if self._tokenizer is None:
             freq, total = _base()
-            tok = _jieba().Tokenizer()
+            tok = import_jieba().Tokenizer()
             tok.FREQ, tok.total, tok.initialized = dict(freq), total, True
             for word in self._words:
                 tok.add_word(word, freq=self._word_freq)
@@ -189,29 +142,20 @@ class Segmenter:
         return self._tokenizer
 
     def cut(self, text: str) -> list[str]:
-        tokens = self._used.get(text)
+        tokens = self.memo.get(text)
         if tokens is None:
-            tokens = self._stored.get(text)
-            if tokens is None:
-                tokens = self.tokenizer().lcut(text, HMM=self._hmm)
-            self._used[text] = tokens
+            tokens = self.tokenizer().lcut(text, HMM=self._hmm)
+            self.memo.put(text, tokens)
         return tokens
-
-    def save(self) -> None:
-        if self._file is None or self._used == self._stored:
-            return
-        data = json.dumps({"key": self.key, "cuts": self._used}, ensure_ascii=False, separators=(",", ":"))
-        _write_atomically(self._file, data.encode("utf-8"))
-        self._stored = dict(self._used)
 
 
 def segmenter(*, words: Iterable[str] = (), word_freq: int | None = None, user_dictionary: str = "",
               hmm: bool = True) -> Segmenter:
     """The process's segmenter for these settings (one tokenizer and memo per setting)."""
     words = sorted(set(words))
-    settings = json.dumps([_FORMAT, _dictionary_id(), list(sys.version_info[:2]), words, word_freq,
-                           user_dictionary, hmm], ensure_ascii=False)
-    key = hashlib.sha256(settings.encode("utf-8")).hexdigest()[:16]
-    if key not in _SEGMENTERS:
-        _SEGMENTERS[key] = Segmenter(key, words, word_freq, user_dictionary, hmm)
-    return _SEGMENTERS[key]
+    memo = cache.memo("segment", _FORMAT, _dictionary_id(), sys.version_info[:2], words, word_freq,
+                      user_dictionary, hmm)
+    seg = _SEGMENTERS.get(memo.name)
+    if seg is None or seg.memo is not memo:          # a new cache folder gives new memos
+        seg = _SEGMENTERS[memo.name] = Segmenter(memo, words, word_freq, user_dictionary, hmm)
+    return seg
