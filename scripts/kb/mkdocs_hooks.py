@@ -14,7 +14,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
 
-from kb import cache, search, segment, vendor
+from kb import cache, search, segment, site, vendor
 from kb.model import KbError
 from kb.sanitize import sanitize_html
 
@@ -127,6 +127,13 @@ def on_env(env, config, **kwargs):
 
 def on_post_build(config, **kwargs):
     cache.save()
+
+
+def on_pre_page(page, config, files, **kwargs):
+    # Python-Markdown runs only for pages whose inputs changed since the last build.
+    if cache.folder() is not None:
+        page.render = functools.partial(site.render_cached, page)
+    return page
 
 
 def on_page_markdown(markdown, page, **kwargs):

@@ -12,13 +12,14 @@ strict check).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import segment
+from . import cache, segment
 from .repro import build_epoch
 
 CONFIG_FILE = "mkdocs.yml"
@@ -85,3 +86,78 @@ def build(root: Path) -> bool:
             print(f"mkdocs: {exc}", file=sys.stderr)
             return False
     return True
+
+
+# -- Markdown pages rendered once ------------------------------------------------------
+#
+# Python-Markdown is half of a build; most pages are the same as last time. The hooks
+# (on_pre_page) route Page.render here: a page whose inputs were rendered before gives
+# the same results from kb.cache. The inputs are the page's Markdown and place, every
+# file of the site and its URL (links are resolved against them), the Markdown
+# configuration and link validation settings, and the versions and code of MkDocs,
+# Python-Markdown, its extensions and Pygments. A page whose render logged anything
+# (a broken link) is never kept, so its warnings come back in the next build.
+
+def _stable(value) -> str:
+    """A JSON stand-in for a configuration value JSON cannot hold (a fence formatter)."""
+    if callable(value):
+        return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', type(value).__name__)}"
+    return repr(value)
+
+
+def _render_memo(config, files):
+    import markdown
+    import mkdocs
+    import mkdocs.structure.pages
+    import pygments
+    import pymdownx
+
+    settings = json.dumps([config["markdown_extensions"], config["mdx_configs"], config["use_directory_urls"],
+                           config["site_url"], config["validation"]], default=_stable, sort_keys=True)
+    site_files = sorted((f.src_uri, f.dest_uri, f.url) for f in files)
+    return cache.memo("render", sys.version_info[:2], mkdocs.__version__, markdown.__version__,
+                      pymdownx.__version__, pygments.__version__,
+                      cache.source_digest(mkdocs.structure.pages.__file__), settings, site_files)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def render_cached(page, config, files) -> None:
+    """`page.render(config, files)`, or what it gave before for the same inputs."""
+    from mkdocs.structure.pages import Page
+    from mkdocs.structure.toc import get_toc
+
+    memo = _render_memo(config, files)
+    key = cache.digest(page.file.src_uri, page.file.url, page.markdown)
+    stored = memo.get(key)
+    if stored is not None:
+        page.content = stored["content"]
+        page.toc = get_toc(stored["toc"])
+        page._title_from_render = stored["title"]
+        page.present_anchor_ids = set(stored["anchors"])
+        if stored["links"] is not None:
+            page.links_to_anchors = {files.get_file_from_path(uri): links for uri, links in stored["links"].items()}
+        return
+    logger, records = logging.getLogger("mkdocs"), _Records()
+    logger.addHandler(records)
+    try:
+        Page.render(page, config, files)
+    finally:
+        logger.removeHandler(records)
+    if records.records:
+        return
+
+    def toc(items) -> list:
+        return [{"name": i.title, "id": i.id, "level": i.level, "children": toc(i.children)} for i in items]
+
+    links = getattr(page, "links_to_anchors", None)
+    memo.put(key, {"content": page.content, "toc": toc(page.toc), "title": page._title_from_render,
+                   "anchors": sorted(page.present_anchor_ids or ()),
+                   "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()}})
