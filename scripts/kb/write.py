@@ -6,6 +6,7 @@ import leaves docs/ exactly as it was.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -68,6 +69,7 @@ def source_page(article: Article) -> str:
     return f"{SOURCES_DIR}/{article.key}.md"
 
 
+@functools.lru_cache(maxsize=8192)
 def _rel(from_page: str, to_page: str) -> str:
     return os.path.relpath(to_page, os.path.dirname(from_page) or ".").replace(os.sep, "/")
 
