@@ -23,6 +23,7 @@ CACHE_DIR = "build/cache"
 
 _FOLDER: Path | None = None
 _MEMOS: dict[str, "Memo"] = {}
+_HELD = False
 
 
 def use(folder: Path | None) -> None:
@@ -37,10 +38,20 @@ def folder() -> Path | None:
     return _FOLDER
 
 
-def save() -> None:
-    """Write back every memo used since `use` (only the entries it used)."""
+def save(*, now: bool = False) -> None:
+    """Write back every memo used since `use` (only the entries it used); after `hold()`,
+    only when `now`."""
+    if _HELD and not now:
+        return
     for memo in _MEMOS.values():
         memo.save()
+
+
+def hold() -> None:
+    """Keep memos in memory until `save(now=True)`: `kb serve` updates the site on every
+    edit and writes the caches once, when it stops."""
+    global _HELD
+    _HELD = True
 
 
 def digest(*parts: object) -> str:

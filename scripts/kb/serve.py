@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import segment, site
+from . import cache, segment, site
 from .model import KbError
 from .write import NAV_FILE, read_tree, update_tree
 
@@ -281,6 +282,13 @@ def serve(root: Path, host: str, port: int) -> int:
         return page.read_bytes() if code in (404, 500) and page.is_file() else None
 
     server.error_handler = error_page
+    cache.hold()
+
+    # Stopped by a signal as by Ctrl-C: remove the site folder, write the caches.
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     with site.mkdocs_logging(level=logging.INFO):
         try:
             started = time.perf_counter()
@@ -296,6 +304,7 @@ def serve(root: Path, host: str, port: int) -> int:
         finally:
             server.shutdown()
             preview.shutdown()
+            cache.save(now=True)
             shutil.rmtree(site_dir, ignore_errors=True)
     return 0
 
