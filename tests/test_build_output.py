@@ -50,7 +50,7 @@ def test_two_builds_of_the_same_inputs_are_byte_identical(two_builds):
 def test_a_build_that_reads_the_last_builds_cache_is_byte_identical(two_builds):
     # The search index's segmentation comes from build/cache/ when the text is unchanged.
     first, second = two_builds
-    assert list((first / "build" / "cache").glob("segment-*.json"))
+    assert list((first / "build" / "cache").glob("cuts-index-*.json"))
     _build(first)
     assert differences(first / "site", second / "site") == []
 

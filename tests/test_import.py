@@ -32,7 +32,7 @@ def test_an_import_from_the_last_imports_cache_gives_the_same_docs(scratch):
 
     assert run(scratch, "import") == 0
     cold = read_tree(scratch / "docs")
-    assert list((scratch / "build" / "cache").glob("segment-*.json"))
+    assert list((scratch / "build" / "cache").glob("cuts-related-*.json"))
     cache.use(None)     # as a new process: only what build/cache/ holds
     assert run(scratch, "import") == 0
     assert read_tree(scratch / "docs") == cold

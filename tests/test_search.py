@@ -71,7 +71,7 @@ def test_the_index_text_is_cut_as_materials_search_plugin_cuts_it(small_editoria
             "\n　未登录词如鲲鹏昇腾也要切分。")
     expected = material_search.SearchIndex()._segment_chinese(text)
     cache.use(None)
-    seg = segment.segmenter(user_dictionary=path.read_text(encoding="utf-8"), hmm=True)
+    seg = segment.segmenter("test", user_dictionary=path.read_text(encoding="utf-8"), hmm=True)
     assert index_text(text, seg) == expected
     assert "\u200b大模型\u200b" in expected
 

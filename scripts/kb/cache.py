@@ -54,10 +54,13 @@ def hold() -> None:
     _HELD = True
 
 
+_DIGEST = 16      # hex digits
+
+
 def digest(*parts: object) -> str:
     """A short, stable digest of JSON-able parts."""
     text = json.dumps(parts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_DIGEST]
 
 
 def source_digest(*paths: str | Path) -> str:
@@ -65,7 +68,7 @@ def source_digest(*paths: str | Path) -> str:
     h = hashlib.sha256()
     for path in paths:
         h.update(Path(path).read_bytes())
-    return h.hexdigest()[:16]
+    return h.hexdigest()[:_DIGEST]
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -84,6 +87,7 @@ class Memo:
     """{key: JSON value} for one kind of work under one setting."""
 
     def __init__(self, kind: str, setting: str):
+        self.kind = kind
         self.name = f"{kind}-{setting}"
         self._stored: dict = {}
         self._used: dict = {}
@@ -114,10 +118,16 @@ class Memo:
         data = json.dumps({"memo": self.name, "entries": self._used}, ensure_ascii=False, separators=(",", ":"))
         write_atomically(self._file, data.encode("utf-8"))
         self._stored = dict(self._used)
+        # A run uses one setting of each kind: files of the kind's other settings (an
+        # older dictionary, older code) would never be read again.
+        for old in self._file.parent.glob(f"{self.kind}-{'?' * _DIGEST}.json"):
+            if old != self._file:
+                old.unlink(missing_ok=True)
 
 
 def memo(kind: str, *setting: object) -> Memo:
-    """The process's memo of `kind` under `setting` (JSON-able parts, digested)."""
+    """The process's memo of `kind` under `setting` (JSON-able parts, digested). One
+    run uses one setting of a kind: saving a memo removes the kind's other files."""
     name = f"{kind}-{digest(*setting)}"
     if name not in _MEMOS:
         _MEMOS[name] = Memo(kind, digest(*setting))

@@ -36,7 +36,7 @@ WORD_FREQ = 100_000
 
 
 def segmenter(words: list[str]) -> Segmenter:
-    return segment.segmenter(words=words, word_freq=WORD_FREQ, hmm=False)
+    return segment.segmenter("related", words=words, word_freq=WORD_FREQ, hmm=False)
 
 
 def tokens(text: str, seg: Segmenter) -> list[str]:

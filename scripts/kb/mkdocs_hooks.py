@@ -86,7 +86,7 @@ def _write_user_dictionary(config, root: Path) -> None:
     if _can_segment_for(plugin):
         # The plugin would load jieba's dictionary here, in every build, and cut every page
         # again; on_pre_build gives it a cached segmenter with the same dictionary instead.
-        _index_segmenter = segment.segmenter(user_dictionary=text, hmm=True)
+        _index_segmenter = segment.segmenter("index", user_dictionary=text, hmm=True)
         plugin.config["jieba_dict_user"] = None
     else:
         # The plugin resolves a relative path against the working folder; make it absolute.
@@ -109,7 +109,7 @@ def on_pre_build(config, **kwargs):
         plugin = next(p for name, p in config["plugins"].items() if name.endswith("search"))
         index = plugin.search_index
         index._segment_chinese = functools.partial(search.index_text, seg=_index_segmenter)
-        memo = cache.memo("search-entries", _index_segmenter.memo.name,
+        memo = cache.memo("index-entries", _index_segmenter.memo.name,
                           cache.source_digest(inspect.getfile(type(index)), search.__file__))
         index.add_entry_from_context = functools.partial(search.add_entries, index=index, memo=memo,
                                                          add=index.add_entry_from_context)

@@ -149,11 +149,12 @@ class Segmenter:
         return tokens
 
 
-def segmenter(*, words: Iterable[str] = (), word_freq: int | None = None, user_dictionary: str = "",
+def segmenter(purpose: str, *, words: Iterable[str] = (), word_freq: int | None = None, user_dictionary: str = "",
               hmm: bool = True) -> Segmenter:
-    """The process's segmenter for these settings (one tokenizer and memo per setting)."""
+    """The process's segmenter for these settings (one tokenizer and memo per setting);
+    `purpose` names its memo (`cuts-<purpose>` under build/cache/)."""
     words = sorted(set(words))
-    memo = cache.memo("segment", _FORMAT, _dictionary_id(), sys.version_info[:2], words, word_freq,
+    memo = cache.memo(f"cuts-{purpose}", _FORMAT, _dictionary_id(), sys.version_info[:2], words, word_freq,
                       user_dictionary, hmm)
     seg = _SEGMENTERS.get(memo.name)
     if seg is None or seg.memo is not memo:          # a new cache folder gives new memos
