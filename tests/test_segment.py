@@ -38,6 +38,16 @@ def test_a_cut_is_jiebas_own_cut_with_the_words_added(cache_dir):
     assert {"大模型", "智能客服", "联邦学习"} <= set(seg.cut(TEXT))
 
 
+def test_the_dictionary_read_from_jiebas_own_cache_is_what_jieba_loads(cache_dir, monkeypatch):
+    jieba.Tokenizer().initialize()                  # jieba's cache file exists from here on
+    monkeypatch.setattr(segment, "_BASE", None)     # as in a new process, with an empty build/cache
+    seg = segment.segmenter("test", words=WORDS, word_freq=100_000, hmm=False)
+    assert seg.cut(TEXT) == _jieba_with(WORDS, 100_000).lcut(TEXT, HMM=False)
+    reference = jieba.Tokenizer()
+    reference.initialize()
+    assert segment._BASE == (reference.FREQ, reference.total)
+
+
 def test_a_user_dictionary_is_loaded_as_jieba_loads_the_file(cache_dir, tmp_path):
     path = tmp_path / "user.dict"
     path.write_text("联邦学习 nz\n差分隐私 nz\n", encoding="utf-8")

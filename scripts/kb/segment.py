@@ -25,6 +25,7 @@ import io
 import logging
 import marshal
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -102,12 +103,28 @@ def _base() -> tuple[dict, int]:
             return _BASE
         except (EOFError, ValueError, TypeError):
             pass                           # a damaged file: load from jieba and write it again
-    tok = import_jieba().Tokenizer()
-    tok.initialize()
-    _BASE = tok.FREQ, tok.total
+    _BASE = _jieba_cache() or _jieba_initialize()
     if stored is not None:
         cache.write_atomically(stored, marshal.dumps(_BASE))
     return _BASE
+
+
+def _jieba_cache() -> tuple[dict, int] | None:
+    """What jieba itself would load for its default dictionary, if it cached it before:
+    its marshal file in the temporary folder (jieba trusts that file whenever it exists),
+    read in one piece."""
+    path = Path(tempfile.gettempdir()) / "jieba.cache"
+    try:
+        freq, total = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return (freq, total) if isinstance(freq, dict) and isinstance(total, int) else None
+
+
+def _jieba_initialize() -> tuple[dict, int]:
+    tok = import_jieba().Tokenizer()
+    tok.initialize()
+    return tok.FREQ, tok.total
 
 
 class Segmenter:
