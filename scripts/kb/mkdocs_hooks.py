@@ -1,10 +1,11 @@
 """MkDocs hooks: the generated navigation, vendored front-end libraries, maths and diagrams on demand,
-and the search set-up (user dictionary, what is indexed, the worker's converter)."""
+the search set-up (user dictionary, what is indexed, the worker's converter), and the work
+kept in build/cache between builds (kb.cache: jieba's cuts, rendered pages, search
+entries, compiled templates)."""
 from __future__ import annotations
 
 import functools
 import inspect
-import logging
 from pathlib import Path
 
 import jinja2
@@ -21,9 +22,7 @@ from kb.sanitize import sanitize_html
 
 def on_startup(**kwargs):
     # jieba (used by the search plugin for Chinese) prints its dictionary loading to stderr.
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
+    segment.import_jieba()
 
 
 # The segmenter that cuts the search index's text (None: the search plugin cuts it itself).
@@ -34,7 +33,7 @@ _index_segmenter: segment.Segmenter | None = None
 @event_priority(100)
 def on_config(config, **kwargs):
     root = Path(config["config_file_path"]).parent
-    # jieba's dictionary and the cuts of unchanged text are kept between builds.
+    # Work on unchanged inputs is kept between builds (kb.cache).
     cache.use(root / cache.CACHE_DIR)
     _write_user_dictionary(config, root)
     # The navigation is written by `kb import` next to the pages it lists.
@@ -129,10 +128,19 @@ def on_post_build(config, **kwargs):
     cache.save()
 
 
+# Rendered pages kept for this configuration and these files (on_nav, once per build).
+_rendered: cache.Memo | None = None
+
+
+def on_nav(nav, config, files, **kwargs):
+    global _rendered
+    _rendered = site.render_memo(config, files)
+    return nav
+
+
 def on_pre_page(page, config, files, **kwargs):
     # Python-Markdown runs only for pages whose inputs changed since the last build.
-    if cache.folder() is not None:
-        page.render = functools.partial(site.render_cached, page)
+    page.render = functools.partial(site.render_cached, page, memo=_rendered)
     return page
 
 

@@ -105,7 +105,8 @@ def _stable(value) -> str:
     return repr(value)
 
 
-def _render_memo(config, files):
+def render_memo(config, files) -> cache.Memo:
+    """The memo of rendered pages for this configuration and these files (once per build)."""
     import markdown
     import mkdocs
     import mkdocs.structure.pages
@@ -129,12 +130,12 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def render_cached(page, config, files) -> None:
-    """`page.render(config, files)`, or what it gave before for the same inputs."""
+def render_cached(page, config, files, *, memo: cache.Memo) -> None:
+    """`page.render(config, files)`, or what it gave before for the same inputs; `memo`
+    is render_memo(config, files)."""
     from mkdocs.structure.pages import Page
     from mkdocs.structure.toc import get_toc
 
-    memo = _render_memo(config, files)
     key = cache.digest(page.file.src_uri, page.file.url, page.markdown)
     stored = memo.get(key)
     if stored is not None:
