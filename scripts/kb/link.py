@@ -95,7 +95,6 @@ def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], word
         if len(js) > POSTING_CAP:
             js.sort(key=lambda j: (-vectors[j][t], j))
             del js[POSTING_CAP:]
-    positions = [{t: n for n, t in enumerate(vec)} for vec in vectors]
     out: dict[str, list[Related]] = {}
     for i, unit in enumerate(units):
         # Candidates share one of their strongest words; they are then scored in full.
@@ -105,13 +104,11 @@ def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], word
                       if units[j].article.path != mine and units[j].topic.key != topic}
         scored = []
         for j in candidates:
-            x, y = (j, i) if len(vectors[j]) < len(vectors[i]) else (i, j)
-            a, b = vectors[x], vectors[y]
-            # The sum over the shorter vector's words, in its order; words missing from b
-            # add nothing (the same sum as adding 0.0 for them), so only the shared words
-            # are visited: found by a set intersection, put back in a's order.
-            shared = sorted(a.keys() & b.keys(), key=positions[x].__getitem__)
-            score = sum(a[t] * b[t] for t in shared)
+            a, b = vectors[i], vectors[j]
+            if len(b) < len(a):
+                a, b = b, a
+            # Words missing from b add nothing (the same sum as adding 0.0 for them).
+            score = sum(v * b[t] for t, v in a.items() if t in b)
             if score >= RELATED_MIN_SCORE:
                 other = units[j]
                 scored.append((round(score, 6), other.section.anchor, other))
