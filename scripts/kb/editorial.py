@@ -23,7 +23,7 @@ def _line(node: yaml.Node) -> int:
 
 def _construct(node: yaml.Node) -> object:
     """The Python value of a composed node, as yaml.safe_load would give it."""
-    return yaml.SafeLoader("").construct_document(node)
+    return yaml.constructor.SafeConstructor().construct_document(node)
 
 
 def _fields(node: yaml.Node, where: str, path: str) -> dict[str, tuple[object, int]]:
