@@ -247,10 +247,11 @@ def serve(root: Path, host: str, port: int) -> int:
     site_dir = Path(tempfile.mkdtemp(prefix="kb-serve-"))
     preview = Preview(root, site_dir, f"http://{host}:{port}/")
     # MkDocs' development server serves site_dir, adds the live-reload script to pages, and
-    # calls the builder 50 ms after the last change to a watched path (polled every 0.1 s).
+    # calls the builder when a watched path changes. Paths are polled every 0.1 s, and the
+    # changes of one poll arrive together: waiting 20 ms for more (mkdocs: 100 ms) is enough.
     server = LiveReloadServer(builder=lambda: None, host=host, port=port, root=str(site_dir),
                               polling_interval=0.1)
-    server.build_delay = 0.05
+    server.build_delay = 0.02
     docs = root / "docs"
     docs_folder = os.stat(docs).st_ino if docs.is_dir() else None
 
