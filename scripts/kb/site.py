@@ -95,8 +95,8 @@ def build(root: Path) -> bool:
 # the same results from kb.cache. The inputs are the page's Markdown and place, every
 # file of the site and its URL (links are resolved against them), the Markdown
 # configuration and link validation settings, and the versions and code of MkDocs,
-# Python-Markdown, its extensions and Pygments. A page whose render logged anything
-# (a broken link) is never kept, so its warnings come back in the next build.
+# Python-Markdown, its extensions and Pygments. A page whose render logged anything (a
+# broken link: a warning) is never kept, so its warnings come back in the next build.
 
 def _stable(value) -> str:
     """A JSON stand-in for a configuration value JSON cannot hold (a fence formatter)."""
@@ -130,12 +130,16 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def render_cached(page, config, files, *, memo: cache.Memo) -> None:
+def render_cached(page, config, files, *, memo: cache.Memo | None) -> None:
     """`page.render(config, files)`, or what it gave before for the same inputs; `memo`
-    is render_memo(config, files)."""
+    is render_memo(config, files) (None: render)."""
     from mkdocs.structure.pages import Page
     from mkdocs.structure.toc import get_toc
 
+    # With MkDocs' debug logging, render() keeps no anchor links: render, keep nothing.
+    if memo is None or logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() <= logging.DEBUG:
+        Page.render(page, config, files)
+        return
     key = cache.digest(page.file.src_uri, page.file.url, page.markdown)
     stored = memo.get(key)
     if stored is not None:
@@ -143,8 +147,7 @@ def render_cached(page, config, files, *, memo: cache.Memo) -> None:
         page.toc = get_toc(stored["toc"])
         page._title_from_render = stored["title"]
         page.present_anchor_ids = set(stored["anchors"])
-        if stored["links"] is not None:
-            page.links_to_anchors = {files.get_file_from_path(uri): links for uri, links in stored["links"].items()}
+        page.links_to_anchors = {files.get_file_from_path(uri): links for uri, links in stored["links"].items()}
         return
     logger, records = logging.getLogger("mkdocs"), _Records()
     logger.addHandler(records)
@@ -158,7 +161,6 @@ def render_cached(page, config, files, *, memo: cache.Memo) -> None:
     def toc(items) -> list:
         return [{"name": i.title, "id": i.id, "level": i.level, "children": toc(i.children)} for i in items]
 
-    links = getattr(page, "links_to_anchors", None)
     memo.put(key, {"content": page.content, "toc": toc(page.toc), "title": page._title_from_render,
                    "anchors": sorted(page.present_anchor_ids or ()),
-                   "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()}})
+                   "links": {f.src_uri: dict(v) for f, v in page.links_to_anchors.items()}})
