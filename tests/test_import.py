@@ -27,6 +27,17 @@ def test_two_imports_give_byte_identical_docs(scratch, tmp_path_factory):
     assert first == second and len(first) > 50
 
 
+def test_an_import_from_the_last_imports_cache_gives_the_same_docs(scratch):
+    from kb import cache
+
+    assert run(scratch, "import") == 0
+    cold = read_tree(scratch / "docs")
+    assert list((scratch / "build" / "cache").glob("cuts-related-*.json"))
+    cache.use(None)     # as a new process: only what build/cache/ holds
+    assert run(scratch, "import") == 0
+    assert read_tree(scratch / "docs") == cold
+
+
 def test_committed_docs_are_what_import_makes_now(capsys):
     assert run(REPO, "check") == 0
 
@@ -108,6 +119,16 @@ def test_strict_build_of_the_real_docs_has_no_warnings(scratch, capsys):
     # Page URLs end in .html (use_directory_urls: false) so that the site works from file://.
     assert (scratch / "site" / "risk" / "identification.html").is_file()
     assert (scratch / "site" / "sources" / "000.html").is_file()
+
+
+def test_a_warning_fails_the_build_and_is_shown(scratch, capsys):
+    assert run(scratch, "import") == 0
+    page = scratch / "docs" / "risk" / "identification.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[缺页](no-such-page.md)\n", encoding="utf-8")
+    for _ in range(2):      # and again when the other pages come from the cache
+        assert run(scratch, "build") == 1
+        err = capsys.readouterr().err
+        assert "no-such-page.md" in err and "strict" in err
 
 
 def test_an_article_with_no_headings_is_placed_whole_under_its_file_name(empty_scratch):

@@ -1,7 +1,7 @@
 """link: glossary links, entity mentions, related sections and flowcharts."""
 from __future__ import annotations
 
-from kb.link import TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
+from kb.link import TermLinker, count_names, flow_steps, glossary_id, mentions, mermaid_flow
 from kb.model import Term
 
 FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
@@ -31,6 +31,31 @@ def test_a_latin_term_is_not_linked_inside_a_longer_word():
 def test_mentions_count_a_longer_name_once_not_also_its_shorter_alias():
     assert count_names("百度飞桨是飞桨平台；PaddlePaddle 开源。", ["百度飞桨", "飞桨", "PaddlePaddle"]) == 3
     assert count_names("GitHub 和 Git", ["Git"]) == 1
+
+
+def test_the_names_pattern_finds_what_the_alternation_of_the_names_longest_first_finds():
+    import random
+    import re
+
+    from kb.link import _name_pattern, names_pattern
+
+    def alternation(names):
+        ordered = sorted(set(names), key=lambda n: (-len(n), n))
+        return re.compile("|".join(_name_pattern(n).pattern for n in ordered))
+
+    rng = random.Random(7)
+    alphabet = "aAb1大模型飞桨 -.+"
+    for _ in range(2000):
+        names = tuple({"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 6))})
+        text = "".join(rng.choice(alphabet) for _ in range(40))
+        found = [(m.start(), m.group(0)) for m in names_pattern(names).finditer(text)]
+        assert found == [(m.start(), m.group(0)) for m in alternation(names).finditer(text)], (names, text)
+
+
+def test_a_text_mentions_a_name_when_it_counts_at_least_one():
+    for text, names in [("GitHub 和 GitLab", ["Git"]), ("GitHub 和 Git", ["Git"]), ("百度飞桨", ["飞桨", "百度飞桨"]),
+                        ("大模型", ["模型"]), ("", ["Git"]), ("Git", [])]:
+        assert mentions(text, names) == (count_names(text, names) > 0), (text, names)
 
 
 def test_a_numbered_process_list_becomes_a_flowchart_after_the_list():

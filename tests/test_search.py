@@ -10,8 +10,10 @@ import pytest
 
 from kbtest import REPO
 from kb.model import Editorial, Entity, Term
-from kb.search import (MATERIAL_WORKER, dictionary_words, is_reference_page, mark_unsearchable, read_opencc_dict,
-                       traditional_characters, traditional_map, user_dictionary, worker_files, worker_script)
+from kb import cache, segment
+from kb.search import (MATERIAL_WORKER, dictionary_words, index_text, is_reference_page, mark_unsearchable,
+                       read_opencc_dict, traditional_characters, traditional_map, user_dictionary, worker_files,
+                       worker_script)
 
 FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
 
@@ -57,6 +59,52 @@ def test_the_dictionary_makes_the_terms_single_jieba_tokens(small_editorial, tmp
     tuned = jieba.Tokenizer()
     tuned.load_userdict(str(path))
     assert set(FIVE) <= set(tuned.lcut(sentence))
+
+
+def test_the_index_text_is_cut_as_materials_search_plugin_cuts_it(small_editorial, tmp_path, monkeypatch):
+    # The build gives Material's search index a cached segmenter (scripts/kb/mkdocs_hooks.py);
+    # the index must not change: the same words and zero-width spaces as the plugin's own
+    # jieba with the same user dictionary.
+    import material.plugins.search.plugin as material_search
+
+    path = tmp_path / "user.dict"
+    path.write_text(user_dictionary(small_editorial), encoding="utf-8")
+    plugins_jieba = jieba.Tokenizer()
+    plugins_jieba.load_userdict(str(path))
+    monkeypatch.setattr(material_search, "jieba", plugins_jieba)
+    text = ("第1章 大模型（LLM）与智能客服：用联邦学习和差分隐私保护数据；框架选百度飞桨 PaddlePaddle。"
+            "\n　未登录词如鲲鹏昇腾也要切分。")
+    expected = material_search.SearchIndex()._segment_chinese(text)
+    cache.use(None)
+    seg = segment.segmenter("test", user_dictionary=path.read_text(encoding="utf-8"), hmm=True)
+    assert index_text(text, seg) == expected
+    assert "\u200b大模型\u200b" in expected
+
+
+def test_a_pages_search_entries_are_reused_only_for_the_same_inputs():
+    from types import SimpleNamespace
+
+    from kb.search import add_entries
+
+    class Index:
+        entries: list = []
+
+    def page(content, toc_id="s1"):
+        item = SimpleNamespace(id=toc_id, children=[])
+        return SimpleNamespace(url="a.html", title="甲", meta={}, toc=[item], content=content)
+
+    calls = []
+
+    def add(p):          # what Material's add_entry_from_context does: append the page's entries
+        calls.append(p.content)
+        Index.entries.append({"location": p.url, "title": p.title, "text": p.content})
+
+    cache.use(None)
+    memo = cache.memo("search-entries-test", "x")
+    for p in (page("<p>一</p>"), page("<p>一</p>"), page("<p>二</p>"), page("<p>一</p>", toc_id="s2")):
+        add_entries(p, index=Index, memo=memo, add=add)
+    assert calls == ["<p>一</p>", "<p>二</p>", "<p>一</p>"]
+    assert [e["text"] for e in Index.entries] == ["<p>一</p>", "<p>一</p>", "<p>二</p>", "<p>一</p>"]
 
 
 def test_the_real_editorial_file_covers_the_five_terms():

@@ -10,6 +10,8 @@ length so that specific phrases beat single words. Overrides in the editorial fi
 """
 from __future__ import annotations
 
+import functools
+
 from .clean import UNIT_DEPTH, find_section
 from .model import Article, Editorial, Section, Topic, Unit
 
@@ -45,13 +47,23 @@ def _hits(text: str, keyword: str) -> int:
 
 
 def score(topic: Topic, heading: str, ancestors: str, text: str) -> float:
+    return _score(topic.keywords, heading, ancestors, text)
+
+
+def _score(keywords, heading: str, ancestors: str, text: str) -> float:
     total = 0.0
-    for kw in topic.keywords:
+    for kw in keywords:
         weight = len(kw)
         total += HEADING_WEIGHT * weight * min(_hits(heading, kw), 1)
         total += ANCESTOR_WEIGHT * weight * min(_hits(ancestors, kw), 1)
         total += TEXT_WEIGHT * weight * min(_hits(text, kw), TEXT_HITS_CAP)
     return total
+
+
+# `kb serve` imports again on every edit; the units of the other articles score the same.
+@functools.lru_cache(maxsize=2048)
+def _scores(keywords: tuple[tuple[str, ...], ...], heading: str, ancestors: str, text: str) -> tuple[float, ...]:
+    return tuple(_score(kws, heading, ancestors, text) for kws in keywords)
 
 
 def unit_text(unit: Unit, dropped: dict[str, str]) -> str:
@@ -67,6 +79,8 @@ def unit_text(unit: Unit, dropped: dict[str, str]) -> str:
 def classify(unit_list: list[Unit], dropped: dict[str, str], editorial: Editorial) -> list[Unit]:
     all_topics = editorial.topics()
     appendix_topics = [t for t in all_topics if t.chapter == "appendix"]
+    all_keywords = tuple(tuple(t.keywords) for t in all_topics)
+    appendix_keywords = tuple(tuple(t.keywords) for t in appendix_topics)
     forced = {(ov.source, ov.heading): ov.topic for ov in editorial.overrides if ov.topic}
     for unit in unit_list:
         section = unit.section
@@ -80,7 +94,9 @@ def classify(unit_list: list[Unit], dropped: dict[str, str], editorial: Editoria
         topics = appendix_topics if in_appendix else all_topics
         ancestors = " ".join(a.heading for a in section.ancestors() if a.kind != "title")
         text = unit_text(unit, dropped)
-        scored = [(score(t, section.heading, ancestors, text), -i, t) for i, t in enumerate(topics)]
+        keywords = appendix_keywords if in_appendix else all_keywords
+        scores = _scores(keywords, section.heading, ancestors, text)
+        scored = [(s, -i, t) for i, (s, t) in enumerate(zip(scores, topics))]
         best, _, topic = max(scored, key=lambda s: (s[0], s[1]))
         unit.topic = topic if best > 0 else topics[0]
         unit.score = best

@@ -2,18 +2,15 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 from importlib import import_module
 from pathlib import Path
 
-from . import linkcheck
+from . import cache, linkcheck
 from .bench import TARGETS as BENCH_TARGETS
 from .model import KbError
 from .pipeline import generate
-from .repro import build_epoch
 from .write import read_tree, write_tree
 
 
@@ -27,10 +24,12 @@ def _root(args) -> Path:
 def cmd_import(args) -> int:
     root = _root(args)
     started = time.perf_counter()
+    cache.use(root / cache.CACHE_DIR)
     files, warnings = generate(root / "sources")
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
     write_tree(files, root / "docs")
+    cache.save()
     pages = sum(1 for f in files if f.endswith(".md"))
     print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
     return 0
@@ -38,6 +37,7 @@ def cmd_import(args) -> int:
 
 def cmd_check(args) -> int:
     root = _root(args)
+    cache.use(root / cache.CACHE_DIR)
     files, _ = generate(root / "sources")
     current = read_tree(root / "docs") if (root / "docs").is_dir() else {}
     stale = sorted(p for p in set(files) | set(current) if files.get(p) != current.get(p))
@@ -50,21 +50,18 @@ def cmd_check(args) -> int:
     return 0
 
 
-def _mkdocs(root: Path, *args: str) -> int:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    # The same inputs give the same site/: the build date comes from the inputs, not the clock.
-    env.setdefault("SOURCE_DATE_EPOCH", str(build_epoch(root)))
-    return subprocess.call([sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")], cwd=root, env=env)
-
-
 def cmd_build(args) -> int:
+    from . import site
+
     root = _root(args)
     started = time.perf_counter()
-    code = _mkdocs(root, "build", "--strict", "--quiet")
-    if code:
+    if not site.build(root):
         print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
-        return code
-    if _report_links(root / "site", "kb build"):
+        return 1
+    cache.use(root / cache.CACHE_DIR)
+    broken = _report_links(root / "site", "kb build")
+    cache.save()
+    if broken:
         return 1
     print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")
     return 0
@@ -92,8 +89,9 @@ def cmd_linkcheck(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    root = _root(args)
-    return _mkdocs(root, "serve", "-a", f"127.0.0.1:{args.port}")
+    from .serve import serve
+
+    return serve(_root(args), "127.0.0.1", args.port)
 
 
 def cmd_bench(args) -> int:

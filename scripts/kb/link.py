@@ -14,8 +14,10 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from . import segment
 from .classify import unit_text
 from .model import Article, Entity, Section, Term, Unit
+from .segment import Segmenter
 
 RELATED_PER_UNIT = 3
 RELATED_MIN_SCORE = 0.12
@@ -28,31 +30,17 @@ _STOP = {"以下", "包括", "通过", "可以", "需要", "进行", "我们", "
 
 
 # Glossary terms and entity names are added to the segmenter with one fixed frequency, to a
-# fresh copy of jieba's dictionary each time: jieba.add_word on the shared tokenizer changes
+# fresh copy of jieba's dictionary (kb.segment): jieba.add_word on the shared tokenizer changes
 # the dictionary's totals, so a second import in one process would segment differently.
 WORD_FREQ = 100_000
-_BASE = None
 
 
-def segmenter(words: list[str]):
-    global _BASE
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    if _BASE is None:
-        _BASE = jieba.Tokenizer()
-        _BASE.initialize()
-    tok = jieba.Tokenizer()
-    tok.FREQ, tok.total, tok.initialized = dict(_BASE.FREQ), _BASE.total, True
-    for word in sorted(set(words)):
-        tok.add_word(word, freq=WORD_FREQ)
-    return tok
+def segmenter(words: list[str]) -> Segmenter:
+    return segment.segmenter("related", words=words, word_freq=WORD_FREQ, hmm=False)
 
 
-def tokens(text: str, seg) -> list[str]:
-    return [t for t in seg.lcut(text, HMM=False) if _TOKEN_OK.match(t) and t not in _STOP]
+def tokens(text: str, seg: Segmenter) -> list[str]:
+    return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in _STOP]
 
 
 @dataclass
@@ -110,42 +98,69 @@ def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], word
     out: dict[str, list[Related]] = {}
     for i, unit in enumerate(units):
         # Candidates share one of their strongest words; they are then scored in full.
-        mine = unit.article.path
-        candidates = {j for t in strong[i] for j in postings[t] if units[j].article.path != mine}
-        scores = {}
+        # Units of the same article or on the same topic page are never listed: not scored.
+        mine, topic = unit.article.path, unit.topic.key
+        candidates = {j for t in strong[i] for j in postings[t]
+                      if units[j].article.path != mine and units[j].topic.key != topic}
+        scored = []
         for j in candidates:
             a, b = vectors[i], vectors[j]
             if len(b) < len(a):
                 a, b = b, a
-            scores[j] = sum(v * b.get(t, 0.0) for t, v in a.items())
-        scored = []
-        for j, score in scores.items():
-            other = units[j]
-            if other.article.path == unit.article.path or other.topic.key == unit.topic.key:
-                continue
+            # Words missing from b add nothing (the same sum as adding 0.0 for them).
+            score = sum(v * b[t] for t, v in a.items() if t in b)
             if score >= RELATED_MIN_SCORE:
+                other = units[j]
                 scored.append((round(score, 6), other.section.anchor, other))
         scored.sort(key=lambda s: (-s[0], s[1]))
         out[unit.section.anchor] = [Related(o, s) for s, _, o in scored[:RELATED_PER_UNIT]]
     return out
 
 
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_NOT_AFTER_ALNUM = r"(?<![A-Za-z0-9])"
+_NOT_BEFORE_ALNUM = r"(?![A-Za-z0-9])"
+
+
 def _name_pattern(name: str) -> re.Pattern:
     """A name matches whole: Latin names not inside a longer Latin word."""
     escaped = re.escape(name)
-    if re.match(r"[A-Za-z0-9]", name[0]):
-        escaped = r"(?<![A-Za-z0-9])" + escaped
-    if re.match(r"[A-Za-z0-9]", name[-1]):
-        escaped += r"(?![A-Za-z0-9])"
+    if _ALNUM.match(name[0]):
+        escaped = _NOT_AFTER_ALNUM + escaped
+    if _ALNUM.match(name[-1]):
+        escaped += _NOT_BEFORE_ALNUM
     return re.compile(escaped)
 
 
 @functools.lru_cache(maxsize=None)
 def names_pattern(names: tuple[str, ...]) -> re.Pattern:
-    """One pattern for all the names, longer names first so a longer name hides the
-    shorter ones inside it; a single scan of the text, whatever its length."""
-    ordered = sorted(set(names), key=lambda n: (-len(n), n))
-    return re.compile("|".join(_name_pattern(n).pattern for n in ordered))
+    """One pattern for all the names, a longer name hiding the shorter ones inside it;
+    a single scan of the text, whatever its length.
+
+    It matches what the alternation of every _name_pattern, longest first, matches, but
+    is written as a trie (大模型|大数据 -> 大(?:模型|数据)): the alternation tries every
+    name at every character that starts one (hundreds of glossary names, each page of
+    the import), the trie only the names that continue the text."""
+    trie: dict = {}
+    for name in set(names):
+        node = trie
+        for ch in name:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return re.compile(_trie_pattern(trie, "") or "(?!)")
+
+
+def _trie_pattern(node: dict, last: str) -> str:
+    # Longer names first: every branch that continues the text, then the name ending here.
+    branches = []
+    for ch in sorted(k for k in node if k):
+        start = _NOT_AFTER_ALNUM if not last and _ALNUM.match(ch) else ""
+        branches.append(start + re.escape(ch) + _trie_pattern(node[ch], ch))
+    if "" in node:
+        branches.append(_NOT_BEFORE_ALNUM if _ALNUM.match(last) else "")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
 
 
 def count_names(text: str, names: list[str]) -> int:
@@ -155,21 +170,35 @@ def count_names(text: str, names: list[str]) -> int:
     return sum(1 for _ in names_pattern(tuple(names)).finditer(text))
 
 
+def mentions(text: str, names: list[str]) -> bool:
+    """Whether count_names(text, names) > 0, without counting: a plain substring test
+    first, since most names are absent from most texts."""
+    return any(name in text for name in names) and names_pattern(tuple(names)).search(text) is not None
+
+
 def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entities: list[Entity]) -> dict:
     out: dict[str, list] = {e.name: [] for e in entities}
+    names = tuple(tuple(e.names) for e in entities)
     for unit in units:
         for section in unit.sections():
             if section.anchor in dropped[unit.article.path]:
                 continue
-            text = section_text(unit.article, section)
-            for entity in entities:
-                # A plain substring test first: most entities are absent from most sections.
-                if not any(name in text for name in entity.names):
-                    continue
-                n = count_names(text, entity.names)
-                if n:
-                    out[entity.name].append((unit, section, n))
+            for i, n in _mentions_in(section_text(unit.article, section), names):
+                out[entities[i].name].append((unit, section, n))
     return out
+
+
+# `kb serve` imports again on every edit; the sections of the other articles name the same.
+@functools.lru_cache(maxsize=4096)
+def _mentions_in(text: str, names: tuple[tuple[str, ...], ...]) -> tuple[tuple[int, int], ...]:
+    """(entity index, mentions) of each entity the text names."""
+    found = []
+    for i, entity_names in enumerate(names):
+        # A plain substring test first: most entities are absent from most sections.
+        if any(name in text for name in entity_names):
+            if n := count_names(text, list(entity_names)):
+                found.append((i, n))
+    return tuple(found)
 
 
 # A process: 研发流程, 实施步骤, 训练过程 — not 创业过程中 or 关键步骤和策略.

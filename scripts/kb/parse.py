@@ -11,11 +11,12 @@ a `####` chapter), so the tree is built from numbering where there is numbering 
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
-
+from . import cache
 from .model import Article, KbError, Section
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -99,8 +100,31 @@ def _plain_heading(text: str) -> bool:
 
 
 def _tokens(article: Article):
-    md = MarkdownIt("commonmark")
-    return md.parse("\n".join(article.lines) + "\n")
+    return _commonmark().parse("\n".join(article.lines) + "\n")
+
+
+@functools.lru_cache(maxsize=1)
+def _commonmark():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
+def _heading_candidates(article: Article) -> list[Candidate]:
+    """The article's heading candidates, from its Markdown tokens; or, for a text this
+    code read before (kb.cache: build/cache/ for `kb import` and `kb serve`), from the
+    memo, without tokenising the article again."""
+    text = "\n".join(article.lines)
+    memo = cache.memo("parse", cache.source_digest(__file__))
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = memo.get(key)
+    if stored is not None:
+        return [Candidate(*c) for c in stored]
+    tokens = _tokens(article)
+    _check_fences(article, tokens)
+    cands = _candidates(article, tokens)
+    memo.put(key, [[c.line, c.text, c.md_level, c.prose_after] for c in cands])
+    return cands
 
 
 def _check_fences(article: Article, tokens) -> None:
@@ -212,9 +236,7 @@ def _place(stack: list[Section], node: Section) -> Section:
 
 def parse(article: Article) -> Article:
     """Build article.root: the title section with every other section beneath it."""
-    tokens = _tokens(article)
-    _check_fences(article, tokens)
-    cands = _candidates(article, tokens)
+    cands = _heading_candidates(article)
     first_text = next((n for n, line in enumerate(article.lines, 1) if line.strip()), 1)
 
     if cands and cands[0].line == first_text and cands[0].md_level > 0:

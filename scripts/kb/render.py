@@ -6,6 +6,7 @@ change layout only, never words.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from .sanitize import escape_body, escape_inline
@@ -25,6 +26,13 @@ def _indent(line: str) -> int:
 
 def body_lines(lines: list[str]) -> list[str]:
     """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges."""
+    return list(_body_lines(tuple(lines)))
+
+
+# `kb serve` imports again on every edit, and the sections of the other articles come out
+# the same: each is adjusted once per process.
+@functools.lru_cache(maxsize=4096)
+def _body_lines(lines: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     in_fence = False
     fence_shift = 0
@@ -57,7 +65,7 @@ def body_lines(lines: list[str]) -> list[str]:
         out.pop()
     while out and not out[0].strip():
         out.pop(0)
-    return escape_body(out)
+    return tuple(escape_body(out))
 
 
 def _cap_nesting(line: str) -> str:

@@ -1,4 +1,5 @@
-"""Search support: the jieba user dictionary and the Traditional-character table.
+"""Search support: the jieba user dictionary, the index's segmentation and the
+Traditional-character table.
 
 Both are derived data, made at build time from what a human edits (the glossary and
 entity index in sources/editorial.yml) or from a pinned package (opencc-js), so that
@@ -14,12 +15,14 @@ neither is committed twice.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from .model import Editorial, KbError
+from .segment import Segmenter
 
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
 # nothing else), so only they belong in its dictionary.
@@ -79,6 +82,54 @@ def read_opencc_dict(module_text: str, where: str) -> str:
     if not match:
         raise ValueError(f"{where}: no `export default \"...\"` dictionary string found")
     return json.loads(match.group(1))
+
+
+# ---------------------------------------------------------------------------
+# The index's segmentation
+
+# Material's own pattern for the text it gives to jieba (SearchIndex._segment_chinese).
+_HAN_SCRIPT = None
+
+
+def index_text(text: str, seg: Segmenter) -> str:
+    """The text as Material's search plugin indexes it (`SearchIndex._segment_chinese`):
+    each run of Han characters cut into words, the words set apart by zero-width spaces.
+    The same output as the plugin with the same user dictionary loaded into jieba; the
+    cut comes from a cached segmenter (kb.segment)."""
+    global _HAN_SCRIPT
+    if _HAN_SCRIPT is None:
+        from backrefs import bre
+
+        _HAN_SCRIPT = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
+
+    def replace(match) -> str:
+        return "\u200b" + "\u200b".join(seg.cut(match.group(0))) + "\u200b"
+
+    return _HAN_SCRIPT.sub(replace, text).strip("\u200b")
+
+
+def entries_key(page) -> str:
+    """A digest of everything Material's SearchIndex.add_entry_from_context reads of a
+    page: its URL, title, front matter (title, search, tags), headings' ids and content."""
+    def ids(items) -> list:
+        return [[item.id, ids(item.children)] for item in items]
+
+    meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
+    parts = json.dumps([page.url, page.title, meta, ids(page.toc)], ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{parts}\n{page.content}".encode("utf-8")).hexdigest()
+
+
+def add_entries(page, *, index, memo, add) -> None:
+    """Material's `index.add_entry_from_context(page)` (`add`), or the entries it made
+    before for the same inputs, from `memo`."""
+    key = entries_key(page)
+    stored = memo.get(key)
+    if stored is not None:
+        index.entries.extend(dict(entry) for entry in stored)
+        return
+    start = len(index.entries)
+    add(page)
+    memo.put(key, index.entries[start:])
 
 
 # ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import leaves docs/ exactly as it was.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from .clean import REASON_LABELS
-from .link import Links, TermLinker, count_names, flow_steps, glossary_id, mermaid_flow
+from .link import Links, TermLinker, flow_steps, glossary_id, mentions, mermaid_flow
 from .model import Article, Editorial, Section, Topic, Unit
 from .render import body_lines, code_span, heading_line
 from .sanitize import escape_inline, html_text
@@ -68,6 +69,7 @@ def source_page(article: Article) -> str:
     return f"{SOURCES_DIR}/{article.key}.md"
 
 
+@functools.lru_cache(maxsize=8192)
 def _rel(from_page: str, to_page: str) -> str:
     return os.path.relpath(to_page, os.path.dirname(from_page) or ".").replace(os.sep, "/")
 
@@ -229,7 +231,7 @@ def _glossary(kb: KnowledgeBase) -> str:
             out.append(f"释义出处：[《{escape_inline(article.title)}》]({source_page(article)})")
             out.append("{ .kb-source }")
             out.append("")
-        pages = [p for p in sorted(texts) if count_names(texts[p], term.names)]
+        pages = [p for p in sorted(texts) if mentions(texts[p], term.names)]
         if pages:
             out.append("出现于：" + "、".join(f"[{_page_title(kb, p)}]({p})" for p in pages))
             out.append("")
@@ -391,6 +393,32 @@ def write_tree(files: dict[str, str], docs: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def update_tree(files: dict[str, str], docs: Path) -> list[str]:
+    """Make docs/ hold exactly `files`, writing only the files that differ (each replaced
+    whole, through a temporary file) and removing the rest; returns the paths touched.
+
+    For `kb serve`, which watches docs/: the folder itself stays (a watcher loses a folder
+    that is swapped), and unchanged files are not touched."""
+    current = read_tree(docs) if docs.is_dir() else {}
+    touched = []
+    for rel, text in sorted(files.items()):
+        if current.get(rel) != text:
+            path = docs / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8", newline="\n")
+            os.replace(tmp, path)
+            touched.append(rel)
+    for rel in sorted(current.keys() - files.keys()):
+        (docs / rel).unlink()
+        touched.append(rel)
+        folder = (docs / rel).parent
+        while folder != docs and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return touched
 
 
 def read_tree(docs: Path) -> dict[str, str]:

@@ -1,0 +1,105 @@
+"""kb serve: an update renders only what changed and gives the site a full build gives."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from kbtest import make_root
+from kb import site
+from kb.repro import differences
+from kb.serve import Preview
+
+ARTICLE = "001_03f5ad9a677c0859.txt"
+SENTENCE = "AI 大模型的发展历程可以分为几个阶段："
+URL = "http://127.0.0.1:8000/"
+
+
+@pytest.fixture(scope="module")
+def preview(tmp_path_factory):
+    """A repository with its site built as `kb serve` builds it."""
+    tmp = tmp_path_factory.mktemp("serve")
+    with site.mkdocs_logging():
+        shown = Preview(make_root(tmp / "root", docs=True), tmp / "site", URL)
+        shown.build()
+        yield shown
+
+
+def _edit(path, old: str, new: str) -> None:
+    """Change a file, keeping its modification time (the build date comes from it)."""
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def _full_build(root, tmp_path):
+    with site.mkdocs_logging():
+        Preview(root, tmp_path / "full", URL).build()
+    return tmp_path / "full"
+
+
+def _index_text(site_dir) -> str:
+    index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return "\n".join(doc["text"] for doc in index["docs"])
+
+
+def test_an_edit_to_an_article_renders_its_pages_again_and_gives_the_full_builds_site(preview, tmp_path):
+    _edit(preview.sources_dir / ARTICLE, SENTENCE, SENTENCE + "编辑预览鲲鹏测试。")
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert result.imported and not result.full
+    assert {"overview/history.md", "sources/001.md"} <= set(result.pages) and len(result.pages) < 10
+    assert "编辑预览鲲鹏测试" in (preview.site_dir / "overview" / "history.html").read_text(encoding="utf-8")
+    assert "鲲鹏" in _index_text(preview.site_dir)
+    assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
+
+
+def test_a_second_look_at_the_same_files_changes_nothing(preview):
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert not result.changed and not result.imported
+
+
+def test_an_edit_to_a_docs_page_renders_that_page_again(preview, tmp_path):
+    _edit(preview.docs_dir / "risk" / "identification.md", "\n## ", "\n直接编辑文档页。\n\n## ")
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert result.pages == ["risk/identification.md"] and not result.imported
+    assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
+
+
+def test_an_article_that_fails_to_import_leaves_the_site_as_it_was(preview, capsys):
+    before = (preview.site_dir / "overview" / "history.html").read_bytes()
+    _edit(preview.sources_dir / ARTICLE, SENTENCE, SENTENCE + "\n\n```python\n未闭合的代码块\n")
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert not result.changed and not result.imported
+    assert "never closed" in capsys.readouterr().err
+    assert (preview.site_dir / "overview" / "history.html").read_bytes() == before
+    _edit(preview.sources_dir / ARTICLE, "\n\n```python\n未闭合的代码块\n", "")
+    with site.mkdocs_logging():
+        assert preview.update().imported
+
+
+def test_a_new_page_title_builds_the_whole_site_again(preview, tmp_path):
+    # A page without a title in the navigation file takes its heading, which other pages
+    # may show (navigation, previous/next links).
+    _edit(preview.docs_dir / "overview" / "index.md", "# 概述\n", "# 概述与背景\n")
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert result.full
+    assert "<title>概述与背景" in (preview.site_dir / "overview" / "index.html").read_text(encoding="utf-8")
+    assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
+
+
+def test_a_new_chapter_title_builds_the_whole_site_again(preview, tmp_path):
+    # The editorial file names the chapters: the navigation of every page changes.
+    _edit(preview.sources_dir / "editorial.yml", "title: 风险与应对", "title: 风险识别与应对")
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert result.imported and result.full
+    assert "风险识别与应对" in (preview.site_dir / "tech" / "math.html").read_text(encoding="utf-8")
+    assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
