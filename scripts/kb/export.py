@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from .clock import Clock
 from .model import KbError
 
 NAME = "ai-startup-kb"
@@ -97,6 +98,7 @@ class Result:
     zip_bytes: int
     breakdown: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)   # seconds per step (zip, read, render, ...)
 
 
 # --------------------------------------------------------------------------- read_book
@@ -534,38 +536,45 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
     dist.mkdir(parents=True, exist_ok=True)
     html_path, zip_path = dist / f"{name}.html", dist / f"{name}-site.zip"
     partial = [dist / f".{html_path.name}.partial", dist / f".{zip_path.name}.partial"]
+    clock = Clock()
     try:
-        progress(f"zipping {site.name}/ into {zip_path.name}")
-        count = zip_site(site, partial[1], f"{name}-site")
-        progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
+        with clock.stage("zip"):
+            progress(f"zipping {site.name}/ into {zip_path.name}")
+            count = zip_site(site, partial[1], f"{name}-site")
+            progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
 
-        order = reading_order((site / "index.html").read_text(encoding="utf-8"))
-        missing = [p for p in order if not (site / p).is_file()]
-        if missing:
-            raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site", "rebuild with `kb build`")
-        pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
-        book = read_book(pages, order, _site_title(pages.get("index.html", "")))
-        progress(f"collected {len(book.pages)} pages in reading order")
+        with clock.stage("read"):
+            order = reading_order((site / "index.html").read_text(encoding="utf-8"))
+            missing = [p for p in order if not (site / p).is_file()]
+            if missing:
+                raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site",
+                              "rebuild with `kb build`")
+            pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
+            book = read_book(pages, order, _site_title(pages.get("index.html", "")))
+            progress(f"collected {len(book.pages)} pages in reading order")
 
-        assets = read_assets(site, node_modules)
-        progress("rendering diagrams and maths in headless Chromium")
-        rendered = render(book, node_modules, site / "assets" / "javascripts" / "katex-init.js",
-                          assets.material_css[0] + assets.book_css)
-        progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
+        with clock.stage("render"):
+            assets = read_assets(site, node_modules)
+            progress("rendering diagrams and maths in headless Chromium")
+            rendered = render(book, node_modules, site / "assets" / "javascripts" / "katex-init.js",
+                              assets.material_css[0] + assets.book_css)
+            progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
 
-        progress("indexing sections for search (jieba)")
-        search = index(book.pages)
-        progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms")
+        with clock.stage("index"):
+            progress("indexing sections for search (jieba)")
+            search = index(book.pages)
+            progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms")
 
-        html, breakdown = assemble(book, rendered, search, assets)
-        partial[0].write_text(html, encoding="utf-8")
-        os.replace(partial[1], zip_path)
-        os.replace(partial[0], html_path)
+        with clock.stage("assemble"):
+            html, breakdown = assemble(book, rendered, search, assets)
+            partial[0].write_text(html, encoding="utf-8")
+            os.replace(partial[1], zip_path)
+            os.replace(partial[0], html_path)
     finally:
         for path in partial:
             path.unlink(missing_ok=True)
     return Result(html_path, zip_path, html_path.stat().st_size, zip_path.stat().st_size, breakdown,
-                  time.perf_counter() - started)
+                  time.perf_counter() - started, clock.seconds)
 
 
 def _site_title(index_html: str) -> str:
