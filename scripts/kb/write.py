@@ -135,9 +135,14 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
 def _backlinks(kb: KnowledgeBase) -> dict[str, list[Unit]]:
     """topic key -> the units (elsewhere) whose related sections point at this topic page."""
     out: dict[str, list[Unit]] = defaultdict(list)
+    # By identity: comparing units field by field walks whole articles, and a list
+    # membership test per link made this quadratic in the number of units.
+    seen: set[tuple[str, int]] = set()
     for unit in kb.units:
         for rel in kb.links.related.get(unit.section.anchor, []):
-            if unit not in out[rel.unit.topic.key]:
+            key = (rel.unit.topic.key, id(unit))
+            if key not in seen:
+                seen.add(key)
                 out[rel.unit.topic.key].append(unit)
     return out
 
@@ -211,9 +216,10 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
 
 def _glossary(kb: KnowledgeBase) -> str:
     by_path = {a.path: a for a in kb.articles}
-    texts = {u.topic.page: "" for u in kb.units}
+    parts: dict[str, list[str]] = defaultdict(list)
     for unit in kb.units:
-        texts[unit.topic.page] += "\n".join(unit.article.text(unit.section.start, unit.section.subtree_end))
+        parts[unit.topic.page].append("\n".join(unit.article.text(unit.section.start, unit.section.subtree_end)))
+    texts = {page: "".join(units) for page, units in parts.items()}
     out = ["# 术语表", "", f"本表收录 {len(kb.editorial.glossary)} 个术语，释义取自原文。"
            "各主题页中术语的第一次出现会链接到这里，鼠标悬停可看释义。", ""]
     for term in sorted(kb.editorial.glossary, key=lambda t: t.term.lower()):
