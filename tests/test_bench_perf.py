@@ -157,3 +157,20 @@ def test_the_chart_is_svg_with_one_line_per_series_on_two_panels():
     assert all(len(line.get("points").split()) == 3 for line in lines)
     labels = {t.text for t in root.iter(f"{ns}text")}
     assert {"5 篇", "50 篇", "500 篇", "kb import", "线性增长参考线"} <= labels
+
+
+def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tmp_path):
+    import yaml
+
+    from kb.write import NAV_FILE, NAV_SOURCES_MAX, pages
+
+    def source_nav(count: int):
+        root = corpus.scratch_root(REPO, tmp_path / f"n{count}", count)
+        kb, _ = load(root / "sources")
+        nav = yaml.safe_load(pages(kb)[NAV_FILE])["nav"]
+        return next(item["原文"] for item in nav if "原文" in item)
+
+    # The real five: the index and every article (as before).
+    assert source_nav(5)[0] == "sources/index.md" and len(source_nav(5)) == 6
+    # More: the index page alone, so each page's navigation does not grow with the articles.
+    assert source_nav(NAV_SOURCES_MAX + 1) == "sources/index.md"

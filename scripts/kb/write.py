@@ -29,6 +29,11 @@ SITE_TITLE = "AI大模型创业知识库"
 GLOSSARY_PAGE = "glossary.md"
 ENTITIES_PAGE = "entities.md"
 ENTITY_KIND_TITLES = {"company": "公司", "product": "产品与平台", "person": "人物", "org": "机构"}
+# Every page of the site carries the whole navigation, so one entry per article under 原文
+# makes the site grow with the square of the articles (500 articles: 110 KB of every page,
+# a third of the site). Past this many articles the navigation lists only the 原文 index
+# page, which links to each article (mkdocs.yml's `not_in_nav` lets them out of the nav).
+NAV_SOURCES_MAX = 20
 
 
 @dataclass
@@ -367,11 +372,12 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
     lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
     for article in kb.articles:
         files[source_page(article)] = _source_page(kb, article, where)
-        source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
+        if len(kb.articles) <= NAV_SOURCES_MAX:
+            source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
         lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{code_span(article.path)}，"
                      f"{len(article.lines)} 行")
     files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
-    nav.append({"原文": source_entries})
+    nav.append({"原文": source_entries if len(source_entries) > 1 else source_entries[0]})
     files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
     files[MANIFEST] = manifest(kb)
     return files
