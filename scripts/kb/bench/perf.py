@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -128,6 +129,10 @@ def measure_size(root: Path, size: int, parts: tuple[str, ...], args, log) -> di
             except Exception as exc:  # an index too large to load is a finding, not a crash
                 figures["search"] = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}",
                                      "meta": _meta(load)}
+            log("  Pagefind on a copy of the site: index size, bytes and time per query")
+            figures["pagefind"] = {**weight.pagefind(browser, site, work / "pagefind-site", [q.q for q in queries]),
+                                   "meta": _meta(load)}
+            shutil.rmtree(work / "pagefind-site", ignore_errors=True)
     if "serve" in parts:
         load = os.getloadavg()[0]
         edits = args.edits or _default(size, 5, 3, 1)

@@ -186,10 +186,17 @@ def _weights(report: dict, sizes: list[int]) -> list[str]:
             _kb(_get(report, n, "weight", "pages", key, "bytes_without_index")) for n in have) + " |")
         out.append(f"| 　同上，含搜索索引 | " + " | ".join(
             _kb(_get(report, n, "weight", "pages", key, "bytes")) for n in have) + " |")
+        out.append(f"| 　页面本身的 HTML（未压缩） | " + " | ".join(
+            _kb(_get(report, n, "weight", "pages", key, "html_raw")) for n in have) + " |")
     out.append("| 搜索索引 `search_index.json`，原始 | " + " | ".join(
         _kb(_get(report, n, "weight", "index", "search/search_index.json", "raw")) for n in have) + " |")
     out.append("| 搜索索引，gzip | " + " | ".join(
         _kb(_get(report, n, "weight", "index", "search/search_index.json", "gzip")) for n in have) + " |")
+    out.append("| 搜索索引，gzip，按真实文章的压缩率估计 | " + " | ".join(
+        _kb(index_estimate(report, n)) for n in have) + " |")
+    out += ["", "注意：规模语料的副本与原文逐句相同，gzip 会把重复的句子压得很小，所以 50、500 篇时的 gzip 数字"
+            "低估了真实的不同文章；未压缩的大小和“按真实文章的压缩率估计”（未压缩大小 × 5 篇真实文章的 gzip 压缩率）"
+            "更能代表真实增长。"]
     first = have[0]
     out += ["", f"### 按类型（{first} 篇）", "", "| 页面 | 请求数 | 各类（gzip 后） |", "| --- | ---: | --- |"]
     for key, page in (_get(report, first, "weight", "pages") or {}).items():
@@ -197,6 +204,18 @@ def _weights(report: dict, sizes: list[int]) -> list[str]:
         out.append(f"| `{page['path']}` | {page['requests']} | {kinds} |")
     out += [""] + [f"- {n} 篇：{_meta_line(_get(report, n, 'weight', 'meta'))}" for n in have] + [""]
     return out
+
+
+def index_estimate(report: dict, n: int) -> float | None:
+    """The index's gzip size for distinct articles: its raw size at the compression ratio
+    of the smallest corpus measured (the real articles). Copies of the same sentences
+    compress far better than other articles would."""
+    sizes = [m for m in _sizes(report) if _get(report, m, "weight", "index", "search/search_index.json")]
+    if not sizes or n not in sizes:
+        return None
+    base = _get(report, sizes[0], "weight", "index", "search/search_index.json")
+    raw = _get(report, n, "weight", "index", "search/search_index.json", "raw")
+    return raw * base["gzip"] / base["raw"]
 
 
 def _search(report: dict, sizes: list[int]) -> list[str]:
@@ -216,7 +235,51 @@ def _search(report: dict, sizes: list[int]) -> list[str]:
         out.append(f"| {n} 篇 | {s['queries']} | {s['median_ms']} ms | {s['p95_ms']} ms | {s['max_ms']} ms | "
                    f"{_s(s.get('ready_s'))} |")
     out += [""] + [f"- {n} 篇：{_meta_line(_get(report, n, 'search', 'meta'))}" for n in have] + [""]
-    return out
+    return out + _index_limit(report, sizes)
+
+
+INDEX_LIMIT = 5_000_000   # bytes on the wire (gzip) above which a whole-site index is not reasonable
+
+
+def _index_limit(report: dict, sizes: list[int]) -> list[str]:
+    have = [n for n in sizes if _get(report, n, "pagefind") or _get(report, n, "weight", "index")]
+    if not have:
+        return []
+    out = ["## 搜索索引的上限，以及该换的引擎", "",
+           "本站用 Material 的搜索：整站一个索引文件（`search/search_index.json`），每个页面打开时由搜索 worker "
+           "整个下载并在浏览器里建 lunr 索引。对照组为 Pagefind（`pagefind[bin]`，测试依赖）索引同一站点的副本："
+           "它把索引切成按词分片的小文件，浏览器只下载查询用到的分片。"
+           "下表的 Pagefind 时间是一次 `search()` 调用加读取前 10 个结果，不含绘制，与上表不完全可比。", "",
+           "| 规模 | Material 索引（原始 / gzip） | 打开页面即下载 | 搜索就绪 | Pagefind 索引（磁盘，文件数） | "
+           "Pagefind 首次查询下载 | 全部查询共下载 | Pagefind 中位数 / p95 |",
+           "| --- | --- | ---: | ---: | --- | ---: | ---: | --- |"]
+    for n in have:
+        index = _get(report, n, "weight", "index", "search/search_index.json") or {}
+        pf = _get(report, n, "pagefind") or {}
+        search = _get(report, n, "search") or {}
+        out.append(
+            f"| {n} 篇 | {_kb(index.get('raw'))} / {_kb(index.get('gzip'))} | "
+            f"{_kb(_get(report, n, 'weight', 'pages', 'topic', 'index_bytes'))} | "
+            f"{_s(search.get('ready_s')) if not search.get('error') else '未就绪'} | "
+            f"{_kb(pf.get('index_bytes'))}（{pf.get('index_files', '—')}） | {_kb(pf.get('first_query_bytes'))} | "
+            f"{_kb(pf.get('all_queries_bytes'))}（{pf.get('queries', '—')} 条） | "
+            f"{pf.get('median_ms', '—')} / {pf.get('p95_ms', '—')} ms |")
+    over = [n for n in have if (index_estimate(report, n) or 0) > INDEX_LIMIT]
+    out.append("")
+    if over:
+        n = over[0]
+        gz = index_estimate(report, n)
+        raw = _get(report, n, "weight", "index", "search/search_index.json", "raw")
+        out.append(f"在 {n} 篇时，Material 的索引未压缩 {_kb(raw)}，按真实文章的压缩率 gzip 后约 {_kb(gz)}，"
+                   f"超过 {INDEX_LIMIT / 1e6:.0f} MB："
+                   "读者打开任何一页都要先下载它、再在浏览器里建索引，这不再合理。"
+                   "本站的整站索引只适合到几十篇文章的规模（见上表每 10 倍的增长）；更大时应换用分片索引的引擎，"
+                   "即 Pagefind：它的下载量取决于查询而不是站点大小。换用时要保留本站的中文处理"
+                   "（jieba 分词的用户词典、查询改写、繁体转换）：Pagefind 的扩展版（`pagefind_extended`）自带中文分词，"
+                   "或在建索引前把正文按 jieba 切好（见 README 的“Search”一节）。")
+    else:
+        out.append(f"所测规模下，Material 的索引 gzip 后（按真实文章的压缩率估计）都在 {INDEX_LIMIT / 1e6:.0f} MB 以内。")
+    return out + [""]
 
 
 def _serve(report: dict, sizes: list[int]) -> list[str]:
@@ -250,10 +313,13 @@ def scale_series(report: dict) -> dict[str, dict[int, float | None]]:
         "kb serve 改一页": {n: _median(_get(report, n, "serve", "docs") or []) for n in sizes},
     }
     sizes_series = {
-        "主题页（不含索引，gzip）": {n: _get(report, n, "weight", "pages", "topic", "bytes_without_index") for n in sizes},
-        "搜索索引（gzip）": {n: _get(report, n, "weight", "index", "search/search_index.json", "gzip") for n in sizes},
-        "搜索索引（原始）": {n: _get(report, n, "weight", "index", "search/search_index.json", "raw") for n in sizes},
+        "主题页传输（不含索引，gzip）": {n: _get(report, n, "weight", "pages", "topic", "bytes_without_index")
+                                   for n in sizes},
+        "主题页 HTML（未压缩）": {n: _get(report, n, "weight", "pages", "topic", "html_raw") for n in sizes},
+        "搜索索引（未压缩）": {n: _get(report, n, "weight", "index", "search/search_index.json", "raw") for n in sizes},
+        "搜索索引（gzip，估计）": {n: index_estimate(report, n) for n in sizes},
         "单文件 HTML": {n: _get(report, n, "build", "export", "html_bytes") for n in sizes},
+        "Pagefind 首次查询下载": {n: _get(report, n, "pagefind", "first_query_bytes") for n in sizes},
     }
     return {"time": series, "bytes": sizes_series,
             "search": {"搜索 p95": {n: _get(report, n, "search", "p95_ms") for n in sizes}}}
