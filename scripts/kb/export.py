@@ -146,8 +146,7 @@ def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
     anchors = {path: page_anchor(path) for path in order}
     book = []
     for path in order:
-        soup = _soup(pages[path])
-        article = soup.select_one("article.md-content__inner")
+        article = _article(pages[path])
         if article is None:
             raise KbError(f"site/{path}", None, "no <article class=\"md-content__inner\"> in the page",
                           "rebuild the site with `kb build`")
@@ -160,6 +159,22 @@ def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
         page_title = _heading_text(h1) if h1 else path
         book.append(BookPage(path, anchors[path], page_title, level, article.decode_contents().strip()))
     return Book(title, book)
+
+
+_ARTICLE_START = re.compile(r'<article\b[^>]*\bclass="md-content__inner\b[^>]*>')
+
+
+def _article(html: str):
+    """The page's <article class="md-content__inner"> as a tree, or None.
+
+    Only the article is parsed: the navigation and table of contents around it are most
+    of a page, and parsing them for nothing was most of the time of read_book. (Page text
+    cannot close the article early: raw HTML in sources is escaped at import.)"""
+    start = _ARTICLE_START.search(html)
+    end = html.rfind("</article>")
+    if start and end > start.start():
+        return _soup(html[start.start():end + len("</article>")]).select_one("article.md-content__inner")
+    return _soup(html).select_one("article.md-content__inner")
 
 
 def _prefix_ids(article, prefix: str) -> None:
