@@ -267,8 +267,10 @@ def pagefind_site(site: Path, target: Path) -> Path:
     folders = sorted(p.name for p in target.iterdir()
                      if p.is_dir() and (p / "index.html").is_file() and p.name != "sources")
     glob = "{index.html," + ",".join(f"{name}/**/*.html" for name in folders) + "}"
-    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(target), "--glob", glob,
-                    "--root-selector", "article", "--quiet"], check=True)
+    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(target), "--glob", glob,
+                           "--root-selector", "article", "--quiet"], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"pagefind failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return target
 
 
