@@ -109,9 +109,10 @@ def measure_size(root: Path, size: int, parts: tuple[str, ...], args, log) -> di
             log(f"  kb import{' and export steps' if size <= args.export_max else ''} "
                 f"with the kb package in {args.compare_with}")
             figures["before"] = timing.before(work, str(Path(args.compare_with).resolve()), size <= args.export_max)
-    else:
+    else:  # what the other parts need: docs/ (kb serve builds by itself), and site/ to weigh
         subprocess.run([*kb, "import"], check=True, capture_output=True)
-        subprocess.run([*kb, "build"], check=True, capture_output=True)
+        if "weight" in parts:
+            subprocess.run([*kb, "build"], check=True, capture_output=True)
     figures["corpus"] = _corpus_figures(work)
     if "weight" in parts:
         load = os.getloadavg()[0]
@@ -150,9 +151,9 @@ def run(root: Path, args) -> int:
     path = out / "report.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     data.setdefault("sizes", {})
-    data["command"] = "kb bench " + " ".join(shlex.quote(a) for a in sys.argv[sys.argv.index("bench") + 1:]) \
-        if "bench" in sys.argv else f"kb bench {args.target}"
-    data["commit"] = _commit(root)
+    command = ("kb bench " + " ".join(shlex.quote(a) for a in sys.argv[sys.argv.index("bench") + 1:])
+               if "bench" in sys.argv else f"kb bench {args.target}")
+    commit = _commit(root)
     if args.compare_with:
         data["before_label"] = args.compare_with
     started = time.perf_counter()
@@ -162,6 +163,9 @@ def run(root: Path, args) -> int:
 
     for size in sizes:
         figures = measure_size(root, size, parts, args, log)
+        for part in parts:
+            if part in figures:
+                figures[part]["meta"].update(command=command, commit=commit)
         data["sizes"].setdefault(str(size), {}).update(figures)
         write(out, data)
     log(f"kb bench: wrote {out / 'report.md'}, {out / 'report.json'} and {out / 'report.svg'}")

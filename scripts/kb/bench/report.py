@@ -77,8 +77,10 @@ def _meta_line(meta: dict | None) -> str:
 def markdown(report: dict) -> str:
     sizes = _sizes(report)
     out = ["# 性能基准（kb bench）", "",
-           f"生成命令：`{report.get('command', 'kb bench all')}`；提交 `{report.get('commit', '?')}`。"
-           "全部数字由 `kb bench` 测得并写在 `bench/report.json`，本文件由它生成。", "",
+           "全部数字由 `kb bench` 测得并写在 `bench/report.json`，本文件由它生成。测量命令：", ""]
+    out += [f"- `{command}`（提交 `{commit}`）：{'、'.join(f'{n} 篇' for n in ns)}"
+            for (command, commit), ns in _commands(report, sizes).items()]
+    out += ["",
            "读法：时间为多次运行的中位数（每个规模的运行次数见各表）；同一轮内依次运行 plain 构建、"
            "`kb import`、`kb build`，所以背景负载对它们的影响相近；与 plain 的倍数先在每一轮内算，再取中位数。"
            "机器负载记录在每节末尾，负载高时绝对秒数偏大，倍数较稳。", ""]
@@ -91,6 +93,19 @@ def markdown(report: dict) -> str:
     out += _before_after(report, sizes)
     out += _notes(report)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _commands(report: dict, sizes: list[int]) -> dict[tuple[str, str], list[int]]:
+    """(command, commit) -> the sizes it measured (any part)."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for n in sizes:
+        for part in ("build", "weight", "serve"):
+            meta = _get(report, n, part, "meta") or {}
+            key = (meta.get("command") or report.get("command", "kb bench all"),
+                   meta.get("commit") or report.get("commit", "?"))
+            if _get(report, n, part) and n not in out.setdefault(key, []):
+                out[key].append(n)
+    return out
 
 
 def _summary(report: dict, sizes: list[int]) -> list[str]:
