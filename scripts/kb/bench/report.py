@@ -403,7 +403,8 @@ def svg(report: dict) -> str:
     """Two log-log panels: seconds and bytes against articles, with a slope-one guide."""
     series = scale_series(report)
     panels = [("时间（秒）", series["time"], 1.0), ("字节（KB）", series["bytes"], 1e-3)]
-    width, height = 920, 380
+    items = max(sum(1 for vals in data.values() if any(vals.values())) for _, data, _ in panels)
+    width, height = 920, 300 + 16 * (items + 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
@@ -416,7 +417,7 @@ def svg(report: dict) -> str:
 
 
 def _panel(x0: int, title: str, data: dict[str, dict[int, float]], width: int, height: int) -> list[str]:
-    left, right, top, bottom = x0 + 60, x0 + width - 20, 40, height - 120
+    left, right, top, bottom = x0 + 60, x0 + width - 20, 40, 250
     xs = sorted({n for vals in data.values() for n in vals})
     ys = [v for vals in data.values() for v in vals.values() if v > 0]
     out = [f'<text x="{x0 + width / 2}" y="22" text-anchor="middle" font-size="14">{html.escape(title)}'
@@ -457,11 +458,11 @@ def _panel(x0: int, title: str, data: dict[str, dict[int, float]], width: int, h
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points]
-        ly = bottom + 36 + 16 * (i // 2)
-        lx = left + (i % 2) * (right - left) / 2
+        ly = bottom + 36 + 16 * i
+        lx = left
         out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="{colour}" stroke-width="2"/>')
         out.append(f'<text x="{lx + 24}" y="{ly}">{html.escape(name)}</text>')
-    ly = bottom + 36 + 16 * ((len(data) + 1) // 2)
+    ly = bottom + 36 + 16 * len(data)
     out.append(f'<line x1="{left}" y1="{ly - 4}" x2="{left + 18}" y2="{ly - 4}" stroke="#bbb" stroke-dasharray="4 4"/>')
     out.append(f'<text x="{left + 24}" y="{ly}">线性增长参考线</text>')
     return out
