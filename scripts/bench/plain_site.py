@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,30 +21,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from kb.bench.browser import chromium, serve  # noqa: E402
+from kb.bench.plain import build_plain_site  # noqa: E402
 from kb.bench.search import SearchBox  # noqa: E402
 
 QUERIES = ["CNN模型", "Transformer架构", "Docker容器", "LSTM层", "SEM广告", "TensorFlow Lite", "GPT-3"]
-PLAIN_CONFIG = """site_name: plain
-theme:
-  name: material
-  language: zh
-  font: false
-plugins:
-  - search:
-      lang: zh
-"""
-
-
-def build_plain_site(work: Path) -> Path:
-    docs = work / "docs"
-    docs.mkdir(parents=True)
-    for i, article in enumerate(sorted((ROOT / "sources").glob("*.txt"))):
-        shutil.copyfile(article, docs / f"article-{i}.md")
-    (docs / "index.md").write_text("# plain\n", encoding="utf-8")
-    (work / "mkdocs.yml").write_text(PLAIN_CONFIG, encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "-f", str(work / "mkdocs.yml")],
-                   cwd=work, check=True, capture_output=True)
-    return work / "site"
 
 
 def tokens_with(index: dict, term: str) -> list[str]:
@@ -61,7 +39,7 @@ def tokens_with(index: dict, term: str) -> list[str]:
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kb-plain-") as tmp:
-        site = build_plain_site(Path(tmp))
+        site = build_plain_site(Path(tmp), ROOT / "sources")
         index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
         print(f"plain site: separator {index['config']['separator']!r}, {len(index['docs'])} sections")
         with chromium() as browser, serve(site) as base:

@@ -28,6 +28,7 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from . import linkcheck
+from .clock import Clock
 from .model import KbError
 from .search import opencc_characters, traditional_map
 
@@ -99,6 +100,7 @@ class Result:
     zip_bytes: int
     breakdown: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)   # seconds per step (zip, read, render, ...)
 
 
 # --------------------------------------------------------------------------- read_book
@@ -146,8 +148,7 @@ def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
     anchors = {path: page_anchor(path) for path in order}
     book = []
     for path in order:
-        soup = _soup(pages[path])
-        article = soup.select_one("article.md-content__inner")
+        article = _article(pages[path])
         if article is None:
             raise KbError(f"site/{path}", None, "no <article class=\"md-content__inner\"> in the page",
                           "rebuild the site with `kb build`")
@@ -160,6 +161,22 @@ def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
         page_title = _heading_text(h1) if h1 else path
         book.append(BookPage(path, anchors[path], page_title, level, article.decode_contents().strip()))
     return Book(title, book)
+
+
+_ARTICLE_START = re.compile(r'<article\b[^>]*\bclass="md-content__inner\b[^>]*>')
+
+
+def _article(html: str):
+    """The page's <article class="md-content__inner"> as a tree, or None.
+
+    Only the article is parsed: the navigation and table of contents around it are most
+    of a page, and parsing them for nothing was most of the time of read_book. (Page text
+    cannot close the article early: raw HTML in sources is escaped at import.)"""
+    start = _ARTICLE_START.search(html)
+    end = html.rfind("</article>")
+    if start and end > start.start():
+        return _soup(html[start.start():end + len("</article>")]).select_one("article.md-content__inner")
+    return _soup(html).select_one("article.md-content__inner")
 
 
 def _prefix_ids(article, prefix: str) -> None:
@@ -544,45 +561,54 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
     dist.mkdir(parents=True, exist_ok=True)
     html_path, zip_path = dist / f"{name}.html", dist / f"{name}-site.zip"
     partial = [dist / f".{name}.partial.html", dist / f".{name}-site.partial.zip"]   # suffixes kept: the link check reads .html
+    clock = Clock()
     try:
-        progress(f"zipping {site.name}/ into {zip_path.name}")
-        count = zip_site(site, partial[1], f"{name}-site")
-        progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
+        with clock.stage("zip"):
+            progress(f"zipping {site.name}/ into {zip_path.name}")
+            count = zip_site(site, partial[1], f"{name}-site")
+            progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
 
-        order = reading_order((site / "index.html").read_text(encoding="utf-8"))
-        missing = [p for p in order if not (site / p).is_file()]
-        if missing:
-            raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site", "rebuild with `kb build`")
-        pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
-        book = read_book(pages, order, _site_title(pages.get("index.html", "")))
-        progress(f"collected {len(book.pages)} pages in reading order")
+        with clock.stage("read"):
+            order = reading_order((site / "index.html").read_text(encoding="utf-8"))
+            missing = [p for p in order if not (site / p).is_file()]
+            if missing:
+                raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site",
+                              "rebuild with `kb build`")
+            pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
+            book = read_book(pages, order, _site_title(pages.get("index.html", "")))
+            progress(f"collected {len(book.pages)} pages in reading order")
 
-        assets = read_assets(site, node_modules)
-        progress("rendering diagrams and maths in headless Chromium")
-        rendered = render(book, node_modules, site / "assets" / "javascripts" / "katex-init.js",
-                          assets.material_css[0] + assets.book_css)
-        progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
+        with clock.stage("render"):
+            assets = read_assets(site, node_modules)
+            progress("rendering diagrams and maths in headless Chromium")
+            rendered = render(book, node_modules, site / "assets" / "javascripts" / "katex-init.js",
+                              assets.material_css[0] + assets.book_css)
+            progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
 
-        progress("indexing sections for search (jieba)")
-        search = index(book.pages, traditional_map(opencc_characters(node_modules)))
-        progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
-                 f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")
+        with clock.stage("index"):
+            progress("indexing sections for search (jieba)")
+            search = index(book.pages, traditional_map(opencc_characters(node_modules)))
+            progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
+                     f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")
 
-        html, breakdown = assemble(book, rendered, search, assets)
-        partial[0].write_text(html, encoding="utf-8")
-        progress("checking every link and anchor inside the file")
-        broken = linkcheck.check(partial[0])
-        if broken:
-            raise KbError(html_path.name, broken[0].line,
-                          f"{len(broken)} links inside the file lead nowhere, first: {broken[0].url!r} ({broken[0].problem})",
-                          "the page or template that writes the link, or export.py's link rewriting, needs fixing")
-        os.replace(partial[1], zip_path)
-        os.replace(partial[0], html_path)
+        with clock.stage("assemble"):
+            html, breakdown = assemble(book, rendered, search, assets)
+            partial[0].write_text(html, encoding="utf-8")
+
+        with clock.stage("linkcheck"):
+            progress("checking every link and anchor inside the file")
+            broken = linkcheck.check(partial[0])
+            if broken:
+                raise KbError(html_path.name, broken[0].line,
+                              f"{len(broken)} links inside the file lead nowhere, first: {broken[0].url!r} ({broken[0].problem})",
+                              "the page or template that writes the link, or export.py's link rewriting, needs fixing")
+            os.replace(partial[1], zip_path)
+            os.replace(partial[0], html_path)
     finally:
         for path in partial:
             path.unlink(missing_ok=True)
     return Result(html_path, zip_path, html_path.stat().st_size, zip_path.stat().st_size, breakdown,
-                  time.perf_counter() - started)
+                  time.perf_counter() - started, clock.seconds)
 
 
 def _site_title(index_html: str) -> str:

@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import math
+import operator
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -95,25 +97,31 @@ def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], word
         if len(js) > POSTING_CAP:
             js.sort(key=lambda j: (-vectors[j][t], j))
             del js[POSTING_CAP:]
+    of_article: dict[str, set[int]] = defaultdict(set)
+    of_topic: dict[str, set[int]] = defaultdict(set)
+    for j, unit in enumerate(units):
+        of_article[unit.article.path].add(j)
+        of_topic[unit.topic.key].add(j)
+    anchor_of = [u.section.anchor for u in units]
     out: dict[str, list[Related]] = {}
     for i, unit in enumerate(units):
-        # Candidates share one of their strongest words; they are then scored in full.
-        # Units of the same article or on the same topic page are never listed: not scored.
-        mine, topic = unit.article.path, unit.topic.key
-        candidates = {j for t in strong[i] for j in postings[t]
-                      if units[j].article.path != mine and units[j].topic.key != topic}
+        # Candidates share one of their strongest words, and are on another article and
+        # another topic page (set operations, in C); they are then scored in full.
+        candidates = set().union(*map(postings.__getitem__, strong[i]))
+        candidates -= of_article[unit.article.path]
+        candidates -= of_topic[unit.topic.key]
+        a = vectors[i]
         scored = []
         for j in candidates:
-            a, b = vectors[i], vectors[j]
-            if len(b) < len(a):
-                a, b = b, a
-            # Words missing from b add nothing (the same sum as adding 0.0 for them).
-            score = sum(v * b[t] for t, v in a.items() if t in b)
+            # Only the words both units have, multiplied and summed in C; fsum is exact, so
+            # the score does not depend on the order the shared words come in.
+            b = vectors[j]
+            shared = a.keys() & b.keys()
+            score = math.fsum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
             if score >= RELATED_MIN_SCORE:
-                other = units[j]
-                scored.append((round(score, 6), other.section.anchor, other))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        out[unit.section.anchor] = [Related(o, s) for s, _, o in scored[:RELATED_PER_UNIT]]
+                scored.append((-round(score, 6), anchor_of[j], j))
+        best = heapq.nsmallest(RELATED_PER_UNIT, scored)
+        out[unit.section.anchor] = [Related(units[j], -score) for score, _, j in best]
     return out
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .classify import classify, units
 from .clean import drops, find_section
+from .clock import OFF, Clock
 from .editorial import load_editorial
 from .link import link
 from .model import KbError
@@ -13,10 +14,11 @@ from .source import read_sources
 from .write import KnowledgeBase, pages
 
 
-def load(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
+def load(src_dir: Path, clock: Clock = OFF) -> tuple[KnowledgeBase, list[str]]:
     """Read and place every article in src_dir; returns the knowledge base and warnings."""
-    editorial = load_editorial(src_dir)
-    articles, warnings = read_sources(src_dir)
+    with clock.stage("read"):
+        editorial = load_editorial(src_dir)
+        articles, warnings = read_sources(src_dir)
     if not articles:
         raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
     names = {a.path for a in articles}
@@ -26,17 +28,22 @@ def load(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
     dropped: dict[str, dict[str, str]] = {}
     placed = []
     for article in articles:
-        parse(article)
-        for ov in editorial.overrides:
-            if ov.source == article.path:
-                find_section(article, ov.heading, editorial.path, ov.line)
-        dropped[article.path] = drops(article, editorial)
-        placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
-    links = link(placed, dropped, editorial.glossary, editorial.entities)
+        with clock.stage("parse"):
+            parse(article)
+        with clock.stage("clean"):
+            for ov in editorial.overrides:
+                if ov.source == article.path:
+                    find_section(article, ov.heading, editorial.path, ov.line)
+            dropped[article.path] = drops(article, editorial)
+        with clock.stage("classify"):
+            placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
+    with clock.stage("link"):
+        links = link(placed, dropped, editorial.glossary, editorial.entities)
     return KnowledgeBase(editorial, articles, dropped, placed, links), warnings
 
 
-def generate(src_dir: Path) -> tuple[dict[str, str], list[str]]:
+def generate(src_dir: Path, clock: Clock = OFF) -> tuple[dict[str, str], list[str]]:
     """{path under docs/: text} for the sources in src_dir, and warnings."""
-    kb, warnings = load(src_dir)
-    return pages(kb), warnings
+    kb, warnings = load(src_dir, clock)
+    with clock.stage("write"):
+        return pages(kb), warnings

@@ -30,6 +30,11 @@ SITE_TITLE = "AI大模型创业知识库"
 GLOSSARY_PAGE = "glossary.md"
 ENTITIES_PAGE = "entities.md"
 ENTITY_KIND_TITLES = {"company": "公司", "product": "产品与平台", "person": "人物", "org": "机构"}
+# Every page of the site carries the whole navigation, so one entry per article under 原文
+# makes the site grow with the square of the articles (500 articles: 110 KB of every page,
+# a third of the site). Past this many articles the navigation lists only the 原文 index
+# page, which links to each article (mkdocs.yml's `not_in_nav` lets them out of the nav).
+NAV_SOURCES_MAX = 20
 
 
 @dataclass
@@ -137,9 +142,14 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
 def _backlinks(kb: KnowledgeBase) -> dict[str, list[Unit]]:
     """topic key -> the units (elsewhere) whose related sections point at this topic page."""
     out: dict[str, list[Unit]] = defaultdict(list)
+    # By identity: comparing units field by field walks whole articles, and a list
+    # membership test per link made this quadratic in the number of units.
+    seen: set[tuple[str, int]] = set()
     for unit in kb.units:
         for rel in kb.links.related.get(unit.section.anchor, []):
-            if unit not in out[rel.unit.topic.key]:
+            key = (rel.unit.topic.key, id(unit))
+            if key not in seen:
+                seen.add(key)
                 out[rel.unit.topic.key].append(unit)
     return out
 
@@ -213,9 +223,10 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
 
 def _glossary(kb: KnowledgeBase) -> str:
     by_path = {a.path: a for a in kb.articles}
-    texts = {u.topic.page: "" for u in kb.units}
+    parts: dict[str, list[str]] = defaultdict(list)
     for unit in kb.units:
-        texts[unit.topic.page] += "\n".join(unit.article.text(unit.section.start, unit.section.subtree_end))
+        parts[unit.topic.page].append("\n".join(unit.article.text(unit.section.start, unit.section.subtree_end)))
+    texts = {page: "".join(units) for page, units in parts.items()}
     out = ["# 术语表", "", f"本表收录 {len(kb.editorial.glossary)} 个术语，释义取自原文。"
            "各主题页中术语的第一次出现会链接到这里，鼠标悬停可看释义。", ""]
     for term in sorted(kb.editorial.glossary, key=lambda t: t.term.lower()):
@@ -363,11 +374,12 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
     lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
     for article in kb.articles:
         files[source_page(article)] = _source_page(kb, article, where)
-        source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
+        if len(kb.articles) <= NAV_SOURCES_MAX:
+            source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
         lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{code_span(article.path)}，"
                      f"{len(article.lines)} 行")
     files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
-    nav.append({"原文": source_entries})
+    nav.append({"原文": source_entries if len(source_entries) > 1 else source_entries[0]})
     files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
     files[MANIFEST] = manifest(kb)
     return files

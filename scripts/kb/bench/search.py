@@ -175,6 +175,7 @@ class SearchBox:
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
+        started = time.perf_counter()
         self.page.goto(f"{base_url}/", wait_until="load")
         self.page.focus(".md-search__input")
         # Ready when the result meta no longer says the engine is initialising.
@@ -183,6 +184,8 @@ class SearchBox:
                 const meta = document.querySelector(".md-search-result__meta")
                 return meta && !meta.textContent.includes("初始化")
             }""", timeout=timeout_ms)
+        # From opening the home page to a search box that answers (index fetched and loaded).
+        self.ready_s = time.perf_counter() - started
 
     def close(self) -> None:
         self.context.close()
@@ -240,10 +243,15 @@ def run_material(browser, base_url: str, queries: list[Query]) -> EngineResult:
     return result
 
 
-def keystroke_times(browser, base_url: str, queries: list[Query]) -> list[float]:
-    box = SearchBox(browser, base_url, timeout_ms=180_000)
+def keystroke_times(browser, base_url: str, queries: list[Query], timeout_ms: int = 180_000) -> list[float]:
+    return search_timing(browser, base_url, queries, timeout_ms)[0]
+
+
+def search_timing(browser, base_url: str, queries: list[Query], timeout_ms: int = 180_000) -> tuple[list[float], float]:
+    """(ms from last keystroke to results drawn, per query; seconds until the box was ready)."""
+    box = SearchBox(browser, base_url, timeout_ms=timeout_ms)
     try:
-        return [box.search(q.q)[1] for q in queries]
+        return [box.search(q.q, timeout_ms=timeout_ms)[1] for q in queries], box.ready_s
     finally:
         box.close()
 
@@ -264,8 +272,10 @@ def pagefind_site(site: Path, target: Path) -> Path:
     folders = sorted(p.name for p in target.iterdir()
                      if p.is_dir() and (p / "index.html").is_file() and p.name != "sources")
     glob = "{index.html," + ",".join(f"{name}/**/*.html" for name in folders) + "}"
-    subprocess.run([sys.executable, "-m", "pagefind", "--site", str(target), "--glob", glob,
-                    "--root-selector", "article", "--quiet"], check=True)
+    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(target), "--glob", glob,
+                           "--root-selector", "article", "--quiet"], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"pagefind failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     return target
 
 

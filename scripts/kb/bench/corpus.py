@@ -1,0 +1,149 @@
+"""A corpus of N articles made from the real ones, for measuring how cost grows.
+
+Article k of the corpus is real article k mod 5. The first five are the real articles,
+unchanged (so the corpus of 5 is the real site); every later copy gets a distinct title
+and file name, and its `x.y` sections (with their subsections) shuffled within their
+chapter and renumbered, so that each copy is still a valid article: numbering runs
+1, 2, 3 … under every chapter, and `kb import` places it like any new article.
+
+The same (sources, n, seed) always give byte-identical files.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import shutil
+from pathlib import Path
+
+from kb.model import Article, Section
+from kb.parse import parse
+from kb.source import SOURCE_SUFFIXES, decode, split_lines
+
+SEED = 7
+# What a repository root needs for `kb import` and `kb build`, besides sources/.
+ROOT_FILES = ("mkdocs.yml",)
+ROOT_DIRS = ("overrides",)
+HOOKS = "scripts/kb/mkdocs_hooks.py"
+
+
+def real_articles(sources: Path) -> list[Path]:
+    return sorted(p for p in sources.iterdir() if p.suffix in SOURCE_SUFFIXES and not p.name.startswith("."))
+
+
+def _read(path: Path) -> Article:
+    lines = split_lines(decode(path.read_bytes(), path.name))
+    return parse(Article(path=path.name, key=path.stem.split("_")[0], lines=lines))
+
+
+def _sibling_groups(article: Article) -> list[list[Section]]:
+    """Runs of consecutive `x.y` sections under one parent, numbered x.1, x.2, … in order."""
+    groups = []
+    for section in article.root.walk():
+        run: list[Section] = []
+        for child in section.children + [None]:
+            number = child.number if child is not None and child.kind == "numbered" else None
+            if number and number.count(".") == 1 and number.split(".")[1].isdigit() and (
+                    not run or (number.split(".")[0] == run[0].number.split(".")[0]
+                                and int(number.split(".")[1]) == int(run[-1].number.split(".")[1]) + 1)):
+                run.append(child)
+                continue
+            if len(run) >= 2:
+                groups.append(run)
+            run = [child] if number and number.count(".") == 1 and number.split(".")[1].isdigit() else []
+    return groups
+
+
+def _renumber(line: str, old: str, new: str) -> str:
+    """The heading line with its section number `old` written as `new`."""
+    return re.sub(rf"(?<![0-9.]){re.escape(old)}(?![0-9]|\.[0-9])", new, line, count=1)
+
+
+def _retitle(line: str, suffix: str) -> str:
+    stripped = line.rstrip()
+    if stripped.endswith("》"):
+        return stripped[:-1] + suffix + "》"
+    return stripped + suffix
+
+
+def variant(article: Article, copy: int, rng: random.Random) -> list[str]:
+    """The lines of copy number `copy` (>= 1) of a parsed article."""
+    lines = list(article.lines)
+    # From the end of the file up, so that the line numbers of the groups not yet done hold.
+    for group in sorted(_sibling_groups(article), key=lambda g: -g[0].start):
+        first, last = group[0].start, group[-1].subtree_end
+        blocks = []
+        for section in group:
+            block = lines[section.start - 1:section.subtree_end]
+            blocks.append((section, block))
+        order = list(range(len(blocks)))
+        rng.shuffle(order)
+        prefix = group[0].number.split(".")[0]
+        out: list[str] = []
+        for position, index in enumerate(order, 1):
+            section, block = blocks[index]
+            block = list(block)
+            old, new = section.number, f"{prefix}.{position}"
+            for node in section.walk():
+                if node.kind == "numbered" and (node.number == old or node.number.startswith(old + ".")):
+                    at = node.start - section.start
+                    block[at] = _renumber(block[at], node.number, new + node.number[len(old):])
+            out.extend(block)
+            # A block that does not end with a blank line would run into the next heading.
+            if out and out[-1].strip():
+                out.append("")
+        while len(out) > last - first + 1 and not out[-1].strip():
+            out.pop()
+        lines[first - 1:last] = out
+    suffix = f"（扩展样本 {copy:03d}）"
+    if article.root.md_level > 0:
+        lines[article.root.start - 1] = _retitle(lines[article.root.start - 1], suffix)
+    return lines
+
+
+def generate(sources: Path, n: int, dest: Path, seed: int = SEED) -> list[Path]:
+    """Write n articles made from the real articles in `sources` into `dest`; returns them."""
+    reals = real_articles(sources)
+    if not reals:
+        raise ValueError(f"{sources}: no articles to make a corpus from")
+    dest.mkdir(parents=True, exist_ok=True)
+    parsed = {}
+    written = []
+    for k in range(n):
+        real = reals[k % len(reals)]
+        copy = k // len(reals)
+        if copy == 0:
+            target = dest / real.name
+            shutil.copyfile(real, target)
+        else:
+            if real not in parsed:
+                parsed[real] = _read(real)
+            rng = random.Random(f"{seed}:{k}")
+            digest = hashlib.sha1(f"{real.name}:{k}".encode()).hexdigest()[:16]
+            target = dest / f"{k:03d}_{digest}.txt"
+            target.write_text("\n".join(variant(parsed[real], copy, rng)) + "\n", encoding="utf-8")
+        written.append(target)
+    return written
+
+
+def scratch_root(root: Path, dest: Path, articles: int | None = None, seed: int = SEED) -> Path:
+    """A repository root at `dest` that `kb import`/`kb build`/`kb serve` run in: the
+    config, theme overrides, hook file and front-end libraries of `root`, with `articles`
+    articles in sources/ (the real ones when None) and the editorial file."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / "sources").mkdir(parents=True)
+    shutil.copyfile(root / "sources" / "editorial.yml", dest / "sources" / "editorial.yml")
+    if articles is None:
+        for path in real_articles(root / "sources"):
+            shutil.copyfile(path, dest / "sources" / path.name)
+    else:
+        generate(root / "sources", articles, dest / "sources", seed)
+    for name in ROOT_FILES:
+        shutil.copyfile(root / name, dest / name)
+    for name in ROOT_DIRS:
+        shutil.copytree(root / name, dest / name)
+    (dest / HOOKS).parent.mkdir(parents=True)
+    shutil.copyfile(root / HOOKS, dest / HOOKS)
+    (dest / "node_modules").symlink_to((root / "node_modules").resolve())
+    return dest

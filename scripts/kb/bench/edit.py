@@ -1,0 +1,146 @@
+"""`kb serve`: how long from saving an edit to the reader's browser showing it.
+
+`kb serve` runs on a free port in a scratch root; Chromium opens a topic page; then a
+line of that page changes and the clock runs until the open page shows the new words
+(MkDocs' live reload rebuilds and reloads the page). Two kinds of edit:
+
+- docs: the page's Markdown under docs/ is changed (what `kb serve` watches);
+- source: the article under sources/ is changed and `kb import` regenerates docs/, as an
+  editor does; the time includes the import.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from .browser import chromium
+
+PAGE = "risk/identification"
+_NOT_PROSE = ("#", "{", "|", "`", "-", "*", ">", "$", "来源", "相关章节")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _kb() -> str:
+    return str(Path(sys.executable).parent / "kb")
+
+
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"kb serve exited with {proc.returncode} before serving {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"kb serve did not answer {url} within {timeout:.0f}s")
+
+
+def _shows(page, marker: str) -> bool:
+    try:
+        return bool(page.evaluate("m => !!document.body && document.body.innerText.includes(m)", marker))
+    except Exception:  # the page is reloading: its context went away mid-call
+        return False
+
+
+def _wait_shown(page, marker: str, timeout: float) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if _shows(page, marker):
+            return time.perf_counter() - started
+        page.wait_for_timeout(20)
+    raise TimeoutError(f"the edit did not show within {timeout:.0f}s")
+
+
+def _prose_line(lines: list[str], first: int = 0, last: int | None = None) -> int:
+    for i in range(first, len(lines) if last is None else last):
+        stripped = lines[i].strip()
+        if stripped and not stripped.startswith(_NOT_PROSE) and not stripped[0].isdigit():
+            return i
+    raise ValueError("no prose line to edit")
+
+
+def _append(path: Path, index: int, marker: str) -> None:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[index] = lines[index].rstrip() + marker
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _source_line(root: Path) -> tuple[Path, int]:
+    """A prose line of an article that `kb import` puts on PAGE: (file, 0-based line)."""
+    sections = json.loads((root / "docs" / "provenance.json").read_text(encoding="utf-8"))["sections"]
+    for entry in sections:
+        if entry.get("page") == f"{PAGE}.md":
+            path = root / "sources" / entry["source"]
+            lines = path.read_text(encoding="utf-8").split("\n")
+            start, end = entry["lines"]
+            try:
+                return path, _prose_line(lines, start, end)     # after the heading line
+            except ValueError:
+                continue
+    raise ValueError(f"no source section placed on {PAGE}.md has a prose line")
+
+
+def measure(root: Path, edits: int, source_edits: int, start_timeout: float = 1800, browser=None) -> dict:
+    """Seconds from each edit to the open page showing it, for docs/ edits and sources/ edits
+    (and how long `kb serve` took to answer at all). Uses `browser` or starts Chromium."""
+    port = _free_port()
+    log = open(root / "serve.log", "w", encoding="utf-8")
+    started = time.perf_counter()
+    proc = subprocess.Popen([_kb(), "--root", str(root), "serve", "--port", str(port)], cwd=root,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    out: dict = {"docs": [], "source": []}
+    try:
+        url = f"http://127.0.0.1:{port}/{PAGE}.html"
+        _wait_http(url, start_timeout, proc)
+        out["first_build"] = time.perf_counter() - started
+        with contextlib.nullcontext(browser) if browser else chromium() as browser:
+            context = browser.new_context()
+            try:
+                page = context.new_page()
+                page.goto(url, wait_until="load")
+                doc = root / "docs" / f"{PAGE}.md"
+                for n in range(edits):
+                    marker = f"KBBENCHDOCS{n}Z"
+                    t0 = time.perf_counter()
+                    _append(doc, _prose_line(doc.read_text(encoding="utf-8").split("\n")), marker)
+                    _wait_shown(page, marker, start_timeout)
+                    out["docs"].append(time.perf_counter() - t0)
+                for n in range(source_edits):
+                    marker = f"KBBENCHSRC{n}Z"
+                    source, index = _source_line(root)
+                    t0 = time.perf_counter()
+                    _append(source, index, marker)
+                    subprocess.run([_kb(), "--root", str(root), "import"], check=True, capture_output=True)
+                    _wait_shown(page, marker, start_timeout)
+                    out["source"].append(time.perf_counter() - t0)
+            finally:
+                context.close()
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+    return out
