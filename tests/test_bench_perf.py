@@ -139,6 +139,8 @@ def test_the_report_shows_targets_stages_and_growth_per_tenfold():
     text = report.markdown(data)
     assert "| `kb import` + `kb build` ÷ plain mkdocs-material 构建（同一轮） | ≤ 1.5× | 2.00× | 否 |" in text
     assert "| 无图主题页的传输量（gzip，不含搜索索引） | < 300 KB | 100.0 KB | 是 |" in text
+    assert "| `kb serve`：改 docs/ 中的一页到浏览器显示 | < 1 s | 5.00 s | 否 |" in text
+    assert "| `kb serve`：改 sources/ 中文章的一行（含导入）到浏览器显示 | < 1 s | 7.00 s | 否 |" in text
     assert "| link 关联 | 1.70 s | 19.70 s |" in text
     # Tenfold articles, tenfold time: linear growth reads as ×10.0.
     assert re.search(r"\| kb build \| 8\.00 s \| 80\.00 s \| ×10\.0 \|", text)

@@ -44,6 +44,6 @@ def test_an_edit_under_kb_serve_is_timed_until_the_open_page_shows_it(browser, t
     found = edit.measure(root, edits=1, source_edits=1, start_timeout=600, browser=browser)
     assert len(found["docs"]) == 1 and len(found["source"]) == 1
     assert all(seconds > 0 for seconds in found["docs"] + found["source"]) and found["first_build"] > 0
-    # The source edit went through kb import onto the page (replacing the direct edit of docs/).
+    # kb serve imported the source edit itself and rewrote docs/ (replacing the direct edit there).
     page = (root / "docs" / f"{edit.PAGE}.md").read_text(encoding="utf-8")
     assert "KBBENCHSRC0Z" in page and "KBBENCHDOCS0Z" not in page

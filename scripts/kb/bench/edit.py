@@ -5,8 +5,8 @@ line of that page changes and the clock runs until the open page shows the new w
 (MkDocs' live reload rebuilds and reloads the page). Two kinds of edit:
 
 - docs: the page's Markdown under docs/ is changed (what `kb serve` watches);
-- source: the article under sources/ is changed and `kb import` regenerates docs/, as an
-  editor does; the time includes the import.
+- source: the article under sources/ is changed, as an editor does; `kb serve` watches
+  sources/ and imports the change itself, so the time includes the import.
 """
 from __future__ import annotations
 
@@ -127,7 +127,6 @@ def measure(root: Path, edits: int, source_edits: int, start_timeout: float = 18
                     source, index = _source_line(root)
                     t0 = time.perf_counter()
                     _append(source, index, marker)
-                    subprocess.run([_kb(), "--root", str(root), "import"], check=True, capture_output=True)
                     _wait_shown(page, marker, start_timeout)
                     out["source"].append(time.perf_counter() - t0)
             finally:
