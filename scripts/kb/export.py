@@ -28,14 +28,12 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from . import linkcheck
+from .chromium import CHROMIUM, CHROMIUM_ARGS
 from .clock import Clock
 from .model import KbError
 from .search import opencc_characters, traditional_map
 
 NAME = "ai-startup-kb"
-CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # The faithful copies of the source articles repeat every chapter's text word for word;
 # the single file is the reading edition, so it leaves them out (the zip keeps them).
@@ -278,8 +276,8 @@ async () => {
 
 def render(book: Book, node_modules: Path, katex_init: Path, css: str) -> Rendered:
     """Typeset maths and draw diagrams in headless Chromium; the pages come back as HTML."""
-    if not Path(CHROMIUM).exists():
-        raise KbError(CHROMIUM, None, "Chromium is not installed; kb export draws diagrams and typesets maths with it",
+    if not CHROMIUM.exists():
+        raise KbError(str(CHROMIUM), None, "Chromium is not installed; kb export draws diagrams and typesets maths with it",
                       "run `make setup` as root, or `apt-get install -y chromium` (or set KB_CHROMIUM)")
     try:
         from playwright.sync_api import Error as PlaywrightError, sync_playwright
@@ -301,7 +299,7 @@ def render(book: Book, node_modules: Path, katex_init: Path, css: str) -> Render
             f"{tags}</body></html>", encoding="utf-8")
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
                 try:
                     context = browser.new_context(viewport={"width": 1200, "height": 900})
                     # Nothing outside the temporary folder and node_modules may load.
@@ -313,7 +311,7 @@ def render(book: Book, node_modules: Path, katex_init: Path, css: str) -> Render
                 finally:
                     browser.close()
         except PlaywrightError as exc:
-            raise KbError(CHROMIUM, None, f"headless Chromium failed: {str(exc).splitlines()[0]}",
+            raise KbError(str(CHROMIUM), None, f"headless Chromium failed: {str(exc).splitlines()[0]}",
                           "check that Chromium starts: /usr/bin/chromium --headless --no-sandbox --dump-dom about:blank") from exc
     if result["errors"]:
         first = result["errors"][0]

@@ -2,7 +2,7 @@
 http (test_search_box.py) and from file:// (test_offline.py), which must answer alike.
 
 Answers are `page.md#anchor` (docs/provenance.json); a hit on a subsection counts
-(kb.bench.search.first_answer_rank).
+(kb.bench.search.first_answer_rank). `search_in_page` types a query as a reader does.
 """
 from __future__ import annotations
 
@@ -25,3 +25,17 @@ TRADITIONAL = [("風險識別", "风险识别"), ("聯邦學習", "联邦学习"
 
 # Where the Traditional-to-Simplified converter is served (loaded only when needed).
 CONVERTER = "/assets/javascripts/vendor/opencc-t2cn.js"
+
+
+def search_in_page(page, query: str) -> None:
+    """Type a query into the open page's search box once its index is loaded; wait for results."""
+    box = page.locator("input.md-search__input")
+    if not box.is_visible():
+        page.locator("label.md-header__button[for=__search]").first.click()
+    box.click()
+    page.wait_for_function(
+        "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')",
+        timeout=30000)
+    box.fill(query)
+    box.press("End")          # Material reads the query on key events
+    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from search_cases import search_in_page
+
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 PAGES = {
@@ -45,20 +47,6 @@ def _assert_accessible(name: str, violations: list[dict]) -> None:
     assert serious == [], f"{name}: " + json.dumps(serious, ensure_ascii=False, indent=1)
 
 
-def _search(page, query: str) -> None:
-    """Type a query into Material's search once its index is loaded; wait for results."""
-    box = page.locator("input.md-search__input")
-    if not box.is_visible():
-        page.locator("label.md-header__button[for=__search]").first.click()
-    box.click()
-    page.wait_for_function(
-        "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')",
-        timeout=30000)
-    box.fill(query)
-    box.press("End")          # Material reads the query on key events
-    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
-
-
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_serious_accessibility_violations(page, site_server, name):
     page.goto(site_server + PAGES[name], wait_until="networkidle")
@@ -68,6 +56,6 @@ def test_page_has_no_serious_accessibility_violations(page, site_server, name):
 
 def test_search_results_have_no_serious_accessibility_violations(page, site_server):
     page.goto(site_server + "/", wait_until="networkidle")
-    _search(page, SEARCH_QUERY)
+    search_in_page(page, SEARCH_QUERY)
     assert page.locator(".md-search-result__item").count() > 0
     _assert_accessible("search results", _axe(page))

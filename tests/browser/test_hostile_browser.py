@@ -10,6 +10,7 @@ import pytest
 
 from hostile.corpus import BUILDABLE, make_root
 from kb.cli import main
+from search_cases import search_in_page
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -63,26 +64,12 @@ def test_script_payloads_in_a_source_do_not_run(page, hostile_server, outside_re
     assert outside_requests(page, base) == []
 
 
-def _search(page, query: str) -> None:
-    """Type a query into Material's search once its index is loaded; wait for results."""
-    box = page.locator("input.md-search__input")
-    if not box.is_visible():
-        page.locator("label.md-header__button[for=__search]").first.click()
-    box.click()
-    page.wait_for_function(
-        "() => !document.querySelector('.md-search-result__meta').textContent.includes('初始化')",
-        timeout=30000)
-    box.fill(query)
-    box.press("End")          # Material reads the query on key events
-    page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
-
-
 def test_searching_for_the_payload_runs_nothing(page, hostile_server, outside_requests):
     base, _ = hostile_server
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(base + "/", wait_until="networkidle")
-    _search(page, "创业风险")
+    search_in_page(page, "创业风险")
     shown = page.locator(".md-search-result").inner_text().replace("\u200b", "")
     assert "<script>fetch('/pwned-inline')" in shown    # shown to the reader as text
     page.wait_for_timeout(500)

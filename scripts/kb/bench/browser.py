@@ -10,16 +10,8 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Debian's Chromium: Playwright's own browser download is not available here.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from ..chromium import CHROMIUM, CHROMIUM_ARGS
+
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
