@@ -1,7 +1,7 @@
 """`kb bench search` itself: its harness measures both engines on a couple of queries."""
 from __future__ import annotations
 
-from kb.bench.search import (Query, keystroke_times, markdown_report, pagefind_site, run_material,
+from kb.bench.search import (PAGEFIND, Query, keystroke_times, markdown_report, pagefind_site, run_material,
                              run_pagefind, timing_summary)
 from kb.bench.browser import serve
 
@@ -10,6 +10,7 @@ QUERIES = [
     # An answer no engine can rank: the harness must report it as a miss, not skip it.
     Query("CNN模型", "mixed", ["appendix/laws.md#s004-appx-b"]),
 ]
+PRIVACY = Query("差分隐私", "keyword", ["risk/challenges.md#s000-1-3"])
 
 
 def test_the_harness_scores_both_engines_and_reports_misses(browser, built_site, site_server, tmp_path):
@@ -19,10 +20,18 @@ def test_the_harness_scores_both_engines_and_reports_misses(browser, built_site,
     assert ours.summary()["hit@1"] == 0.5 and ours.summary()["mrr"] == 0.5
     assert all(o.ms is not None and 0 < o.ms < 10_000 for o in ours.outcomes)
 
-    with serve(pagefind_site(built_site, tmp_path / "pagefind-site")) as base:
-        pagefind = run_pagefind(browser, base, QUERIES)
-    assert len(pagefind.outcomes) == 2 and 0 <= pagefind.summary()["hit@5"] <= 1
+    others, segmented = [], {}
+    for variant in PAGEFIND:
+        with serve(pagefind_site(built_site, tmp_path / f"pagefind-{variant}", variant)) as base:
+            others.append(run_pagefind(browser, base, QUERIES, variant))
+            segmented[variant] = run_pagefind(browser, base, [PRIVACY], variant).outcomes[0]
+        assert len(others[-1].outcomes) == 2 and 0 <= others[-1].summary()["hit@5"] <= 1
+    # Only the extended binary cuts Chinese into words: the standard one indexes 差分隐私 inside
+    # longer runs of characters and finds nothing for it.
+    assert segmented["extended"].rank == 1, segmented["extended"]
+    assert segmented["bin"].ranking == [], segmented["bin"]
 
     timing = {"site": timing_summary(keystroke_times(browser, site_server, QUERIES[:1]))}
-    report = markdown_report(ours, pagefind, timing, {"when": "now", "sections": 1})
-    assert "Pagefind" in report and "`CNN模型`（mixed）：答案前列中没有" in report
+    report = markdown_report(ours, others, timing, {"when": "now", "sections": 1})
+    assert "`CNN模型`（mixed）：答案前列中没有" in report
+    assert all(f"## 未排第一的查询：{name}" in report for _, name in PAGEFIND.values())

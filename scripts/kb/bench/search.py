@@ -260,8 +260,22 @@ def search_timing(browser, base_url: str, queries: list[Query], timeout_ms: int 
 # Pagefind on a copy of the same built site
 
 
-def pagefind_site(site: Path, target: Path) -> Path:
-    """Copy the built site to target and index it with Pagefind (`pagefind[bin]`).
+# Pagefind's two binaries on PyPI (test dependencies): the standard one, and the extended one,
+# which segments Chinese (and Japanese) text into words when it indexes. `python -m pagefind`
+# would pick the extended one whenever it is installed, so each is run by its own path.
+PAGEFIND = {
+    "bin": ("pagefind_bin", "Pagefind 1.5 (pagefind[bin])"),
+    "extended": ("pagefind_bin_extended", "Pagefind 1.5 extended (pagefind[extended]，中文分词)"),
+}
+
+
+def pagefind_executable(variant: str) -> str:
+    module = __import__(PAGEFIND[variant][0])
+    return str(module.get_executable())
+
+
+def pagefind_site(site: Path, target: Path, variant: str = "bin") -> Path:
+    """Copy the built site to target and index it with Pagefind (`variant`: a key of PAGEFIND).
 
     The same pages as the site's search (not the faithful source pages), and only the
     article body, so navigation menus do not match every query.
@@ -272,7 +286,7 @@ def pagefind_site(site: Path, target: Path) -> Path:
     folders = sorted(p.name for p in target.iterdir()
                      if p.is_dir() and (p / "index.html").is_file() and p.name != "sources")
     glob = "{index.html," + ",".join(f"{name}/**/*.html" for name in folders) + "}"
-    proc = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(target), "--glob", glob,
+    proc = subprocess.run([pagefind_executable(variant), "--site", str(target), "--glob", glob,
                            "--root-selector", "article", "--quiet"], capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(f"pagefind failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -304,8 +318,8 @@ async ([text, pages]) => {
 """
 
 
-def run_pagefind(browser, base_url: str, queries: list[Query]) -> EngineResult:
-    result = EngineResult("Pagefind 1.5 (pagefind[bin])")
+def run_pagefind(browser, base_url: str, queries: list[Query], variant: str = "bin") -> EngineResult:
+    result = EngineResult(PAGEFIND[variant][1])
     context = browser.new_context()
     page = context.new_page()
     try:
@@ -369,8 +383,8 @@ def timing_summary(times: list[float]) -> dict:
             "p95_ms": round(_percentile(times, 95), 1), "max_ms": round(max(times), 1)}
 
 
-def markdown_report(ours: EngineResult, pagefind: EngineResult | None, timing: dict, meta: dict) -> str:
-    engines = [ours] + ([pagefind] if pagefind else [])
+def markdown_report(ours: EngineResult, others: list[EngineResult], timing: dict, meta: dict) -> str:
+    engines = [ours, *others]
     out = ["# 搜索质量基准（kb bench search）", "",
            f"查询集：`{QUERIES}`，共 {len(ours.outcomes)} 条；按节（页面 + 锚点）计分，"
            "答案的子节也算命中。本站搜索在无头 Chromium 中通过站点自己的搜索框逐键输入；"
@@ -382,12 +396,12 @@ def markdown_report(ours: EngineResult, pagefind: EngineResult | None, timing: d
     for e in engines:
         s = e.summary()
         out.append(f"| {e.engine} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['mrr']:.3f} |")
-    out += ["", "## 按查询类型（本站 / Pagefind 的 hit@1）", "", "| 类型 | 条数 | 本站 | Pagefind |", "| --- | --- | --- | --- |"]
+    out += ["", "## 按查询类型（hit@1）", "", "| 类型 | 条数 | " + " | ".join(e.engine for e in engines) + " |",
+            "| --- | --- |" + " --- |" * len(engines)]
     for kind in sorted({o.kind for o in ours.outcomes}):
         mine = [o for o in ours.outcomes if o.kind == kind]
-        theirs = [o for o in pagefind.outcomes if o.kind == kind] if pagefind else []
-        hit = lambda os_: sum(1 for o in os_ if o.rank == 1) / len(os_) if os_ else float("nan")  # noqa: E731
-        out.append(f"| {kind} | {len(mine)} | {hit(mine):.2f} | {hit(theirs):.2f} |")
+        hits = [[o.rank == 1 for o in e.outcomes if o.kind == kind] for e in engines]
+        out.append(f"| {kind} | {len(mine)} | " + " | ".join(f"{sum(h) / len(h):.2f}" for h in hits) + " |")
     out += ["", "## 从按键到结果绘出的时间", "",
             "最后一次按键（keyup）到该查询的结果列表绘出（结果到达后的下一帧）的时间。", "",
             "| 站点 | 查询数 | 中位数 | p95 | 最大 |", "| --- | --- | --- | --- | --- |"]
@@ -428,16 +442,17 @@ def run(root: Path, args) -> int:
     meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "sections": sum(1 for d in index["docs"] if "#" in d["location"])}
 
     timing: dict[str, dict] = {}
-    pagefind = None
+    others: list[EngineResult] = []
     with chromium() as browser:
         with serve(site) as base:
             ours = run_material(browser, base, queries)
         timing["本站（5 篇文章）"] = timing_summary([o.ms for o in ours.outcomes])
         print(f"ours: {ours.summary()}  timing {timing['本站（5 篇文章）']}")
         if not args.no_pagefind:
-            with serve(pagefind_site(site, work / "pagefind-site")) as base:
-                pagefind = run_pagefind(browser, base, queries)
-            print(f"pagefind: {pagefind.summary()}")
+            for variant in PAGEFIND:
+                with serve(pagefind_site(site, work / f"pagefind-{variant}", variant)) as base:
+                    others.append(run_pagefind(browser, base, queries, variant))
+                print(f"pagefind {variant}: {others[-1].summary()}")
         if not args.no_tenfold:
             big = repeated_site(root, work / "tenfold")
             with serve(big) as base:
@@ -446,9 +461,9 @@ def run(root: Path, args) -> int:
             print(f"ten-fold timing {timing['五篇文章重复十次']}")
 
     out.mkdir(parents=True, exist_ok=True)
-    report = {"meta": meta, "engines": [e.summary() for e in [ours, pagefind] if e], "timing": timing,
-              "outcomes": {e.engine: [asdict(o) for o in e.outcomes] for e in [ours, pagefind] if e}}
+    report = {"meta": meta, "engines": [e.summary() for e in [ours, *others]], "timing": timing,
+              "outcomes": {e.engine: [asdict(o) for o in e.outcomes] for e in [ours, *others]}}
     (out / "search.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / "search.md").write_text(markdown_report(ours, pagefind, timing, meta), encoding="utf-8")
+    (out / "search.md").write_text(markdown_report(ours, others, timing, meta), encoding="utf-8")
     print(f"kb bench search: wrote {out / 'search.md'} and {out / 'search.json'}")
     return 0
