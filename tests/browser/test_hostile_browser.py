@@ -1,21 +1,14 @@
 """A script payload in a source does not run in the reader's browser: no dialog, no request."""
 from __future__ import annotations
 
-import functools
 import json
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from hostile.corpus import BUILDABLE, make_root
+from kb.bench.browser import serve
 from kb.cli import main
 from search_cases import search_in_page
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +18,8 @@ def hostile_server(tmp_path_factory):
     root = make_root(tmp_path_factory.mktemp("hostile-site"), raw)
     assert main(["--root", str(root), "import"]) == 0
     assert main(["--root", str(root), "build"]) == 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(root / "site") as base:
+        yield base, root
 
 
 def _pages_showing_the_article(root) -> list[str]:

@@ -5,16 +5,15 @@ measured separately (see the issue-7 report).
 """
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
+from kb.bench.browser import free_port
 from kb.bench.search import SearchBox
+from kb.bench.timing import kb_command
 from kbtest import make_root
 
 ARTICLE = "001_03f5ad9a677c0859.txt"
@@ -25,11 +24,8 @@ SENTENCE = "AI 大模型的发展历程可以分为几个阶段："
 def served(tmp_path):
     """`kb serve` on a free port in a scratch repository: (base URL, root)."""
     root = make_root(tmp_path / "root", docs=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    kb = Path(sys.executable).parent / "kb"
-    proc = subprocess.Popen([str(kb), "--root", str(root), "serve", "--port", str(port)],
+    port = free_port()
+    proc = subprocess.Popen([kb_command(), "--root", str(root), "serve", "--port", str(port)],
                             stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True).start()

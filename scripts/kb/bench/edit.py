@@ -14,27 +14,16 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from .browser import chromium
+from .browser import chromium, free_port
+from .timing import kb_command
 
 PAGE = "risk/identification"
 _NOT_PROSE = ("#", "{", "|", "`", "-", "*", ">", "$", "来源", "相关章节")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _kb() -> str:
-    return str(Path(sys.executable).parent / "kb")
 
 
 def _wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
@@ -100,10 +89,10 @@ def _source_line(root: Path) -> tuple[Path, int]:
 def measure(root: Path, edits: int, source_edits: int, start_timeout: float = 1800, browser=None) -> dict:
     """Seconds from each edit to the open page showing it, for docs/ edits and sources/ edits
     (and how long `kb serve` took to answer at all). Uses `browser` or starts Chromium."""
-    port = _free_port()
+    port = free_port()
     log = open(root / "serve.log", "w", encoding="utf-8")
     started = time.perf_counter()
-    proc = subprocess.Popen([_kb(), "--root", str(root), "serve", "--port", str(port)], cwd=root,
+    proc = subprocess.Popen([kb_command(), "--root", str(root), "serve", "--port", str(port)], cwd=root,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     out: dict = {"docs": [], "source": []}
     try:

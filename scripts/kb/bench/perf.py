@@ -96,7 +96,7 @@ def measure_size(root: Path, size: int, parts: tuple[str, ...], args, log) -> di
     log(f"kb bench: {size} articles in {work}")
     corpus.scratch_root(root, work, size)
     figures: dict = {}
-    kb = [str(Path(sys.executable).parent / "kb"), "--root", str(work)]
+    kb = [timing.kb_command(), "--root", str(work)]
     if "build" in parts:
         plain_config = plain.write_plain_site(work / "plain", work / "sources")
         runs = args.runs or _default(size, 5, 3, 1)
