@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kbtest import REPO, make_root
-from kb.pipeline import load
+from kb.importer.pipeline import load
 
 
 @pytest.fixture(scope="session")

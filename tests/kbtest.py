@@ -24,7 +24,7 @@ def make_root(dest: Path, *, sources: bool = True, docs: bool = False) -> Path:
         shutil.copytree(REPO / "docs", dest / "docs")
     shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
     shutil.copytree(REPO / "overrides", dest / "overrides")
-    (dest / "scripts" / "kb").mkdir(parents=True)
-    shutil.copy(REPO / "scripts" / "kb" / "mkdocs_hooks.py", dest / "scripts" / "kb" / "mkdocs_hooks.py")
+    (dest / "scripts" / "kb" / "site").mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "kb" / "site" / "plugin.py", dest / "scripts" / "kb" / "site" / "plugin.py")
     (dest / "node_modules").symlink_to(REPO / "node_modules")
     return dest

@@ -15,9 +15,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kb import linkcheck
+from kb.site import linkcheck
 from kb.cli import main
-from kb.repro import build_epoch, differences
+from kb.core.repro import build_epoch, differences
 
 
 def _build(root, **env) -> None:

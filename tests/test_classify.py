@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kb.classify import classify, units
-from kb.clean import drops
-from kb.editorial import CHAPTER_IDS
-from kb.model import Article
-from kb.parse import parse
+from kb.importer.classify import classify, units
+from kb.importer.clean import drops
+from kb.core.editorial import CHAPTER_IDS
+from kb.core.model import Article
+from kb.importer.parse import parse
 
 
 def placed(kb) -> dict[tuple[str, str], str]:

@@ -6,9 +6,9 @@ import zipfile
 import pytest
 
 import kbtest  # noqa: F401  (puts scripts/ on sys.path)
-from kb.export import (BookPage, index, katex_css, page_anchor, page_level, read_book, reading_order,
+from kb.export.book import (BookPage, index, katex_css, page_anchor, page_level, read_book, reading_order,
                        zip_site)
-from kb.model import KbError
+from kb.core.model import KbError
 
 
 def _page(body: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from kbtest import REPO
 from kb.cli import main
-from kb.write import read_tree
+from kb.importer.pages import read_tree
 
 SAMPLE = "# 测试文章\n\n## 1.1 风险识别\n\n创业风险包括市场风险和技术风险。\n\n## 1.2 品牌建设\n\n品牌定位与品牌传播。\n"
 
@@ -28,7 +28,7 @@ def test_two_imports_give_byte_identical_docs(scratch, tmp_path_factory):
 
 
 def test_an_import_from_the_last_imports_cache_gives_the_same_docs(scratch):
-    from kb import cache
+    from kb.core import cache
 
     assert run(scratch, "import") == 0
     cold = read_tree(scratch / "docs")

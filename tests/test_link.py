@@ -1,8 +1,8 @@
 """link: glossary links, entity mentions, related sections and flowcharts."""
 from __future__ import annotations
 
-from kb.link import TermLinker, count_names, flow_steps, glossary_id, mentions, mermaid_flow
-from kb.model import Term
+from kb.importer.link import TermLinker, count_names, flow_steps, glossary_id, mentions, mermaid_flow
+from kb.core.model import Term
 
 FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
 GIT = Term("Git", "分布式版本控制系统。")
@@ -37,7 +37,7 @@ def test_the_names_pattern_finds_what_the_alternation_of_the_names_longest_first
     import random
     import re
 
-    from kb.link import _name_pattern, names_pattern
+    from kb.importer.link import _name_pattern, names_pattern
 
     def alternation(names):
         ordered = sorted(set(names), key=lambda n: (-len(n), n))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.model import Article, KbError
-from kb.parse import parse
+from kb.core.model import Article, KbError
+from kb.importer.parse import parse
 
 
 def tree(text: str, name: str = "t.txt") -> Article:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from kbtest import REPO, SEED_NAMES
-from kb.clean import REASON_LABELS
+from kb.importer.clean import REASON_LABELS
 
 MANIFEST = REPO / "docs" / "provenance.json"
 

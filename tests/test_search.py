@@ -9,9 +9,9 @@ import jieba
 import pytest
 
 from kbtest import REPO
-from kb.model import Editorial, Entity, Term
-from kb import cache, segment
-from kb.search import (MATERIAL_WORKER, dictionary_words, index_text, is_reference_page, mark_unsearchable,
+from kb.core.model import Editorial, Entity, Term
+from kb.core import cache, segment
+from kb.site.search import (MATERIAL_WORKER, dictionary_words, index_text, is_reference_page, mark_unsearchable,
                        read_opencc_dict, traditional_characters, traditional_map, user_dictionary, worker_files,
                        worker_script)
 
@@ -84,7 +84,7 @@ def test_the_index_text_is_cut_as_materials_search_plugin_cuts_it(small_editoria
 def test_a_pages_search_entries_are_reused_only_for_the_same_inputs():
     from types import SimpleNamespace
 
-    from kb.search import add_entries
+    from kb.site.search import add_entries
 
     class Index:
         entries: list = []
@@ -108,7 +108,7 @@ def test_a_pages_search_entries_are_reused_only_for_the_same_inputs():
 
 
 def test_the_real_editorial_file_covers_the_five_terms():
-    from kb.editorial import load_editorial
+    from kb.core.editorial import load_editorial
 
     words = set(dictionary_words(load_editorial(REPO / "sources")))
     assert set(FIVE) <= words

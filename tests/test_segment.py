@@ -4,7 +4,7 @@ from __future__ import annotations
 import jieba
 import pytest
 
-from kb import cache, segment
+from kb.core import cache, segment
 
 TEXT = "创业公司用大模型做智能客服，并以联邦学习和差分隐私保护数据。"
 WORDS = ["大模型", "智能客服", "联邦学习"]

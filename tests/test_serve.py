@@ -7,9 +7,9 @@ import os
 import pytest
 
 from kbtest import make_root
-from kb import site
-from kb.repro import differences
-from kb.serve import Preview
+from kb.site import build as site
+from kb.core.repro import differences
+from kb.site.serve import Preview
 
 ARTICLE = "001_03f5ad9a677c0859.txt"
 SENTENCE = "AI 大模型的发展历程可以分为几个阶段："

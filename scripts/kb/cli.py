@@ -7,11 +7,13 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-from . import cache, linkcheck
+from kb.core import cache
+
+from kb.site import linkcheck
 from .bench import TARGETS as BENCH_TARGETS
-from .model import KbError
-from .pipeline import generate
-from .write import read_tree, write_tree
+from kb.core.model import KbError
+from kb.importer.pipeline import generate
+from kb.importer.pages import read_tree, write_tree
 
 
 def _root(args) -> Path:
@@ -51,7 +53,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from . import site
+    from kb.site import build as site
 
     root = _root(args)
     started = time.perf_counter()
@@ -89,7 +91,7 @@ def cmd_linkcheck(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .serve import serve
+    from kb.site.serve import serve
 
     return serve(_root(args), "127.0.0.1", args.port)
 
@@ -101,7 +103,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export
+    from kb.export.book import export
 
     root = _root(args)
     started = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kb.bench.browser import serve
-from kb.chromium import CHROMIUM, CHROMIUM_ARGS
+from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]

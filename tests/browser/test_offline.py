@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import linkcheck
+from kb.site import linkcheck
 from kb.bench.search import drawn_ranking, first_answer_rank
-from kb.export import page_anchor
+from kb.export.book import page_anchor
 from search_cases import CONVERTER, MIXED, TRADITIONAL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

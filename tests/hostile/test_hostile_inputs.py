@@ -10,7 +10,7 @@ import pytest
 
 from hostile.corpus import BUILDABLE, Hostile, huge, make_root, many_headings
 from kb.cli import main
-from kb.write import read_tree
+from kb.importer.pages import read_tree
 
 # Generous for two slow cores; a super-linear step makes these minutes, not seconds.
 IMPORT_SECONDS = 30

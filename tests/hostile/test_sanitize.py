@@ -6,7 +6,7 @@ import pytest
 from mkdocs.config import load_config
 
 from kbtest import REPO
-from kb.sanitize import escape_line, sanitize_html
+from kb.core.sanitize import escape_line, sanitize_html
 
 
 @pytest.mark.parametrize("dirty, clean", [

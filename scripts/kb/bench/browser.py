@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..chromium import CHROMIUM, CHROMIUM_ARGS
+from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 

@@ -16,15 +16,15 @@ import re
 import shutil
 from pathlib import Path
 
-from kb.model import Article, Section
-from kb.parse import parse
-from kb.source import SOURCE_SUFFIXES, decode, split_lines
+from kb.core.model import Article, Section
+from kb.importer.parse import parse
+from kb.importer.source import SOURCE_SUFFIXES, decode, split_lines
 
 SEED = 7
 # What a repository root needs for `kb import` and `kb build`, besides sources/.
 ROOT_FILES = ("mkdocs.yml",)
 ROOT_DIRS = ("overrides",)
-HOOKS = "scripts/kb/mkdocs_hooks.py"
+HOOKS = "scripts/kb/site/plugin.py"
 
 
 def real_articles(sources: Path) -> list[Path]:

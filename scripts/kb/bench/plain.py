@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kb.source import SOURCE_SUFFIXES
+from kb.importer.source import SOURCE_SUFFIXES
 
 PLAIN_CONFIG = """site_name: plain
 theme:

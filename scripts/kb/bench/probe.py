@@ -6,13 +6,13 @@ process the command starts (the `kb` command, and `python -m mkdocs` if the buil
 MkDocs in a second interpreter) then patches, as they are imported and before anything
 uses them:
 
-- kb.pipeline.generate: given a kb.clock.Clock, so the pipeline reports read, parse,
+- kb.importer.pipeline.generate: given a kb.core.clock.Clock, so the pipeline reports read, parse,
   clean, classify, link and write (an older kb without the clock counts as one stage);
-- kb.write.write_tree: the write to disk;
+- kb.importer.pages.write_tree: the write to disk;
 - mkdocs.commands.build.build: every plugin event handler is timed, and the build is
   split where MkDocs passes from one phase to the next (BUILD_PHASES);
-- kb.linkcheck.check: the link check;
-- kb.export.export: the steps it reports in Result.stages.
+- kb.site.linkcheck.check: the link check;
+- kb.export.book.export: the steps it reports in Result.stages.
 
 At exit each process appends one JSON line to the KB_BENCH_PROBE file. Nothing in the
 commands changes; a process that imports none of these modules writes nothing.
@@ -58,10 +58,17 @@ def _add(name: str, seconds: float, table: str = "stages") -> None:
 
 # --------------------------------------------------------------------------- patches
 
+def _clock_class(pipeline):
+    """kb's Clock, from the package the pipeline module belongs to (layered or flat)."""
+    import importlib
+
+    package = pipeline.__name__.rsplit(".", 1)[0]
+    name = "kb.core.clock" if package == "kb.importer" else f"{package}.clock"
+    return importlib.import_module(name).Clock
+
+
 def _patch_pipeline(module) -> None:
     import inspect
-
-    from kb.clock import Clock
 
     original = module.generate
     takes_clock = "clock" in inspect.signature(original).parameters
@@ -74,7 +81,7 @@ def _patch_pipeline(module) -> None:
                 return original(src_dir, *args, **kwargs)
             finally:
                 _add("pipeline", time.perf_counter() - started)
-        clock = Clock()
+        clock = _clock_class(module)()
         kwargs.pop("clock", None)
         try:
             return original(src_dir, *args, clock=clock, **kwargs)
@@ -184,6 +191,11 @@ def _patch_mkdocs_build(module) -> None:
 
 
 PATCHES = {
+    "kb.importer.pipeline": _patch_pipeline,
+    "kb.importer.pages": _patch_write,
+    "kb.site.linkcheck": _patch_linkcheck,
+    "kb.export.book": _patch_export,
+    # The flat package before the layers (`kb bench --compare-with` an older kb).
     "kb.pipeline": _patch_pipeline,
     "kb.write": _patch_write,
     "kb.linkcheck": _patch_linkcheck,

@@ -104,7 +104,7 @@ def section_key(url: str, base: str) -> str | None:
 
 
 def _is_chapter(path: str) -> bool:
-    from kb.editorial import CHAPTER_IDS
+    from kb.core.editorial import CHAPTER_IDS
 
     return path in CHAPTER_IDS
 
@@ -340,8 +340,8 @@ def run_pagefind(browser, base_url: str, queries: list[Query], variant: str = "b
 
 def repeated_site(root: Path, work: Path, times: int = 10) -> Path:
     """Build a site from the five articles, each present `times` times."""
-    from kb.pipeline import generate
-    from kb.write import write_tree
+    from kb.importer.pipeline import generate
+    from kb.importer.pages import write_tree
 
     if work.exists():
         shutil.rmtree(work)
@@ -355,8 +355,8 @@ def repeated_site(root: Path, work: Path, times: int = 10) -> Path:
     shutil.copyfile(root / "mkdocs.yml", work / "mkdocs.yml")
     shutil.copytree(root / "overrides", work / "overrides")
     (work / "node_modules").symlink_to(root / "node_modules")
-    (work / "scripts" / "kb").mkdir(parents=True)
-    shutil.copyfile(root / "scripts" / "kb" / "mkdocs_hooks.py", work / "scripts" / "kb" / "mkdocs_hooks.py")
+    (work / "scripts" / "kb" / "site").mkdir(parents=True)
+    shutil.copyfile(root / "scripts" / "kb" / "site" / "plugin.py", work / "scripts" / "kb" / "site" / "plugin.py")
     files, _ = generate(work / "sources")
     write_tree(files, work / "docs")
     _mkdocs_build(work)

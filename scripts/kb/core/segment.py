@@ -1,0 +1,179 @@
+"""segment: jieba word segmentation, loaded once per process and cached by content.
+
+`kb import` (related sections) and `kb build` (the search index) both cut Chinese text
+with jieba. Loading jieba's dictionary takes longer than cutting all five articles, and
+from one run to the next almost all of the text is the same. So:
+
+- A `Segmenter` memoises its cuts, {text: tokens}, in a kb.cache memo (build/cache/ for
+  the CLI and the MkDocs hooks), so unchanged text is never cut again and, when nothing
+  changed, jieba's dictionary is not even loaded.
+- The memo's setting is everything that decides a cut: jieba's files, the words added (a
+  new glossary term in sources/editorial.yml), their frequency, the options, Python's
+  version. Change any of them and a new memo starts; a stale cut is never reused.
+- The dictionary itself (jieba's word frequencies) is kept in the same folder as one
+  marshal blob, read in one piece: three times faster than jieba's own cache, which
+  `marshal.load`s from a file object.
+
+The cut is jieba's own (`Tokenizer.lcut`), on a fresh copy of the dictionary for each set
+of added words: adding words to a shared tokenizer changes its totals, so the same text
+would be cut differently after a second import in one process (`kb serve`).
+"""
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import marshal
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from kb.core import cache
+
+_SEGMENTERS: dict[str, "Segmenter"] = {}
+_BASE = None              # the dictionary as jieba loads it: (FREQ, total)
+_DICTIONARY_ID: str | None = None
+
+# Bump when what a memo holds changes.
+_FORMAT = 1
+
+
+def warm_up() -> None:
+    """Load the dictionary of every segmenter made so far, so that the next new text is
+    cut without waiting (`kb serve`, before the first edit)."""
+    for seg in _SEGMENTERS.values():
+        seg.tokenizer()
+
+
+def import_jieba():
+    """jieba, imported without pkg_resources.
+
+    jieba 0.42 imports pkg_resources (a tenth of a second, and deprecated) only to open
+    its own data files, and opens them directly when that import fails; make it fail,
+    for jieba alone. Call before anything imports jieba (Material's search plugin does,
+    when MkDocs loads the configuration)."""
+    if "jieba" not in sys.modules:
+        blocked = "pkg_resources" not in sys.modules
+        if blocked:
+            sys.modules["pkg_resources"] = None        # `import pkg_resources` raises ImportError
+        try:
+            import jieba  # noqa: F401
+        finally:
+            if blocked:
+                del sys.modules["pkg_resources"]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+# The files of the jieba package that decide a cut: the code, the dictionary, the model
+# for unknown words. Their sizes and times stand for jieba's version without importing it.
+_JIEBA_FILES = ("__init__.py", "dict.txt", "finalseg/__init__.py", "finalseg/prob_emit.py",
+                "finalseg/prob_start.py", "finalseg/prob_trans.py")
+
+
+def _dictionary_id() -> str:
+    """jieba's code, dictionary and model files (path, size, modification time)."""
+    global _DICTIONARY_ID
+    if _DICTIONARY_ID is None:
+        spec = importlib.util.find_spec("jieba")
+        package = Path(spec.origin).parent if spec and spec.origin else None
+        files = []
+        for name in _JIEBA_FILES:
+            path = package / name if package else None
+            stat = path.stat() if path and path.is_file() else None
+            files.append(f"{path}:{stat and stat.st_size}:{stat and stat.st_mtime_ns}")
+        _DICTIONARY_ID = " ".join(files)
+    return _DICTIONARY_ID
+
+
+def _base() -> tuple[dict, int]:
+    """jieba's word frequencies and their total, loaded once per process."""
+    global _BASE
+    if _BASE is not None:
+        return _BASE
+    folder = cache.folder()
+    stored = folder / f"jieba-dict-{cache.digest(_dictionary_id(), sys.version_info[:2])}.marshal" if folder else None
+    if stored is not None and stored.is_file():
+        try:
+            freq, total = marshal.loads(stored.read_bytes())
+            _BASE = freq, total
+            return _BASE
+        except (EOFError, ValueError, TypeError):
+            pass                           # a damaged file: load from jieba and write it again
+    _BASE = _jieba_cache() or _jieba_initialize()
+    if stored is not None:
+        cache.write_atomically(stored, marshal.dumps(_BASE))
+    return _BASE
+
+
+def _jieba_cache() -> tuple[dict, int] | None:
+    """What jieba itself would load for its default dictionary, if it cached it before:
+    its marshal file in the temporary folder (jieba trusts that file whenever it exists),
+    read in one piece."""
+    path = Path(tempfile.gettempdir()) / "jieba.cache"
+    try:
+        freq, total = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return (freq, total) if isinstance(freq, dict) and isinstance(total, int) else None
+
+
+def _jieba_initialize() -> tuple[dict, int]:
+    tok = import_jieba().Tokenizer()
+    tok.initialize()
+    return tok.FREQ, tok.total
+
+
+class Segmenter:
+    """jieba's cut with some words added, memoised by text.
+
+    `words` are added with `word_freq` each (sorted, so the order of the list does not
+    matter); `user_dictionary` is jieba user-dictionary text, loaded as
+    `jieba.load_userdict` loads a file. `hmm` is jieba's option for unknown words.
+    """
+
+    def __init__(self, memo: cache.Memo, words: list[str], word_freq: int | None, user_dictionary: str,
+                 hmm: bool):
+        self.memo = memo
+        self._words, self._word_freq, self._user_dictionary, self._hmm = words, word_freq, user_dictionary, hmm
+        self._tokenizer = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether jieba's dictionary had to be loaded (some text was not in the memo)."""
+        return self._tokenizer is not None
+
+    def tokenizer(self):
+        if self._tokenizer is None:
+            freq, total = _base()
+            tok = import_jieba().Tokenizer()
+            tok.FREQ, tok.total, tok.initialized = dict(freq), total, True
+            for word in self._words:
+                tok.add_word(word, freq=self._word_freq)
+            if self._user_dictionary:
+                tok.load_userdict(io.BytesIO(self._user_dictionary.encode("utf-8")))
+            self._tokenizer = tok
+        return self._tokenizer
+
+    def cut(self, text: str) -> list[str]:
+        tokens = self.memo.get(text)
+        if tokens is None:
+            tokens = self.tokenizer().lcut(text, HMM=self._hmm)
+            self.memo.put(text, tokens)
+        return tokens
+
+
+def segmenter(purpose: str, *, words: Iterable[str] = (), word_freq: int | None = None, user_dictionary: str = "",
+              hmm: bool = True) -> Segmenter:
+    """The process's segmenter for these settings (one tokenizer and memo per setting);
+    `purpose` names its memo (`cuts-<purpose>` under build/cache/)."""
+    words = sorted(set(words))
+    memo = cache.memo(f"cuts-{purpose}", _FORMAT, _dictionary_id(), sys.version_info[:2], words, word_freq,
+                      user_dictionary, hmm)
+    seg = _SEGMENTERS.get(memo.name)
+    if seg is None or seg.memo is not memo:          # a new cache folder gives new memos
+        seg = _SEGMENTERS[memo.name] = Segmenter(memo, words, word_freq, user_dictionary, hmm)
+    return seg

@@ -1,0 +1,615 @@
+"""export: the built site -> dist/<name>-site.zip and one self-contained dist/<name>.html.
+
+    site/ --read_book--> Book (pages in reading order, ids prefixed per page, links in-file)
+          --render-----> diagrams as SVG and maths typeset, once, in headless Chromium
+          --index------> search index (jieba tokens), inline JSON
+          --assemble---> one HTML string: every stylesheet, script and font inside it
+
+`read_book`, `index` and `assemble` are pure (text in, text out); the browser and the disk
+are touched only by `render` and `export`. `export` writes each output beside its final
+name and renames it into place only when everything succeeded, so a failed export leaves
+dist/ as it was.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import posixpath
+import re
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from kb.site import linkcheck
+from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
+from kb.core.clock import Clock
+from kb.core.model import KbError
+from kb.site.search import opencc_characters, traditional_map
+
+NAME = "ai-startup-kb"
+
+# The faithful copies of the source articles repeat every chapter's text word for word;
+# the single file is the reading edition, so it leaves them out (the zip keeps them).
+# Links to them become plain citations.
+LEFT_OUT = ("sources/",)
+
+# Mermaid as the site configures it (mkdocs.yml), plus ids that do not depend on the clock,
+# so that the same input gives a byte-identical file.
+MERMAID_CONFIG = {"startOnLoad": False, "securityLevel": "antiscript", "deterministicIds": True,
+                  "deterministicIDSeed": "kb", "fontFamily": "system-ui, -apple-system, 'Segoe UI', "
+                  "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"}
+
+_HEADING = re.compile(r"^h[1-6]$")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BookPage:
+    path: str                    # page in the site, e.g. "tech/math.html"
+    anchor: str                  # id of the page in the book, e.g. "tech-math"
+    title: str
+    level: int                   # 0 home, 1 chapter (or other top-level page), 2 topic
+    html: str                    # the article: ids prefixed, headings shifted, links in-file
+
+
+@dataclass
+class Book:
+    title: str
+    pages: list[BookPage]
+
+
+@dataclass
+class Rendered:
+    """The book's pages after the browser ran KaTeX and Mermaid over them."""
+
+    pages: list[BookPage]
+    fonts: list[str]             # KaTeX font files the maths uses, e.g. "KaTeX_Main-Regular"
+    diagrams: int
+    formulas: int
+    sizes: dict[str, int]        # bytes of rendered markup: "diagrams" (SVG), "maths" (KaTeX)
+
+
+@dataclass
+class Assets:
+    """Everything the single file inlines, read from the built site and node_modules."""
+
+    material_css: list[str]      # Material's main and palette stylesheets
+    katex_css: str
+    katex_fonts: dict[str, bytes]  # "KaTeX_Main-Regular" -> woff2 bytes
+    book_css: str
+    book_js: str
+
+
+@dataclass
+class Result:
+    html_path: Path
+    zip_path: Path
+    html_bytes: int
+    zip_bytes: int
+    breakdown: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)   # seconds per step (zip, read, render, ...)
+
+
+# --------------------------------------------------------------------------- read_book
+
+def _soup(html: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "html.parser")
+
+
+def reading_order(index_html: str) -> list[str]:
+    """Site paths of the pages in the primary navigation, in order, left-out pages dropped."""
+    nav = _soup(index_html).select_one("nav.md-nav--primary")
+    if nav is None:
+        raise KbError("site/index.html", None, "no primary navigation found",
+                      "build the site with `kb build` (mkdocs-material theme) before exporting")
+    out: list[str] = []
+    for link in nav.select("a.md-nav__link[href]"):
+        href = link["href"]
+        if href.startswith("#") or urlsplit(href).scheme:
+            continue
+        path = posixpath.normpath(unquote(urlsplit(href).path))
+        if path not in out and not path.startswith(LEFT_OUT):
+            out.append(path)
+    return out
+
+
+def page_anchor(path: str) -> str:
+    """'index.html' -> 'home', 'tech/index.html' -> 'tech', 'tech/math.html' -> 'tech-math'."""
+    stem = path[: -len(".html")] if path.endswith(".html") else path
+    parts = [p for p in stem.split("/") if p]
+    if parts and parts[-1] == "index":
+        parts.pop()
+    return "-".join(parts) or "home"
+
+
+def page_level(path: str) -> int:
+    if path == "index.html":
+        return 0
+    return 1 if path.count("/") == 0 or path.endswith("/index.html") else 2
+
+
+def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
+    """Book from {site path: page HTML}: each page's <article>, made to live in one file."""
+    anchors = {path: page_anchor(path) for path in order}
+    book = []
+    for path in order:
+        article = _article(pages[path])
+        if article is None:
+            raise KbError(f"site/{path}", None, "no <article class=\"md-content__inner\"> in the page",
+                          "rebuild the site with `kb build`")
+        level = page_level(path)
+        _prefix_ids(article, anchors[path])
+        _rewrite_links(article, path, anchors)
+        if level == 2:
+            _shift_headings(article)
+        h1 = article.find(["h1", "h2"])
+        page_title = _heading_text(h1) if h1 else path
+        book.append(BookPage(path, anchors[path], page_title, level, article.decode_contents().strip()))
+    return Book(title, book)
+
+
+_ARTICLE_START = re.compile(r'<article\b[^>]*\bclass="md-content__inner\b[^>]*>')
+
+
+def _article(html: str):
+    """The page's <article class="md-content__inner"> as a tree, or None.
+
+    Only the article is parsed: the navigation and table of contents around it are most
+    of a page, and parsing them for nothing was most of the time of read_book. (Page text
+    cannot close the article early: raw HTML in sources is escaped at import.)"""
+    start = _ARTICLE_START.search(html)
+    end = html.rfind("</article>")
+    if start and end > start.start():
+        return _soup(html[start.start():end + len("</article>")]).select_one("article.md-content__inner")
+    return _soup(html).select_one("article.md-content__inner")
+
+
+def _prefix_ids(article, prefix: str) -> None:
+    """Ids are unique per page; in the book they are '<page>--<id>'."""
+    for el in article.find_all(id=True):
+        el["id"] = f"{prefix}--{el['id']}"
+    for el in article.find_all(attrs={"for": True}):
+        el["for"] = f"{prefix}--{el['for']}"
+    for attr in ("aria-labelledby", "aria-describedby", "aria-controls"):
+        for el in article.find_all(attrs={attr: True}):
+            el[attr] = " ".join(f"{prefix}--{v}" for v in str(el[attr]).split())
+
+
+def _rewrite_links(article, path: str, anchors: dict[str, str]) -> None:
+    """Links to pages in the book become in-file anchors; other site links become text."""
+    for link in article.find_all("a", href=True):
+        href = link["href"]
+        parts = urlsplit(href)
+        if parts.scheme or href.startswith("//"):
+            link["rel"] = "noopener noreferrer"   # a real web link: leaves the file on click only
+            continue
+        if not parts.path:                        # '#id' on the same page
+            target = anchors[path], parts.fragment
+        else:
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
+            if resolved not in anchors:
+                # e.g. the faithful source articles: keep the words, drop the link
+                link.name = "span"
+                link.attrs = {"class": ["kb-offline-ref"], "title": "原文页面不在单文件版中，见在线站点"}
+                continue
+            target = anchors[resolved], parts.fragment
+        page, fragment = target
+        link["href"] = f"#{page}--{fragment}" if fragment else f"#{page}"
+
+
+def _shift_headings(article) -> None:
+    """Topic pages sit under their chapter: h1 -> h2, h2 -> h3, ... (h6 stays h6)."""
+    for heading in sorted(article.find_all(_HEADING), key=lambda h: -int(h.name[1])):
+        heading.name = f"h{min(6, int(heading.name[1]) + 1)}"
+
+
+def _heading_text(heading) -> str:
+    return "".join(s for s in heading.find_all(string=True)
+                   if not (s.parent.name == "a" and "headerlink" in s.parent.get("class", []))).strip()
+
+
+def book_body(book: Book) -> str:
+    """The pages one after another, each in a <section> that links can scroll to."""
+    out = []
+    for page in book.pages:
+        cls = ["kb-page", f"kb-level-{page.level}"]
+        out.append(f'<section class="{" ".join(cls)}" id="{page.anchor}" data-title="{_attr(page.title)}">'
+                   f"\n{page.html}\n</section>")
+    return "\n".join(out)
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def _text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --------------------------------------------------------------------------- render
+
+_RENDER_JS = """
+async () => {
+  const out = {errors: []};
+  // Maths: the site's own katex-init.js has run on DOMContentLoaded; count what it left.
+  out.formulas = document.querySelectorAll('.arithmatex').length;
+  out.untypeset = [...document.querySelectorAll('.arithmatex')]
+    .filter(el => !el.querySelector('.katex, .katex-error')).map(el => el.textContent.slice(0, 80));
+  // Diagrams: parse each first, so that an error names its diagram; then draw them all in
+  // one run, so that the ids mermaid gives their parts are unique in the file.
+  const diagrams = [...document.querySelectorAll('div.mermaid')];
+  out.diagrams = diagrams.length;
+  for (const [i, el] of diagrams.entries()) {
+    try { await mermaid.parse(el.textContent); }
+    catch (e) {
+      const page = el.closest('section.kb-page');
+      out.errors.push({page: page ? page.id : '', index: i, message: String(e && e.message || e)});
+    }
+  }
+  if (out.errors.length) return out;
+  await mermaid.run({nodes: diagrams, suppressErrors: false});
+  await document.fonts.ready;
+  out.fonts = [...document.fonts].filter(f => f.status === 'loaded')
+    .map(f => [f.family.replace(/["']/g, ''), String(f.weight), f.style]);
+  out.pages = [...document.querySelectorAll('section.kb-page')].map(s => s.innerHTML);
+  out.unrendered = diagrams.filter(el => !el.querySelector('svg')).length;
+  const bytes = sel => [...document.querySelectorAll(sel)]
+    .reduce((n, el) => n + new TextEncoder().encode(el.outerHTML).length, 0);
+  out.sizes = {diagrams: bytes('div.mermaid'), maths: bytes('.arithmatex')};
+  return out;
+}
+"""
+
+
+def render(book: Book, node_modules: Path, katex_init: Path, css: str) -> Rendered:
+    """Typeset maths and draw diagrams in headless Chromium; the pages come back as HTML."""
+    if not CHROMIUM.exists():
+        raise KbError(str(CHROMIUM), None, "Chromium is not installed; kb export draws diagrams and typesets maths with it",
+                      "run `make setup` as root, or `apt-get install -y chromium` (or set KB_CHROMIUM)")
+    try:
+        from playwright.sync_api import Error as PlaywrightError, sync_playwright
+    except ImportError as exc:
+        raise KbError("playwright", None, f"Python package missing: {exc}", "run `make setup`") from exc
+    scripts = [node_modules / "katex/dist/katex.min.js", katex_init, node_modules / "mermaid/dist/mermaid.min.js"]
+    for script in scripts:
+        if not script.is_file():
+            raise KbError(str(script), None, "file missing", "run `make setup` (npm ci) in the repository root")
+    with tempfile.TemporaryDirectory(prefix="kb-export-") as tmp:
+        page_file = Path(tmp) / "render.html"
+        tags = "".join(f'<script src="{s.resolve().as_uri()}"></script>' for s in scripts)
+        # Configure mermaid before its own load handler would draw the diagrams.
+        tags += f"<script>mermaid.initialize({json.dumps(MERMAID_CONFIG)})</script>"
+        katex_css = (node_modules / "katex/dist/katex.min.css").resolve().as_uri()
+        page_file.write_text(
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<style>{css}</style><link rel="stylesheet" href="{katex_css}"></head><body><main class="md-typeset">{book_body(book)}</main>'
+            f"{tags}</body></html>", encoding="utf-8")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+                try:
+                    context = browser.new_context(viewport={"width": 1200, "height": 900})
+                    # Nothing outside the temporary folder and node_modules may load.
+                    context.route("**/*", lambda route: route.continue_()
+                                  if route.request.url.startswith("file:") else route.abort())
+                    page = context.new_page()
+                    page.goto(page_file.as_uri(), wait_until="load", timeout=120_000)
+                    result = page.evaluate(_RENDER_JS)
+                finally:
+                    browser.close()
+        except PlaywrightError as exc:
+            raise KbError(str(CHROMIUM), None, f"headless Chromium failed: {str(exc).splitlines()[0]}",
+                          "check that Chromium starts: /usr/bin/chromium --headless --no-sandbox --dump-dom about:blank") from exc
+    if result["errors"]:
+        first = result["errors"][0]
+        page = next(p for p in book.pages if p.anchor == first["page"]) if first["page"] else None
+        where = f"site/{page.path}" if page else "site/"
+        raise KbError(where, None, f"diagram {first['index'] + 1} does not render: {first['message']}",
+                      "fix the ```mermaid block in the page's Markdown under docs/")
+    if result["untypeset"] or result["unrendered"]:
+        raise KbError("site/", None, f"{len(result['untypeset'])} formulas and {result['unrendered']} diagrams were "
+                      "left unrendered", "check that node_modules holds katex and mermaid (`make setup`)")
+    pages = [BookPage(p.path, p.anchor, p.title, p.level, html.strip())
+             for p, html in zip(book.pages, result["pages"])]
+    return Rendered(pages, _katex_files(result["fonts"]), result["diagrams"], result["formulas"], result["sizes"])
+
+
+def _katex_files(loaded: list[list[str]]) -> list[str]:
+    """KaTeX font files for the faces the browser loaded ('KaTeX_Main', '700', 'normal' -> Main-Bold)."""
+    out = set()
+    for family, weight, style in loaded:
+        if not family.startswith("KaTeX_"):
+            continue
+        variant = ("Bold" if weight in ("700", "bold") else "") + ("Italic" if style == "italic" else "")
+        out.add(f"{family}-{variant or 'Regular'}")
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------- index
+
+def index(pages: list[BookPage], traditional: dict[str, str] | None = None) -> dict:
+    """Search index: sections (heading id, title, page) and jieba tokens -> weighted postings.
+
+    Built from the pages before rendering, so TeX source and SVG markup stay out of it.
+    Single characters are not indexed; the page's search falls back to plain substring
+    matching for those. Like the site's search, the reference pages (home, chapter lists,
+    glossary, entity index) stay out: they restate sections and would outrank them.
+
+    `traditional` (Traditional character -> Simplified, kb.search.traditional_map) goes in
+    as `t2s`, a string of pairs, for the characters whose Simplified form the indexed text
+    uses: the page converts a query with it, and a character the text lacks finds nothing
+    either way.
+    """
+    import jieba
+
+    from kb.site.search import is_reference_page
+
+    jieba.setLogLevel(logging.WARNING)
+    sections: list[list[str]] = []
+    postings: dict[str, dict[int, int]] = {}
+    used: set[str] = set()
+    for page in pages:
+        if is_reference_page(page.path.removesuffix(".html") + ".md"):
+            continue
+        for heading_id, title, text in _sections(page):
+            number = len(sections)
+            sections.append([heading_id, title, page.title])
+            used.update(title, text)
+            weights: dict[str, int] = {}
+            for source, weight in ((title, 10), (text, 1)):
+                for token in jieba.cut_for_search(source.lower()):
+                    token = token.strip()
+                    if len(token) > 1 and _WORDLIKE.search(token):
+                        weights[token] = weights.get(token, 0) + weight
+            for token, weight in weights.items():
+                postings.setdefault(token, {})[number] = weight
+    terms = {token: [n for item in sorted(post.items()) for n in item] for token, post in sorted(postings.items())}
+    t2s = "".join(t + s for t, s in sorted((traditional or {}).items()) if s in used)
+    return {"sections": sections, "terms": terms, "t2s": t2s}
+
+
+def _sections(page: BookPage):
+    """(heading id, heading text, text up to the next heading) for each heading of a page."""
+    soup = _soup(page.html)
+    for el in soup.select(".arithmatex, .headerlink"):
+        el.decompose()
+    current = None
+    for node in soup.contents:
+        name = getattr(node, "name", None)
+        if name and _HEADING.match(name) and node.get("id"):
+            if current:
+                yield current[0], current[1], " ".join(current[2])
+            current = (node["id"], node.get_text(" ", strip=True), [])
+        elif current is not None:
+            text = node.get_text(" ", strip=True) if name else str(node).strip()
+            if text:
+                current[2].append(text)
+    if current:
+        yield current[0], current[1], " ".join(current[2])
+
+
+# --------------------------------------------------------------------------- assemble
+
+def read_assets(site: Path, node_modules: Path) -> Assets:
+    css_dir = site / "assets" / "stylesheets"
+    main = sorted(css_dir.glob("main.*.min.css"))
+    palette = sorted(css_dir.glob("palette.*.min.css"))
+    if not main or not palette:
+        raise KbError(str(css_dir), None, "Material's stylesheets are missing from the built site",
+                      "rebuild the site with `kb build`")
+    katex = node_modules / "katex" / "dist"
+    if not (katex / "katex.min.css").is_file():
+        raise KbError(str(katex), None, "KaTeX is not installed", "run `make setup` (npm ci)")
+    fonts = {p.stem: p.read_bytes() for p in sorted((katex / "fonts").glob("*.woff2"))}
+    book = resources.files("kb.export") / "book"
+    return Assets(
+        material_css=[main[-1].read_text(encoding="utf-8"), palette[-1].read_text(encoding="utf-8")],
+        katex_css=(katex / "katex.min.css").read_text(encoding="utf-8"),
+        katex_fonts=fonts,
+        book_css=(book / "book.css").read_text(encoding="utf-8"),
+        book_js=(book / "book.js").read_text(encoding="utf-8"),
+    )
+
+
+_FONT_FACE = re.compile(r"@font-face\{[^}]*\}")
+_FONT_FILE = re.compile(r"url\(fonts/(KaTeX_[\w-]+)\.woff2\)")
+
+
+def katex_css(css: str, fonts: dict[str, bytes], used: list[str]) -> str:
+    """KaTeX's stylesheet with the used fonts inside it as data: URIs and the rest left out."""
+    def face(match: re.Match) -> str:
+        found = _FONT_FILE.search(match.group(0))
+        if not found or found.group(1) not in used:
+            return ""
+        data = base64.b64encode(fonts[found.group(1)]).decode("ascii")
+        return re.sub(r"src:[^;}]*", f'src:url(data:font/woff2;base64,{data}) format("woff2")', match.group(0))
+
+    missing = [name for name in used if name not in fonts]
+    if missing:
+        raise KbError("node_modules/katex/dist/fonts", None, f"font file missing: {missing[0]}.woff2",
+                      "run `npm ci` again")
+    return _FONT_FACE.sub(face, css)
+
+
+# Nothing in the file may load anything: inline styles, scripts, fonts and images only.
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+       "img-src data:; font-src data:")
+
+
+def assemble(book: Book, rendered: Rendered, search: dict, assets: Assets) -> tuple[str, dict[str, int]]:
+    """The single HTML file, and its size in bytes by kind."""
+    pages = Book(book.title, rendered.pages)
+    body = book_body(pages)
+    toc = _toc(pages)
+    styles = "".join(f"<style>{css}</style>" for css in [*assets.material_css, assets.book_css])
+    fonts_css = katex_css(assets.katex_css, assets.katex_fonts, rendered.fonts)
+    index_json = json.dumps(search, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    index_json = index_json.replace("</", "<\\/")
+    html = (
+        "<!doctype html>\n"
+        '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">\n'
+        '<meta name="generator" content="kb export">\n'
+        f"<title>{_text(book.title)}</title>\n{styles}\n<style>{fonts_css}</style>\n</head>\n"
+        '<body data-md-color-scheme="default" data-md-color-primary="indigo" data-md-color-accent="indigo">\n'
+        "<script>(function(){var s=null;try{s=localStorage.getItem('kb-scheme')}catch(e){}"
+        "if(!s&&window.matchMedia&&matchMedia('(prefers-color-scheme: dark)').matches)s='slate';"
+        "if(s)document.body.setAttribute('data-md-color-scheme',s)})()</script>\n"
+        '<header class="kb-bar">\n'
+        '<button class="kb-bar__toc" type="button" aria-controls="kb-toc" aria-expanded="false" title="目录">☰</button>\n'
+        f'<a class="kb-bar__title" href="#home">{_text(book.title)}</a>\n'
+        '<div class="kb-search" role="search">\n'
+        '<input id="kb-search-input" type="search" placeholder="搜索（如：梯度下降）" aria-label="搜索全文" '
+        'autocomplete="off" aria-controls="kb-results">\n'
+        '<div id="kb-results" class="kb-results md-typeset" hidden></div>\n</div>\n'
+        '<button class="kb-bar__scheme" type="button" title="切换浅色/深色模式" aria-label="切换浅色/深色模式">◐</button>\n'
+        "</header>\n"
+        f'<nav id="kb-toc" class="kb-toc" aria-label="目录">\n<h2 class="kb-toc__title">目录</h2>\n{toc}\n</nav>\n'
+        f'<main id="kb-book" class="kb-book md-typeset">\n{body}\n</main>\n'
+        f'<script type="application/json" id="kb-search-index">{index_json}</script>\n'
+        f"<script>{assets.book_js}</script>\n"
+        "</body>\n</html>\n"
+    )
+    return html, _breakdown(html, rendered.sizes, styles, fonts_css, index_json, assets.book_js)
+
+
+def _toc(book: Book) -> str:
+    """Chapters and their topic pages as nested lists."""
+    out = ["<ol>"]
+    open_chapter = False
+    for page in book.pages:
+        link = f'<a href="#{page.anchor}">{_text(page.title)}</a>'
+        if page.level == 2:
+            if not open_chapter:
+                out.append("<ol>")
+                open_chapter = True
+            out.append(f"<li>{link}</li>")
+            continue
+        if open_chapter:
+            out.append("</ol></li>")
+            open_chapter = False
+        elif len(out) > 1:
+            out.append("</li>")
+        out.append(f'<li class="kb-toc__{"home" if page.level == 0 else "chapter"}">{link}')
+    out.append("</ol></li>" if open_chapter else "</li>")
+    out.append("</ol>")
+    return "\n".join(out)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _breakdown(html: str, rendered: dict[str, int], styles: str, fonts_css: str, index_json: str,
+               js: str) -> dict[str, int]:
+    font_bytes = sum(_size(m.group(0)) for m in re.finditer(r"url\(data:font/woff2;base64,[^)]*\)", fonts_css))
+    parts = {
+        "diagrams (inline SVG)": rendered["diagrams"],
+        "maths (KaTeX markup)": rendered["maths"],
+        "fonts (KaTeX woff2, base64)": font_bytes,
+        "stylesheets (Material, KaTeX, book)": _size(styles) + _size(fonts_css) - font_bytes,
+        "scripts (search, colour scheme)": _size(js),
+        "search index (JSON)": _size(index_json),
+    }
+    parts["text (content, contents list, page frame)"] = _size(html) - sum(parts.values())
+    return dict(sorted(parts.items(), key=lambda kv: -kv[1]))
+
+
+# --------------------------------------------------------------------------- zip
+
+def zip_site(site: Path, dest: Path, root_name: str) -> int:
+    """Every file of site/ under <root_name>/, in name order, with fixed timestamps."""
+    stamp = time.gmtime(int(os.environ.get("SOURCE_DATE_EPOCH", "315532800")))
+    date_time = tuple(max(v, lo) for v, lo in zip(stamp[:6], (1980, 1, 1, 0, 0, 0)))
+    files = sorted(p for p in site.rglob("*") if p.is_file())
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(f"{root_name}/{path.relative_to(site).as_posix()}", date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    return len(files)
+
+
+# --------------------------------------------------------------------------- export
+
+def export(root: Path, site: Path, dist: Path, progress: Progress = print, name: str = NAME) -> Result:
+    """Write dist/<name>-site.zip and dist/<name>.html from the built site."""
+    started = time.perf_counter()
+    if not (site / "index.html").is_file():
+        raise KbError(str(site), None, "no built site here (index.html missing)", "run `kb build` first")
+    if not (site / "search" / "search_index.js").is_file():
+        raise KbError(str(site), None, "the site was not built for offline use (search/search_index.js missing)",
+                      "keep the `offline` plugin in mkdocs.yml and rebuild with `kb build`")
+    node_modules = root / "node_modules"
+    dist.mkdir(parents=True, exist_ok=True)
+    html_path, zip_path = dist / f"{name}.html", dist / f"{name}-site.zip"
+    partial = [dist / f".{name}.partial.html", dist / f".{name}-site.partial.zip"]   # suffixes kept: the link check reads .html
+    clock = Clock()
+    try:
+        with clock.stage("zip"):
+            progress(f"zipping {site.name}/ into {zip_path.name}")
+            count = zip_site(site, partial[1], f"{name}-site")
+            progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
+
+        with clock.stage("read"):
+            order = reading_order((site / "index.html").read_text(encoding="utf-8"))
+            missing = [p for p in order if not (site / p).is_file()]
+            if missing:
+                raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site",
+                              "rebuild with `kb build`")
+            pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
+            book = read_book(pages, order, _site_title(pages.get("index.html", "")))
+            progress(f"collected {len(book.pages)} pages in reading order")
+
+        with clock.stage("render"):
+            assets = read_assets(site, node_modules)
+            progress("rendering diagrams and maths in headless Chromium")
+            rendered = render(book, node_modules, site / "assets" / "javascripts" / "katex-init.js",
+                              assets.material_css[0] + assets.book_css)
+            progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
+
+        with clock.stage("index"):
+            progress("indexing sections for search (jieba)")
+            search = index(book.pages, traditional_map(opencc_characters(node_modules)))
+            progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
+                     f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")
+
+        with clock.stage("assemble"):
+            html, breakdown = assemble(book, rendered, search, assets)
+            partial[0].write_text(html, encoding="utf-8")
+
+        with clock.stage("linkcheck"):
+            progress("checking every link and anchor inside the file")
+            broken = linkcheck.check(partial[0])
+            if broken:
+                raise KbError(html_path.name, broken[0].line,
+                              f"{len(broken)} links inside the file lead nowhere, first: {broken[0].url!r} ({broken[0].problem})",
+                              "the page or template that writes the link, or export.py's link rewriting, needs fixing")
+            os.replace(partial[1], zip_path)
+            os.replace(partial[0], html_path)
+    finally:
+        for path in partial:
+            path.unlink(missing_ok=True)
+    return Result(html_path, zip_path, html_path.stat().st_size, zip_path.stat().st_size, breakdown,
+                  time.perf_counter() - started, clock.seconds)
+
+
+def _site_title(index_html: str) -> str:
+    title = _soup(index_html).find("title") if index_html else None
+    text = title.get_text(strip=True) if title else ""
+    return text or "AI大模型创业知识库"

@@ -1,0 +1,89 @@
+"""clean: decide which sections are not knowledge and say why.
+
+Dropped, each with a reason that goes into the provenance manifest: the repeated table
+of contents, the article front matter (title, keywords, abstract), author lines and
+what follows them, chapter summaries that only restate the article's outline, and
+headings that carry no text of their own.
+"""
+from __future__ import annotations
+
+import re
+
+UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
+
+from kb.core.model import Article, Editorial, KbError, Section
+
+REASON_TOC = "table of contents, rebuilt by the site"
+REASON_FRONT = "article front matter (title, keywords, abstract), shown on the article's source page"
+REASON_AUTHOR = "author line"
+REASON_TRAILER = "closing meta-commentary after the author line"
+REASON_META_SUMMARY = "summary that restates the article's own outline (meta-commentary)"
+REASON_EMPTY = "heading with no text of its own; its subsections are placed one by one"
+REASON_BARE = "heading with no text under it"
+
+# How the site shows each reason to a reader (the manifest keeps the English reason).
+REASON_LABELS = {
+    REASON_TOC: "原文目录，由本站导航取代",
+    REASON_FRONT: "文章标题、关键词与摘要，仅在原文页展示",
+    REASON_AUTHOR: "作者署名",
+    REASON_TRAILER: "署名之后的结束语（关于本文自身的说明）",
+    REASON_META_SUMMARY: "复述本文结构的小结（关于本文自身的说明）",
+    REASON_EMPTY: "只有标题、没有正文，其下各小节分别收录",
+    REASON_BARE: "只有标题、没有正文",
+}
+
+_FRONT_HEADING = re.compile(r"^(关键词|关键字|摘要|Keywords|Abstract)\s*[:：]?$", re.I)
+_FRONT_LINE = re.compile(r"^\s*(>|\*{0,2}(关键词|关键字|摘要)|-{3,}\s*$|\*{3,}\s*$)")
+_SUMMARY_HEADING = re.compile(r"^(总结|小结|本章小结|结语|结束语)$")
+_META = re.compile(r"本文|本章|下一章|接下来的章节|本部分")
+
+
+def own_body(article: Article, section: Section) -> list[str]:
+    """The section's own non-blank lines after its heading line."""
+    first = section.start if section.kind == "title" and section.md_level == 0 else section.start + 1
+    if section.kind == "author" and section.md_level == 0:
+        first = section.start
+    return [line for line in article.text(first, section.end) if line.strip()]
+
+
+def drops(article: Article, editorial: Editorial) -> dict[str, str]:
+    """anchor -> reason, for every dropped section of the article."""
+    out: dict[str, str] = {}
+    for section in article.sections():
+        body = own_body(article, section)
+        reason = None
+        if section.kind == "toc":
+            reason = REASON_TOC
+        elif section.kind == "author":
+            reason = REASON_AUTHOR
+        elif section.kind == "trailer":
+            reason = REASON_TRAILER
+        elif section.kind == "title":
+            if all(_FRONT_LINE.match(line) for line in body):
+                reason = REASON_FRONT
+        elif _FRONT_HEADING.match(section.heading) and section.parent and section.parent.kind == "title":
+            reason = REASON_FRONT
+        elif _SUMMARY_HEADING.match(section.heading) and _META.search("".join(body)):
+            reason = REASON_META_SUMMARY
+        elif not body and section.children and section.depth < UNIT_DEPTH:
+            reason = REASON_EMPTY
+        elif not body and not section.children:
+            reason = REASON_BARE
+        if reason:
+            out[section.anchor] = reason
+
+    for ov in editorial.overrides:
+        if ov.source != article.path or not ov.drop:
+            continue
+        section = find_section(article, ov.heading, editorial.path, ov.line)
+        for node in section.walk():
+            out[node.anchor] = str(ov.drop)
+    return out
+
+
+def find_section(article: Article, heading: str, where: str, line: int) -> Section:
+    matches = [s for s in article.sections() if s.heading == heading]
+    if not matches:
+        raise KbError(where, line, f"override names heading {heading!r}, which {article.path} does not have",
+                      "copy the heading exactly as the source writes it, without '#' or '**'")
+    return matches[0]

@@ -1,0 +1,292 @@
+"""parse: raw article lines -> one repaired tree of sections.
+
+Markdown structure comes from markdown-it-py (which gives source line maps), so a
+`# comment` inside a code fence is never a heading. On top of Markdown headings this
+recognises plain numbered heading lines (`2.2.1 用户画像的构建`), `第N部分` / `第N章`,
+`附录` lines, the author line, and the repeated table of contents.
+
+Levels in the sources jump around (`#####` for 2.1 and 2.1.1 alike, `##` sections under
+a `####` chapter), so the tree is built from numbering where there is numbering and from
+`#` levels only between unnumbered headings.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+
+from kb.core import cache
+from kb.core.model import Article, KbError, Section
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+_NUM = r"[0-9一二三四五六七八九十百零两]+"
+PART_RE = re.compile(rf"^第({_NUM})部分(?:[:：\s]|$)")
+CHAPTER_RE = re.compile(rf"^第({_NUM})章(?:[:：\s]|$)")
+APPENDIX_RE = re.compile(r"^附录\s*([A-Z])?(?=[:：\s]|$)")
+NUMBERED_RE = re.compile(r"^((?:[0-9]+|[A-Z])(?:\.[0-9]+)+|[0-9]+)\.?(?:\s+|(?=[\u4e00-\u9fff]))(\S.*)$")
+PLAIN_NUMBERED_RE = re.compile(r"^((?:[0-9]+|[A-Z])(?:\.[0-9]+)+)\s+(\S.*)$")
+AUTHOR_RE = re.compile(r"^作者(?:信息)?\s*[:：]")
+TOC_RE = re.compile(r"目录|^(?:Table of )?Contents$", re.I)
+AUTHOR_HEADING_RE = re.compile(r"^(?:作者|作者信息|关于作者|作者简介)$")
+_MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<!\s)[*_](?!\w)|`")
+_PROSE_CHARS = 30
+_PLAIN_HEADING_MAX = 60
+
+
+def chinese_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            current = _CN_DIGITS.get(ch, 0)
+    return total + current
+
+
+def strip_markup(text: str) -> str:
+    text = re.sub(r"\s+#+\s*$", "", text.strip())
+    return _MARKUP.sub("", text).strip()
+
+
+def normalise(text: str) -> str:
+    """For comparing a table-of-contents line with a heading."""
+    text = re.sub(r"^\s*(?:#+|[-*+]|\d+[.)])\s+", "", text)
+    text = strip_markup(text).replace("：", ":")
+    return re.sub(r"\s+", "", text)
+
+
+@dataclass
+class Candidate:
+    line: int        # 1-based
+    text: str        # markup removed
+    md_level: int    # 0 for a plain line
+    prose_after: bool = False
+
+
+def describe(text: str) -> tuple[str, str | None, int | None]:
+    """(kind, number, depth) of a heading from its text alone; depth None = from tree."""
+    if m := PART_RE.match(text):
+        return "part", str(chinese_number(m.group(1))), 0
+    if m := CHAPTER_RE.match(text):
+        return "chapter", str(chinese_number(m.group(1))), 1
+    if m := APPENDIX_RE.match(text):
+        return ("appendix", m.group(1), 1) if m.group(1) else ("appendix", None, 0)
+    if m := NUMBERED_RE.match(text):
+        number = m.group(1)
+        return "numbered", number, number.count(".") + 1
+    if AUTHOR_RE.match(text) or AUTHOR_HEADING_RE.match(text):
+        return "author", None, None
+    return "plain", None, None
+
+
+def _plain_heading(text: str) -> bool:
+    """A paragraph of one short line that reads as a heading, not as a sentence."""
+    if AUTHOR_RE.match(text) and len(text) <= 200:
+        return True
+    if len(text) > _PLAIN_HEADING_MAX or re.search(r"[。；;，,！？]$", text):
+        return False
+    if PLAIN_NUMBERED_RE.match(text) or PART_RE.match(text) or CHAPTER_RE.match(text):
+        return True
+    return bool(APPENDIX_RE.match(text))
+
+
+def _tokens(article: Article):
+    return _commonmark().parse("\n".join(article.lines) + "\n")
+
+
+@functools.lru_cache(maxsize=1)
+def _commonmark():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
+def _heading_candidates(article: Article) -> list[Candidate]:
+    """The article's heading candidates, from its Markdown tokens; or, for a text this
+    code read before (kb.cache: build/cache/ for `kb import` and `kb serve`), from the
+    memo, without tokenising the article again."""
+    text = "\n".join(article.lines)
+    memo = cache.memo("parse", cache.source_digest(__file__))
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = memo.get(key)
+    if stored is not None:
+        return [Candidate(*c) for c in stored]
+    tokens = _tokens(article)
+    _check_fences(article, tokens)
+    cands = _candidates(article, tokens)
+    memo.put(key, [[c.line, c.text, c.md_level, c.prose_after] for c in cands])
+    return cands
+
+
+def _check_fences(article: Article, tokens) -> None:
+    total = len(article.lines)
+    for tok in tokens:
+        if tok.type != "fence" or not tok.map:
+            continue
+        start, end = tok.map
+        last = article.lines[end - 1].strip() if end - 1 > start else ""
+        closed = end - 1 > start and last.startswith(tok.markup[0] * 3) and set(last) <= set(tok.markup[0])
+        if end >= total and not closed:
+            raise KbError(article.shown, start + 1, f"code fence {tok.markup} opened here is never closed",
+                          f"add a closing {tok.markup} line after the code")
+
+
+def _blank_run(article: Article, after: int, before: int) -> int:
+    """How many lines between line `after` and 0-based index `before` are blank."""
+    return sum(1 for line in article.lines[after:before] if not line.strip())
+
+
+def _candidates(article: Article, tokens) -> list[Candidate]:
+    out: list[Candidate] = []
+    for i, tok in enumerate(tokens):
+        if tok.level != 0 or not tok.map:
+            continue
+        if tok.type == "heading_open":
+            text = strip_markup(tokens[i + 1].content)
+            if text:
+                out.append(Candidate(tok.map[0] + 1, text, int(tok.tag[1])))
+        elif tok.type == "paragraph_open":
+            content = tokens[i + 1].content
+            if tok.map[1] - tok.map[0] == 1:
+                text = strip_markup(content)
+                if _plain_heading(text):
+                    after_author_heading = out and AUTHOR_HEADING_RE.match(out[-1].text) \
+                        and out[-1].line >= tok.map[0] - 1 - _blank_run(article, out[-1].line, tok.map[0])
+                    if not (AUTHOR_RE.match(text) and after_author_heading):
+                        out.append(Candidate(tok.map[0] + 1, text, 0))
+                        continue
+            if out and (len(content) >= _PROSE_CHARS or "。" in content):
+                out[-1].prose_after = True
+    return out
+
+
+def _toc_end(cands: list[Candidate], i: int, article: Article) -> int:
+    """Index of the first candidate after the table of contents at cands[i]."""
+    if cands[i].prose_after:
+        return i + 1
+    seen: set[str] = set()
+    line = cands[i].line
+    for j in range(i + 1, len(cands)):
+        for text in article.text(line + 1, cands[j].line - 1):
+            if text.strip():
+                seen.add(normalise(text))
+        line = cands[j].line
+        if normalise(cands[j].text) in seen or cands[j].prose_after:
+            return j
+        seen.add(normalise(cands[j].text))
+    return len(cands)
+
+
+def _slug(section: Section, siblings: int, prefix: str) -> str:
+    if section.kind == "part":
+        return f"p{section.number}"
+    if section.kind == "chapter":
+        return f"c{section.number}"
+    if section.kind == "appendix":
+        return f"appx-{section.number.lower()}" if section.number else "appx"
+    if section.kind == "numbered":
+        return section.number.lower().replace(".", "-")
+    if section.kind in ("toc", "author", "title"):
+        return section.kind
+    parent = section.parent
+    base = parent.anchor[len(prefix):] if parent and parent.kind != "title" else ""
+    return f"{base}-h{siblings}" if base else f"h{siblings}"
+
+
+def _level(section: Section) -> int:
+    """The '#' level a section stands at; a plain-line heading sits one below its parent."""
+    if section.md_level or section.parent is None:
+        return section.md_level or 1
+    return _level(section.parent) + 1
+
+
+def _place(stack: list[Section], node: Section) -> Section:
+    """Pop the stack to node's parent and return it."""
+    structural = ("part", "chapter", "numbered", "appendix")
+    if node.kind == "author" or node.kind == "toc":
+        del stack[1:]
+    elif node.kind == "appendix":
+        while len(stack) > 1 and not (stack[-1].kind == "appendix" and stack[-1].depth < node.depth):
+            stack.pop()
+    elif node.kind in structural:
+        while len(stack) > 1 and (stack[-1].kind not in structural or stack[-1].depth >= node.depth):
+            stack.pop()
+    else:
+        level = node.md_level
+        while len(stack) > 1:
+            top_level = _level(stack[-1])
+            if top_level > level:
+                stack.pop()
+            elif top_level == level:
+                stack.pop()
+                break
+            else:
+                break
+    return stack[-1]
+
+
+def parse(article: Article) -> Article:
+    """Build article.root: the title section with every other section beneath it."""
+    cands = _heading_candidates(article)
+    first_text = next((n for n, line in enumerate(article.lines, 1) if line.strip()), 1)
+
+    if cands and cands[0].line == first_text and cands[0].md_level > 0:
+        title = cands.pop(0)
+        root = Section(title.text, "title", None, -1, title.md_level, title.line)
+    else:
+        stem = article.path.rsplit(".", 1)[0]
+        root = Section(stem, "title", None, -1, 0, first_text)
+    article.title = root.heading.strip().removeprefix("《").removesuffix("》").strip() or root.heading
+    prefix = ("" if article.key[0].isalpha() else "s") + article.key + "-"
+    root.anchor = prefix + "top"
+
+    nodes: list[Section] = []
+    i = 0
+    while i < len(cands):
+        cand = cands[i]
+        if cand.md_level and TOC_RE.search(cand.text) and len(cand.text) <= 50:
+            end = _toc_end(cands, i, article)
+            nodes.append(Section(cand.text, "toc", None, 0, cand.md_level, cand.line))
+            i = max(end, i + 1)
+            continue
+        kind, number, depth = describe(cand.text)
+        nodes.append(Section(cand.text, kind, number, depth if depth is not None else 0,
+                             cand.md_level, cand.line))
+        i += 1
+
+    stack = [root]
+    used: set[str] = {root.anchor}
+    author_seen = False
+    for node in nodes:
+        if author_seen:
+            node.kind = "trailer" if node.kind != "author" else node.kind
+        if node.kind == "author":
+            author_seen = True
+        parent = _place(stack, node) if node.kind != "trailer" else root
+        if node.kind not in ("part", "chapter", "numbered", "appendix"):
+            node.depth = parent.depth + 1
+        node.parent = parent
+        parent.children.append(node)
+        stack.append(node)
+        anchor = prefix + _slug(node, len(parent.children), prefix)
+        base, n = anchor, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        node.anchor = anchor
+
+    ordered = list(root.walk())
+    ordered.sort(key=lambda s: s.start)
+    for cur, nxt in zip(ordered, ordered[1:] + [None]):
+        cur.end = (nxt.start - 1) if nxt else len(article.lines)
+    article.root = root
+    return article

@@ -1,0 +1,49 @@
+"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> link -> write."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.importer.classify import classify, units
+from kb.importer.clean import drops, find_section
+from kb.core.clock import OFF, Clock
+from kb.core.editorial import load_editorial
+from kb.importer.link import link
+from kb.core.model import KbError
+from kb.importer.parse import parse
+from kb.importer.source import read_sources
+from kb.importer.pages import KnowledgeBase, pages
+
+
+def load(src_dir: Path, clock: Clock = OFF) -> tuple[KnowledgeBase, list[str]]:
+    """Read and place every article in src_dir; returns the knowledge base and warnings."""
+    with clock.stage("read"):
+        editorial = load_editorial(src_dir)
+        articles, warnings = read_sources(src_dir)
+    if not articles:
+        raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
+    names = {a.path for a in articles}
+    for ov in editorial.overrides:
+        if ov.source not in names:
+            warnings.append(f"{editorial.path}:{ov.line}: override for {ov.source}, which is not in sources/, ignored")
+    dropped: dict[str, dict[str, str]] = {}
+    placed = []
+    for article in articles:
+        with clock.stage("parse"):
+            parse(article)
+        with clock.stage("clean"):
+            for ov in editorial.overrides:
+                if ov.source == article.path:
+                    find_section(article, ov.heading, editorial.path, ov.line)
+            dropped[article.path] = drops(article, editorial)
+        with clock.stage("classify"):
+            placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
+    with clock.stage("link"):
+        links = link(placed, dropped, editorial.glossary, editorial.entities)
+    return KnowledgeBase(editorial, articles, dropped, placed, links), warnings
+
+
+def generate(src_dir: Path, clock: Clock = OFF) -> tuple[dict[str, str], list[str]]:
+    """{path under docs/: text} for the sources in src_dir, and warnings."""
+    kb, warnings = load(src_dir, clock)
+    with clock.stage("write"):
+        return pages(kb), warnings

@@ -1,0 +1,100 @@
+"""Turn source lines (CommonMark, as the articles are written) into Python-Markdown text.
+
+The articles are written for CommonMark renderers; MkDocs uses Python-Markdown, which
+wants a blank line before a list and four spaces per nesting level. These adjustments
+change layout only, never words.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from kb.core.sanitize import escape_body, escape_inline
+
+_LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_QUOTES = re.compile(r"^\s*(?:>[ ]?){2,}")
+# Lists and quotes deeper than this are shown at this depth: Python-Markdown recurses once
+# per level and fails at around 200, and no article needs more than a handful.
+MAX_NESTING = 16
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def body_lines(lines: list[str]) -> list[str]:
+    """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges."""
+    return list(_body_lines(tuple(lines)))
+
+
+# `kb serve` imports again on every edit, and the sections of the other articles come out
+# the same: each is adjusted once per process.
+@functools.lru_cache(maxsize=4096)
+def _body_lines(lines: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    in_fence = False
+    fence_shift = 0
+    in_list = False
+    for raw in lines:
+        line = raw.replace("\t", "    ").rstrip()
+        if _FENCE.match(line):
+            if not in_fence:
+                fence_shift = _shift(line) if in_list else 0
+            in_fence = not in_fence
+            out.append(" " * fence_shift + line if fence_shift else line)
+            continue
+        if in_fence:
+            out.append(" " * fence_shift + line if fence_shift and line else line)
+            continue
+        if not line.strip():
+            out.append("")
+            continue
+        is_item = bool(_LIST_ITEM.match(line))
+        if is_item and out and out[-1].strip() and not in_list:
+            out.append("")  # Python-Markdown needs a blank line before a list
+        if is_item:
+            in_list = True
+        elif _indent(line) == 0:
+            in_list = False
+        if in_list and 0 < _indent(line):
+            line = " " * _shift(line) + line
+        out.append(_cap_nesting(line))
+    while out and (not out[-1].strip() or _HR.match(out[-1])):
+        out.pop()
+    while out and not out[0].strip():
+        out.pop(0)
+    return tuple(escape_body(out))
+
+
+def _cap_nesting(line: str) -> str:
+    if _indent(line) > 4 * MAX_NESTING:
+        line = " " * (4 * MAX_NESTING) + line.lstrip(" ")
+    if (m := _QUOTES.match(line)) and m.group(0).count(">") > MAX_NESTING:
+        line = "> " * MAX_NESTING + line[m.end():]
+    return line
+
+
+def _shift(line: str) -> int:
+    """Spaces to add so an indent of 1-3 (or 5-7, ...) becomes a multiple of four."""
+    n = _indent(line)
+    return (-n) % 4 if n else 0
+
+
+def heading_line(level: int, text: str, anchor: str, classes: str = "") -> str:
+    attrs = f"#{anchor}" + (f" .{classes}" if classes else "")
+    return f"{'#' * max(1, min(level, 6))} {escape_heading(text)} {{ {attrs} }}"
+
+
+def escape_heading(text: str) -> str:
+    """Keep heading text literal: no emphasis, links, attribute lists or raw HTML."""
+    return escape_inline(text)
+
+
+def code_span(text: str) -> str:
+    """text as inline code, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"

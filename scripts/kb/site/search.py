@@ -1,0 +1,221 @@
+"""Search support: the jieba user dictionary, the index's segmentation and the
+Traditional-character table.
+
+Both are derived data, made at build time from what a human edits (the glossary and
+entity index in sources/editorial.yml) or from a pinned package (opencc-js), so that
+neither is committed twice.
+
+- The user dictionary makes every domain term a single jieba token in the search index
+  (大模型, 联邦学习, 百度飞桨 ...), so a query for the term matches the term and not
+  its pieces scattered through unrelated sections.
+- The Traditional-character table lets the search worker tell, without the converter,
+  that a query holds Traditional characters; only then does it load the converter.
+- The search worker itself is put together here: the table, the query rewrite and
+  Material's worker in one script (see worker_script).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from kb.core.model import Editorial, KbError
+from kb.core.segment import Segmenter
+
+# Runs of Han characters: jieba only ever sees these (the search plugin segments
+# nothing else), so only they belong in its dictionary.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+# A dictionary word needs a part-of-speech tag for jieba; nz = other proper noun.
+_TAG = "nz"
+
+
+def dictionary_words(editorial: Editorial) -> list[str]:
+    """The Han words that must stay whole: every glossary term and entity name, and
+    every alias, taken run by run (`PaddlePaddle（飞桨）` gives 飞桨)."""
+    names: Iterable[str] = (
+        name for entry in [*editorial.glossary, *editorial.entities] for name in entry.names
+    )
+    words = {run for name in names for run in _HAN_RUN.findall(name)}
+    # Longest first, then by code point: stable output, and a reader scanning the
+    # file sees compound terms before their parts.
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def user_dictionary(editorial: Editorial) -> str:
+    """jieba user-dictionary text: one `word tag` per line.
+
+    No frequency is written: jieba then computes one just high enough for the word to
+    be cut whole (jieba.Tokenizer.add_word -> suggest_freq).
+    """
+    return "".join(f"{word} {_TAG}\n" for word in dictionary_words(editorial))
+
+
+def traditional_characters(ts_characters: str) -> str:
+    """Characters that only Traditional text uses, from OpenCC's TSCharacters table.
+
+    `ts_characters` is that table as opencc-js ships it: `繁 简|...` entries separated
+    by `|` (a Traditional character may list several Simplified forms). A character is
+    kept when it differs from its Simplified form and is not itself the Simplified form
+    of another character, so Simplified text never trips the check.
+    """
+    return "".join(sorted(traditional_map(ts_characters)))
+
+
+def traditional_map(ts_characters: str) -> dict[str, str]:
+    """Each Traditional-only character (see traditional_characters) -> its Simplified form
+    (the first OpenCC lists): character by character, without OpenCC's phrase table. For
+    the single-file edition, which cannot carry the converter."""
+    pairs = [entry.split(" ") for entry in ts_characters.split("|") if entry.strip()]
+    simplified = {s for _, *forms in pairs for s in forms}
+    return {t: forms[0] for t, *forms in pairs
+            if len(t) == 1 and forms and t not in forms and t not in simplified}
+
+
+_JS_EXPORT = re.compile(r'export\s+default\s+("(?:[^"\\]|\\.)*")', re.S)
+
+
+def read_opencc_dict(module_text: str, where: str) -> str:
+    """The dictionary string of an opencc-js `dist/esm-lib/dict/*.js` module."""
+    match = _JS_EXPORT.search(module_text)
+    if not match:
+        raise ValueError(f"{where}: no `export default \"...\"` dictionary string found")
+    return json.loads(match.group(1))
+
+
+# ---------------------------------------------------------------------------
+# The index's segmentation
+
+# Material's own pattern for the text it gives to jieba (SearchIndex._segment_chinese).
+_HAN_SCRIPT = None
+
+
+def index_text(text: str, seg: Segmenter) -> str:
+    """The text as Material's search plugin indexes it (`SearchIndex._segment_chinese`):
+    each run of Han characters cut into words, the words set apart by zero-width spaces.
+    The same output as the plugin with the same user dictionary loaded into jieba; the
+    cut comes from a cached segmenter (kb.segment)."""
+    global _HAN_SCRIPT
+    if _HAN_SCRIPT is None:
+        from backrefs import bre
+
+        _HAN_SCRIPT = bre.compile(r"(\p{script: Han}+)", bre.UNICODE)
+
+    def replace(match) -> str:
+        return "\u200b" + "\u200b".join(seg.cut(match.group(0))) + "\u200b"
+
+    return _HAN_SCRIPT.sub(replace, text).strip("\u200b")
+
+
+def entries_key(page) -> str:
+    """A digest of everything Material's SearchIndex.add_entry_from_context reads of a
+    page: its URL, title, front matter (title, search, tags), headings' ids and content."""
+    def ids(items) -> list:
+        return [[item.id, ids(item.children)] for item in items]
+
+    meta = {k: page.meta.get(k) for k in ("title", "search", "tags")}
+    parts = json.dumps([page.url, page.title, meta, ids(page.toc)], ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{parts}\n{page.content}".encode("utf-8")).hexdigest()
+
+
+def add_entries(page, *, index, memo, add) -> None:
+    """Material's `index.add_entry_from_context(page)` (`add`), or the entries it made
+    before for the same inputs, from `memo`."""
+    key = entries_key(page)
+    stored = memo.get(key)
+    if stored is not None:
+        index.entries.extend(dict(entry) for entry in stored)
+        return
+    start = len(index.entries)
+    add(page)
+    memo.put(key, index.entries[start:])
+
+
+# ---------------------------------------------------------------------------
+# What the search worker needs in the site
+
+T2CN_SOURCE = Path("opencc-js/dist/umd/t2cn.js")
+TS_CHARACTERS = Path("opencc-js/dist/esm-lib/dict/TSCharacters.js")
+T2CN_TARGET = "assets/javascripts/vendor/opencc-t2cn.js"
+# The query rewrite; never served alone (see worker_script).
+REWRITE_SOURCE = Path(__file__).parent / "worker" / "kb-search.js"
+WORKER_TARGET = "assets/javascripts/workers/kb-search.js"
+# Material's search worker as the theme ships it (the name carries a content hash).
+MATERIAL_WORKER = re.compile(r"assets/javascripts/workers/search\.[0-9a-f]+\.min\.js")
+
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$\n?", re.M)
+
+
+def worker_script(traditional: str, rewrite: str, material: str, material_name: str) -> str:
+    """The site's search worker as one script: the Traditional-character table, the query
+    rewrite, then Material's worker.
+
+    One script, so that nothing is imported when the worker starts: from file:// Material
+    runs its worker in an iframe (the iframe-worker shim) where importScripts is
+    asynchronous, and the rewrite must be in place before Material's code and its first
+    message. The rewrite comes first because its message listener must run before
+    Material's. Material's source map is left out (its lines no longer match).
+    """
+    return "".join([
+        "// Generated at build time by scripts/kb/search.py: the knowledge base's search worker.\n",
+        "// Characters only Traditional Chinese uses (opencc-js TSCharacters), the query rewrite\n",
+        f"// (scripts/kb/worker/kb-search.js), then Material for MkDocs' {material_name} (MIT licence).\n",
+        '"use strict";\n',
+        f"self.KB_TRADITIONAL = {json.dumps(traditional, ensure_ascii=False)};\n",
+        rewrite.rstrip() + ";\n",
+        _SOURCE_MAP.sub("", material).rstrip() + "\n",
+    ])
+
+
+def _opencc_file(node_modules: Path, path: Path) -> Path:
+    if not (node_modules / path).is_file():
+        raise KbError(str(node_modules / path), None, "opencc-js is not installed",
+                      "run `npm ci` (or `make setup`) in the repository root")
+    return node_modules / path
+
+
+def opencc_characters(node_modules: Path) -> str:
+    """OpenCC's TSCharacters table (Traditional -> Simplified characters) from opencc-js."""
+    table = _opencc_file(node_modules, TS_CHARACTERS)
+    return read_opencc_dict(table.read_text(encoding="utf-8"), str(table))
+
+
+def worker_files(node_modules: Path, material_worker: Path) -> dict[str, Path | str]:
+    """{site path: file on disk, or generated text}: the search worker (see worker_script)
+    and the converter it loads when a query holds a Traditional character."""
+    converter = _opencc_file(node_modules, T2CN_SOURCE)
+    chars = traditional_characters(opencc_characters(node_modules))
+    script = worker_script(chars, REWRITE_SOURCE.read_text(encoding="utf-8"),
+                           material_worker.read_text(encoding="utf-8"), material_worker.name)
+    return {T2CN_TARGET: converter, WORKER_TARGET: script}
+
+
+# ---------------------------------------------------------------------------
+# What is indexed
+
+# The "来源：《article》· heading" line under every section: it would put the five
+# article titles into every section's text.
+_SOURCE_LINE = re.compile(r'<p class="kb-source"')
+_SUBHEADING = re.compile(r"<h([2-6])(?=[\s>])")
+
+
+def is_reference_page(src_uri: str) -> bool:
+    """Pages that list or restate other pages: the home and chapter pages (lists of
+    topics), the glossary (definitions quoted from the sections, each linking to them)
+    and the entity index (lists of mentions)."""
+    from kb.importer.pages import ENTITIES_PAGE, GLOSSARY_PAGE
+
+    return src_uri == "index.md" or src_uri.endswith("/index.md") or src_uri in (GLOSSARY_PAGE, ENTITIES_PAGE)
+
+
+def mark_unsearchable(html: str, reference_page: bool) -> str:
+    """Mark what the search plugin must skip (`data-search-exclude`, which it strips
+    from the page afterwards): the source line of each section, and on reference pages
+    every entry below the page title. Those would otherwise outrank the section they
+    point to (a glossary entry's heading is the bare term); the page itself stays
+    findable by its title and opening lines."""
+    html = _SOURCE_LINE.sub('<p class="kb-source" data-search-exclude="source"', html)
+    if reference_page:
+        html = _SUBHEADING.sub(r'<h\1 data-search-exclude="reference"', html)
+    return html

@@ -1,0 +1,328 @@
+"""serve: `kb serve`, a preview that shows an edit as soon as the browser reloads.
+
+`mkdocs serve` builds the whole site again on every change (seconds), and its `--dirty`
+mode leaves the other pages' navigation and the search index stale. An editor here edits
+an article in sources/ (docs/ is what `kb import` makes of them), so `kb serve` watches
+sources/ as well as docs/, and keeps the built site's state in memory: configuration,
+files, navigation, templates, and each page's search entries. On a change:
+
+- an article in sources/: the import runs in this process (jieba, the segmentation memo
+  and the unchanged articles' tokens stay loaded) and writes the docs/ files it changes;
+- pages in docs/ whose Markdown changed: only those pages are rendered again; the search
+  index is put together again from every page's entries, in site order, so it is the
+  index a full build writes; anchors are checked on every page;
+- anything else (mkdocs.yml, overrides/, sources/editorial.yml, a page added or removed,
+  the navigation or a page title changed): the whole site is built again, in this process.
+
+`tests/test_serve.py` holds an updated site to be the site a full build makes.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.core import cache, segment
+
+from kb.site import build as site
+from kb.core.model import KbError
+from kb.importer.pages import NAV_FILE, read_tree, update_tree
+
+# A change to one of these builds the whole site again.
+_CONFIG_PATHS = (site.CONFIG_FILE, "overrides")
+_EDITORIAL = "editorial.yml"
+
+
+@dataclass
+class Update:
+    """What one update did."""
+
+    full: bool = False                                   # built the whole site again
+    pages: list[str] = field(default_factory=list)       # or rendered these pages again
+    imported: bool = False                               # after importing sources/
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return self.full or bool(self.pages)
+
+    def __str__(self) -> str:
+        what = "the whole site" if self.full else ", ".join(self.pages) or "nothing (no page changed)"
+        return f"{'imported sources/, ' if self.imported else ''}rebuilt {what} in {self.seconds:.2f}s"
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".") or p.name == NAV_FILE}
+
+
+def _stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """(modification time, size) of the configuration and theme files."""
+    out = {}
+    for name in _CONFIG_PATHS:
+        path = root / name
+        for p in [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []:
+            if p.is_file():
+                stat = p.stat()
+                out[p.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
+    return out
+
+
+class Preview:
+    """The site `kb serve` shows, built into `site_dir` and kept up to date."""
+
+    def __init__(self, root: Path, site_dir: Path, site_url: str):
+        self.root, self.site_dir, self.site_url = root, site_dir, site_url
+        self.docs_dir, self.sources_dir = root / "docs", root / "sources"
+        self.sources = _snapshot(self.sources_dir)
+        self.docs: dict[str, bytes] = {}
+        self.stamps: dict[str, tuple[int, int]] = {}
+        self.config = None           # of the last full build, with its files, navigation, templates
+        self._files = self._nav = self._env = None
+        self._entries: dict[str, list] = {}      # page src_uri -> its search entries
+        self._started = False
+
+    # -- the whole site -------------------------------------------------------------
+
+    def build(self) -> None:
+        """Build the whole site, step by step as `mkdocs build` does, keeping the state
+        that later updates need."""
+        from mkdocs import utils
+        from mkdocs.commands.build import _build_extra_template, _build_theme_template, _populate_page
+        from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+        from mkdocs.structure.nav import get_navigation
+        from mkdocs.structure.pages import Page
+
+        self.docs, self.stamps = _snapshot(self.docs_dir), _stamps(self.root)
+        self.config = None
+        config = site.load_config(self.root, site_dir=str(self.site_dir))
+        config.site_url = self.site_url
+        if not self._started:
+            config.plugins.on_startup(command="serve", dirty=False)
+            self._started = True
+        with site.build_date(self.root):
+            try:
+                config = config.plugins.on_config(config)
+                config.plugins.on_pre_build(config=config)
+                utils.clean_directory(config.site_dir)
+                files = get_files(config)
+                env = config.theme.get_env()
+                files.add_files_from_theme(env, config)
+                files = config.plugins.on_files(files, config=config)
+                set_exclusions(files, config)
+                nav = get_navigation(files, config)
+                nav = config.plugins.on_nav(nav, config=config, files=files)
+                for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
+                    if file.page is None and file.inclusion.is_not_in_nav():
+                        Page(None, file, config)
+                    _populate_page(file.page, config, files)
+                env = config.plugins.on_env(env, config=config, files=files)
+                files.copy_static_files(inclusion=InclusionLevel.is_in_serve)
+                for template in config.theme.static_templates:
+                    _build_theme_template(template, env, files, config, nav)
+                for template in config.extra_templates:
+                    _build_extra_template(template, files, config, nav)
+                self.config, self._files, self._nav, self._env = config, files, nav, env
+                self._entries = {}
+                for file in self._doc_files():
+                    self._build_page(file)
+                self._finish()
+            except Exception as exc:
+                self.config = None
+                config.plugins.on_build_error(error=exc)
+                raise
+
+    def shutdown(self) -> None:
+        if self.config is not None:
+            self.config.plugins.on_shutdown()
+
+    # -- one change -----------------------------------------------------------------
+
+    def update(self) -> Update:
+        """Bring the site up to date with sources/, docs/ and the configuration."""
+        started = time.perf_counter()
+        result = Update()
+        sources = _snapshot(self.sources_dir)
+        if sources != self.sources:
+            editorial = sources.get(_EDITORIAL) != self.sources.get(_EDITORIAL)
+            self.sources = sources
+            result.imported = self._import()
+            # The editorial file also makes the search dictionary, used on every page.
+            result.full = result.imported and editorial
+        docs = _snapshot(self.docs_dir)
+        changed = sorted(p for p in docs.keys() | self.docs.keys() if docs.get(p) != self.docs.get(p))
+        if self.config is None or _stamps(self.root) != self.stamps:
+            result.full = True
+        elif any(p not in docs or p not in self.docs or p == NAV_FILE for p in changed):
+            result.full = True              # a page added or removed, or the navigation
+        if changed and not result.full:
+            pages = [p for p in changed if p.endswith(".md")]
+            if self._rebuild(pages, [p for p in changed if not p.endswith(".md")]):
+                self.docs, result.pages = docs, pages
+            else:
+                result.full = True          # a page title changed: it is in every page's navigation
+        if result.full:
+            self.build()
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _import(self) -> bool:
+        """sources/ -> docs/ in this process; False (the error printed) when it fails."""
+        from kb.importer.pipeline import generate
+
+        try:
+            files, warnings = generate(self.sources_dir)
+        except KbError as exc:
+            print(f"kb serve: the import failed, the site stays as it was: {exc}", file=sys.stderr, flush=True)
+            return False
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        update_tree(files, self.docs_dir)
+        return True
+
+    def _rebuild(self, pages: list[str], others: list[str]) -> bool:
+        """Render `pages` again and copy `others` into the site; False, having changed
+        nothing in the site, when a page's title changed."""
+        from mkdocs.commands.build import _populate_page
+
+        wanted = [file for file in self._doc_files() if file.src_uri in set(pages)]
+        with site.build_date(self.root):
+            for file in wanted:
+                title = file.page.title
+                _populate_page(file.page, self.config, self._files)
+                if file.page.title != title:
+                    return False
+            for file in wanted:
+                self._build_page(file)
+            for path in others:
+                file = self._files.get_file_from_path(path)
+                if file is not None:            # not a file excluded from the site
+                    file.copy_file()
+            self._finish()
+        return True
+
+    # -- the steps both share -------------------------------------------------------
+
+    def _doc_files(self):
+        from mkdocs.structure.files import InclusionLevel
+
+        return self._files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+
+    def _search_index(self):
+        plugin = next((p for name, p in self.config.plugins.items() if name.endswith("search")), None)
+        return getattr(plugin, "search_index", None)
+
+    def _build_page(self, file) -> None:
+        """Render one page into the site, keeping the search entries it makes."""
+        from mkdocs.commands.build import _build_page
+
+        index = self._search_index()
+        if index is not None:
+            index.entries = []
+        _build_page(file.page, self.config, self._doc_files(), self._nav, self._env,
+                    excluded=file.inclusion.is_excluded())
+        self._entries[file.src_uri] = index.entries if index is not None else []
+
+    def _finish(self) -> None:
+        """After the pages, as a build: the search index from every page's entries in site
+        order, the anchor check on every page, the post-build events (which write the index)."""
+        index = self._search_index()
+        if index is not None:
+            index.entries = [entry for file in self._doc_files() for entry in self._entries.get(file.src_uri, [])]
+        for file in self._doc_files():
+            file.page.validate_anchor_links(files=self._files, log_level=self.config.validation.links.anchors)
+        self.config.plugins.on_post_build(config=self.config)
+
+
+def serve(root: Path, host: str, port: int) -> int:
+    """Serve the site on host:port until interrupted, updating it on every change."""
+    from mkdocs.livereload import LiveReloadServer
+
+    site_dir = Path(tempfile.mkdtemp(prefix="kb-serve-"))
+    preview = Preview(root, site_dir, f"http://{host}:{port}/")
+    # MkDocs' development server serves site_dir, adds the live-reload script to pages, and
+    # calls the builder when a watched path changes. Paths are polled every 0.1 s, and the
+    # changes of one poll arrive together: waiting 20 ms for more (mkdocs: 100 ms) is enough.
+    server = LiveReloadServer(builder=lambda: None, host=host, port=port, root=str(site_dir),
+                              polling_interval=0.1)
+    server.build_delay = 0.02
+    docs = root / "docs"
+    docs_folder = os.stat(docs).st_ino if docs.is_dir() else None
+
+    def rebuild() -> None:
+        nonlocal docs_folder
+        try:
+            result = preview.update()
+        except Exception as exc:  # keep serving the last site: the editor fixes it and saves again
+            print(f"kb serve: the update failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            result = Update()
+        if result.imported or result.changed:
+            print(f"kb serve: {result}", file=sys.stderr, flush=True)
+        if not result.changed:
+            # Nothing new to show (the change was our own write to docs/, or it failed):
+            # the browsers keep their page. LiveReloadServer publishes _wanted_epoch next.
+            server._wanted_epoch = server._visible_epoch
+        # `kb import` in another terminal swaps docs/ for a new folder, which the watcher
+        # loses: watch the new one.
+        folder = os.stat(docs).st_ino if docs.is_dir() else None
+        if folder != docs_folder:
+            docs_folder = folder
+            server.unwatch(str(docs))
+            server.watch(str(docs))
+
+    server.builder = rebuild
+
+    def error_page(code: int) -> bytes | None:
+        page = site_dir / f"{code}.html"
+        return page.read_bytes() if code in (404, 500) and page.is_file() else None
+
+    server.error_handler = error_page
+    cache.hold()
+
+    # Stopped by a signal as by Ctrl-C: remove the site folder, write the caches.
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    with site.mkdocs_logging(level=logging.INFO):
+        try:
+            started = time.perf_counter()
+            preview.build()
+            _warm_up(preview)
+            print(f"kb serve: site built in {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
+            for path in (root / "sources", docs, root / site.CONFIG_FILE, root / "overrides"):
+                if path.exists():
+                    server.watch(str(path))
+            server.serve()
+        except KeyboardInterrupt:
+            print("kb serve: stopped", file=sys.stderr)
+        finally:
+            server.shutdown()
+            preview.shutdown()
+            cache.save(now=True)
+            shutil.rmtree(site_dir, ignore_errors=True)
+    return 0
+
+
+def _warm_up(preview: Preview) -> None:
+    """Import once without writing, so that the first edit finds jieba and the articles'
+    tokens loaded; say so when docs/ is not what sources/ make."""
+    from kb.importer.pipeline import generate
+
+    try:
+        files, _ = generate(preview.sources_dir)
+    except KbError as exc:
+        print(f"kb serve: sources/ do not import: {exc}", file=sys.stderr)
+        return
+    segment.warm_up()
+    if files != read_tree(preview.docs_dir):
+        print("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
+              "sources/ rewrites it", file=sys.stderr)
