@@ -12,19 +12,10 @@ SEED_NAMES = sorted(p.name for p in (REPO / "sources").glob("*.txt"))
 
 def make_root(dest: Path, *, sources: bool = True, docs: bool = False) -> Path:
     """A repository root at dest that `kb import` and `kb build` can run in: the config,
-    theme overrides, hook file and front-end libraries, with a copy of sources/ (only the
-    editorial file when `sources` is False) and, if asked, of docs/."""
-    import shutil
+    theme overrides and front-end libraries, with a copy of sources/ (only the editorial
+    file when `sources` is False) and, if asked, of docs/."""
+    from kb.core.project import scratch_copy
 
-    (dest / "sources").mkdir(parents=True, exist_ok=True)
-    for path in (REPO / "sources").iterdir():
-        if sources or path.name == "editorial.yml":
-            shutil.copy(path, dest / "sources" / path.name)
-    if docs:
-        shutil.copytree(REPO / "docs", dest / "docs")
-    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
-    shutil.copytree(REPO / "overrides", dest / "overrides")
-    (dest / "scripts" / "kb" / "site").mkdir(parents=True)
-    shutil.copy(REPO / "scripts" / "kb" / "site" / "plugin.py", dest / "scripts" / "kb" / "site" / "plugin.py")
-    (dest / "node_modules").symlink_to(REPO / "node_modules")
+    articles = sorted(p for p in (REPO / "sources").iterdir() if p.name != "editorial.yml") if sources else []
+    scratch_copy(REPO, dest, articles=articles, docs=docs)
     return dest

@@ -10,7 +10,8 @@ import pytest
 
 from kbtest import REPO
 from kb.core.model import Editorial, Entity, Term
-from kb.core import cache, segment
+from kb.core.cache import Cache
+from kb.core.segment import Segmenters
 from kb.site.search import (MATERIAL_WORKER, dictionary_words, index_text, is_reference_page, mark_unsearchable,
                        read_opencc_dict, traditional_characters, traditional_map, user_dictionary, worker_files,
                        worker_script)
@@ -62,7 +63,7 @@ def test_the_dictionary_makes_the_terms_single_jieba_tokens(small_editorial, tmp
 
 
 def test_the_index_text_is_cut_as_materials_search_plugin_cuts_it(small_editorial, tmp_path, monkeypatch):
-    # The build gives Material's search index a cached segmenter (scripts/kb/mkdocs_hooks.py);
+    # The build gives Material's search index a cached segmenter (kb.site.plugin);
     # the index must not change: the same words and zero-width spaces as the plugin's own
     # jieba with the same user dictionary.
     import material.plugins.search.plugin as material_search
@@ -75,8 +76,7 @@ def test_the_index_text_is_cut_as_materials_search_plugin_cuts_it(small_editoria
     text = ("第1章 大模型（LLM）与智能客服：用联邦学习和差分隐私保护数据；框架选百度飞桨 PaddlePaddle。"
             "\n　未登录词如鲲鹏昇腾也要切分。")
     expected = material_search.SearchIndex()._segment_chinese(text)
-    cache.use(None)
-    seg = segment.segmenter("test", user_dictionary=path.read_text(encoding="utf-8"), hmm=True)
+    seg = Segmenters(Cache(None)).get("test", user_dictionary=path.read_text(encoding="utf-8"), hmm=True)
     assert index_text(text, seg) == expected
     assert "\u200b大模型\u200b" in expected
 
@@ -99,8 +99,7 @@ def test_a_pages_search_entries_are_reused_only_for_the_same_inputs():
         calls.append(p.content)
         Index.entries.append({"location": p.url, "title": p.title, "text": p.content})
 
-    cache.use(None)
-    memo = cache.memo("search-entries-test", "x")
+    memo = Cache(None).memo("search-entries-test", "x")
     for p in (page("<p>一</p>"), page("<p>一</p>"), page("<p>二</p>"), page("<p>一</p>", toc_id="s2")):
         add_entries(p, index=Index, memo=memo, add=add)
     assert calls == ["<p>一</p>", "<p>二</p>", "<p>一</p>"]

@@ -7,41 +7,40 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-from kb.core import cache
-
-from kb.site import linkcheck
-from .bench import TARGETS as BENCH_TARGETS
+from kb.bench import TARGETS as BENCH_TARGETS
+from kb.core.cache import Cache
 from kb.core.model import KbError
-from kb.importer.pipeline import generate
+from kb.core.project import Project
 from kb.importer.pages import read_tree, write_tree
+from kb.importer.pipeline import generate
+from kb.site import linkcheck
 
 
-def _root(args) -> Path:
-    root = Path(args.root).resolve()
-    if not (root / "sources").is_dir():
-        raise KbError(str(root), None, "no sources/ folder here", "run kb from the repository root or pass --root")
-    return root
+def _project(args) -> Project:
+    project = Project(Path(args.root).resolve())
+    if not project.sources.is_dir():
+        raise KbError(str(project.root), None, "no sources/ folder here", "run kb from the repository root or pass --root")
+    return project
 
 
 def cmd_import(args) -> int:
-    root = _root(args)
+    project = _project(args)
     started = time.perf_counter()
-    cache.use(root / cache.CACHE_DIR)
-    files, warnings = generate(root / "sources")
+    context = project.context()
+    files, warnings = generate(project.sources, context)
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
-    write_tree(files, root / "docs")
-    cache.save()
+    write_tree(files, project.docs)
+    context.cache.save()
     pages = sum(1 for f in files if f.endswith(".md"))
     print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
     return 0
 
 
 def cmd_check(args) -> int:
-    root = _root(args)
-    cache.use(root / cache.CACHE_DIR)
-    files, _ = generate(root / "sources")
-    current = read_tree(root / "docs") if (root / "docs").is_dir() else {}
+    project = _project(args)
+    files, _ = generate(project.sources, project.context())
+    current = read_tree(project.docs) if project.docs.is_dir() else {}
     stale = sorted(p for p in set(files) | set(current) if files.get(p) != current.get(p))
     if stale:
         print("docs/ is out of date with sources/; run `kb import` and commit the result. Differs:", file=sys.stderr)
@@ -55,22 +54,22 @@ def cmd_check(args) -> int:
 def cmd_build(args) -> int:
     from kb.site import build as site
 
-    root = _root(args)
+    project = _project(args)
     started = time.perf_counter()
-    if not site.build(root):
+    if not site.build(project.root):
         print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
         return 1
-    cache.use(root / cache.CACHE_DIR)
-    broken = _report_links(root / "site", "kb build")
-    cache.save()
+    memos = Cache(project.cache_dir)
+    broken = _report_links(project.site, "kb build", memos)
+    memos.save()
     if broken:
         return 1
-    print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")
+    print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {project.site / 'index.html'}")
     return 0
 
 
-def _report_links(target: Path, who: str) -> int:
-    broken = linkcheck.check(target)
+def _report_links(target: Path, who: str, memos: Cache | None = None) -> int:
+    broken = linkcheck.check(target, memos)
     for problem in broken[:50]:
         print(f"{target.name}/{problem}" if target.is_dir() else str(problem), file=sys.stderr)
     if broken:
@@ -81,7 +80,7 @@ def _report_links(target: Path, who: str) -> int:
 
 
 def cmd_linkcheck(args) -> int:
-    target = Path(args.path) if args.path else _root(args) / "site"
+    target = Path(args.path) if args.path else _project(args).site
     if not target.exists():
         raise KbError(str(target), None, "nothing to check: no such folder or file", "run `kb build` first")
     if _report_links(target, "kb linkcheck"):
@@ -93,19 +92,19 @@ def cmd_linkcheck(args) -> int:
 def cmd_serve(args) -> int:
     from kb.site.serve import serve
 
-    return serve(_root(args), "127.0.0.1", args.port)
+    return serve(_project(args).root, "127.0.0.1", args.port)
 
 
 def cmd_bench(args) -> int:
-    from .bench import target
+    from kb.bench import target
 
-    return target(args.target).run(_root(args), args)
+    return target(args.target).run(_project(args).root, args)
 
 
 def cmd_export(args) -> int:
     from kb.export.book import export
 
-    root = _root(args)
+    project = _project(args)
     started = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -118,8 +117,8 @@ def cmd_export(args) -> int:
         code = cmd_build(args)
         if code:
             return code
-        site = root / "site"
-    result = export(root, site, Path(args.dist).resolve() if args.dist else root / "dist", progress)
+        site = project.site
+    result = export(project.root, site, Path(args.dist).resolve() if args.dist else project.dist, progress)
     print(f"kb export: {result.html_path} ({result.html_bytes / 1e6:.2f} MB)")
     for kind, size in result.breakdown.items():
         print(f"  {size / 1e3:9.1f} kB  {kind}")

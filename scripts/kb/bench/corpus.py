@@ -17,14 +17,11 @@ import shutil
 from pathlib import Path
 
 from kb.core.model import Article, Section
+from kb.core.project import scratch_copy
 from kb.importer.parse import parse
 from kb.importer.source import SOURCE_SUFFIXES, decode, split_lines
 
 SEED = 7
-# What a repository root needs for `kb import` and `kb build`, besides sources/.
-ROOT_FILES = ("mkdocs.yml",)
-ROOT_DIRS = ("overrides",)
-HOOKS = "scripts/kb/site/plugin.py"
 
 
 def real_articles(sources: Path) -> list[Path]:
@@ -128,22 +125,11 @@ def generate(sources: Path, n: int, dest: Path, seed: int = SEED) -> list[Path]:
 
 def scratch_root(root: Path, dest: Path, articles: int | None = None, seed: int = SEED) -> Path:
     """A repository root at `dest` that `kb import`/`kb build`/`kb serve` run in: the
-    config, theme overrides, hook file and front-end libraries of `root`, with `articles`
-    articles in sources/ (the real ones when None) and the editorial file."""
+    project at `root` (kb.core.project.scratch_copy) with `articles` articles in sources/
+    (the real ones when None)."""
     if dest.exists():
         shutil.rmtree(dest)
-    (dest / "sources").mkdir(parents=True)
-    shutil.copyfile(root / "sources" / "editorial.yml", dest / "sources" / "editorial.yml")
-    if articles is None:
-        for path in real_articles(root / "sources"):
-            shutil.copyfile(path, dest / "sources" / path.name)
-    else:
-        generate(root / "sources", articles, dest / "sources", seed)
-    for name in ROOT_FILES:
-        shutil.copyfile(root / name, dest / name)
-    for name in ROOT_DIRS:
-        shutil.copytree(root / name, dest / name)
-    (dest / HOOKS).parent.mkdir(parents=True)
-    shutil.copyfile(root / HOOKS, dest / HOOKS)
-    (dest / "node_modules").symlink_to((root / "node_modules").resolve())
+    copy = scratch_copy(root, dest, articles=real_articles(root / "sources") if articles is None else ())
+    if articles is not None:
+        generate(root / "sources", articles, copy.sources, seed)
     return dest

@@ -340,23 +340,18 @@ def run_pagefind(browser, base_url: str, queries: list[Query], variant: str = "b
 
 def repeated_site(root: Path, work: Path, times: int = 10) -> Path:
     """Build a site from the five articles, each present `times` times."""
-    from kb.importer.pipeline import generate
+    from kb.core.project import scratch_copy
     from kb.importer.pages import write_tree
+    from kb.importer.pipeline import generate
 
     if work.exists():
         shutil.rmtree(work)
-    (work / "sources").mkdir(parents=True)
+    scratch_copy(root, work)
     articles = sorted(p for p in (root / "sources").iterdir() if p.suffix in (".txt", ".md"))
     for copy in range(times):
         for i, article in enumerate(articles):
             number = copy * len(articles) + i
             shutil.copyfile(article, work / "sources" / f"{number:03d}_{article.stem.partition('_')[2]}{article.suffix}")
-    shutil.copyfile(root / "sources" / "editorial.yml", work / "sources" / "editorial.yml")
-    shutil.copyfile(root / "mkdocs.yml", work / "mkdocs.yml")
-    shutil.copytree(root / "overrides", work / "overrides")
-    (work / "node_modules").symlink_to(root / "node_modules")
-    (work / "scripts" / "kb" / "site").mkdir(parents=True)
-    shutil.copyfile(root / "scripts" / "kb" / "site" / "plugin.py", work / "scripts" / "kb" / "site" / "plugin.py")
     files, _ = generate(work / "sources")
     write_tree(files, work / "docs")
     _mkdocs_build(work)

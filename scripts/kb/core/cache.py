@@ -1,15 +1,15 @@
 """cache: work kept between runs under build/cache/, keyed by its inputs.
 
 A `Memo` maps a key (a text, or a digest of a page's inputs) to a JSON value: the cut of
-a text (kb.segment), a page's search entries (kb.search), the links and ids of a built
-page (kb.linkcheck). Its file name is a digest of everything else that decides the values
-(the code that computes them, versions, settings), so a change to any of them starts a
-new file and a stale value is never read. A run writes back only the entries it used, so
-a file holds the last run's work and does not grow. Deleting build/ is always safe.
+a text (kb.core.segment), a page's search entries (kb.site.search), the links and ids of a
+built page (kb.site.linkcheck). Its file name is a digest of everything else that decides
+the values (the code that computes them, versions, settings), so a change to any of them
+starts a new file and a stale value is never read. A run writes back only the entries it
+used, so a file holds the last run's work and does not grow. Deleting build/ is always safe.
 
-The CLI (`kb import`, `kb check`) and the MkDocs hooks (`kb build`, `kb serve`) choose
-the folder with `use(folder)` and call `save()` at the end; without a folder, memos live
-in memory only (the tests' stages).
+A `Cache` is the memos of one run: the CLI and the MkDocs plugin each make one for the
+project's cache folder and pass it to the stages (kb.core.context); `Cache(None)` keeps
+memos in memory only (the tests' stages). Nothing here is process-wide.
 """
 from __future__ import annotations
 
@@ -17,42 +17,6 @@ import hashlib
 import json
 import os
 from pathlib import Path
-
-# Where `kb` keeps its caches, under the repository root.
-CACHE_DIR = "build/cache"
-
-_FOLDER: Path | None = None
-_MEMOS: dict[str, "Memo"] = {}
-_HELD = False
-
-
-def use(folder: Path | None) -> None:
-    """Keep memos under `folder` between runs (None: in memory only)."""
-    global _FOLDER
-    if folder != _FOLDER:
-        _FOLDER = folder
-        _MEMOS.clear()
-
-
-def folder() -> Path | None:
-    return _FOLDER
-
-
-def save(*, now: bool = False) -> None:
-    """Write back every memo used since `use` (only the entries it used); after `hold()`,
-    only when `now`."""
-    if _HELD and not now:
-        return
-    for memo in _MEMOS.values():
-        memo.save()
-
-
-def hold() -> None:
-    """Keep memos in memory until `save(now=True)`: `kb serve` updates the site on every
-    edit and writes the caches once, when it stops."""
-    global _HELD
-    _HELD = True
-
 
 _DIGEST = 16      # hex digits
 
@@ -86,12 +50,12 @@ def write_atomically(path: Path, data: bytes) -> None:
 class Memo:
     """{key: JSON value} for one kind of work under one setting."""
 
-    def __init__(self, kind: str, setting: str):
+    def __init__(self, kind: str, setting: str, folder: Path | None):
         self.kind = kind
         self.name = f"{kind}-{setting}"
         self._stored: dict = {}
         self._used: dict = {}
-        self._file = _FOLDER / f"{self.name}.json" if _FOLDER is not None else None
+        self._file = folder / f"{self.name}.json" if folder is not None else None
         if self._file is not None and self._file.is_file():
             try:
                 data = json.loads(self._file.read_text(encoding="utf-8"))
@@ -125,10 +89,32 @@ class Memo:
                 old.unlink(missing_ok=True)
 
 
-def memo(kind: str, *setting: object) -> Memo:
-    """The process's memo of `kind` under `setting` (JSON-able parts, digested). One
-    run uses one setting of a kind: saving a memo removes the kind's other files."""
-    name = f"{kind}-{digest(*setting)}"
-    if name not in _MEMOS:
-        _MEMOS[name] = Memo(kind, digest(*setting))
-    return _MEMOS[name]
+class Cache:
+    """The memos of one run, kept under `folder` between runs (None: in memory only)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._memos: dict[str, Memo] = {}
+        self._held = False
+
+    def memo(self, kind: str, *setting: object) -> Memo:
+        """The memo of `kind` under `setting` (JSON-able parts, digested). One run uses
+        one setting of a kind: saving a memo removes the kind's other files."""
+        key = digest(*setting)
+        name = f"{kind}-{key}"
+        if name not in self._memos:
+            self._memos[name] = Memo(kind, key, self.folder)
+        return self._memos[name]
+
+    def hold(self) -> None:
+        """Keep memos in memory until `save(now=True)`: `kb serve` updates the site on
+        every edit and writes the caches once, when it stops."""
+        self._held = True
+
+    def save(self, *, now: bool = False) -> None:
+        """Write back every memo used (only the entries it used); after `hold()`, only
+        when `now`."""
+        if self._held and not now:
+            return
+        for memo in self._memos.values():
+            memo.save()

@@ -4,9 +4,10 @@
 with jieba. Loading jieba's dictionary takes longer than cutting all five articles, and
 from one run to the next almost all of the text is the same. So:
 
-- A `Segmenter` memoises its cuts, {text: tokens}, in a kb.cache memo (build/cache/ for
-  the CLI and the MkDocs hooks), so unchanged text is never cut again and, when nothing
-  changed, jieba's dictionary is not even loaded.
+- A `Segmenter` memoises its cuts, {text: tokens}, in a memo of the run's kb.core.cache
+  `Cache` (build/cache/ for the CLI and the MkDocs plugin), so unchanged text is never cut
+  again and, when nothing changed, jieba's dictionary is not even loaded. `Segmenters`
+  holds one run's segmenters, one per setting.
 - The memo's setting is everything that decides a cut: jieba's files, the words added (a
   new glossary term in sources/editorial.yml), their frequency, the options, Python's
   version. Change any of them and a new memo starts; a stale cut is never reused.
@@ -31,19 +32,13 @@ from pathlib import Path
 
 from kb.core import cache
 
-_SEGMENTERS: dict[str, "Segmenter"] = {}
-_BASE = None              # the dictionary as jieba loads it: (FREQ, total)
+# jieba's own dictionary, (FREQ, total), read once per process: a pure function of
+# jieba's files (_dictionary_id), whoever asks first.
+_BASE = None
 _DICTIONARY_ID: str | None = None
 
 # Bump when what a memo holds changes.
 _FORMAT = 1
-
-
-def warm_up() -> None:
-    """Load the dictionary of every segmenter made so far, so that the next new text is
-    cut without waiting (`kb serve`, before the first edit)."""
-    for seg in _SEGMENTERS.values():
-        seg.tokenizer()
 
 
 def import_jieba():
@@ -89,12 +84,12 @@ def _dictionary_id() -> str:
     return _DICTIONARY_ID
 
 
-def _base() -> tuple[dict, int]:
-    """jieba's word frequencies and their total, loaded once per process."""
+def _base(folder: Path | None) -> tuple[dict, int]:
+    """jieba's word frequencies and their total, loaded once per process (from a copy
+    under `folder`, the cache folder, when one is there)."""
     global _BASE
     if _BASE is not None:
         return _BASE
-    folder = cache.folder()
     stored = folder / f"jieba-dict-{cache.digest(_dictionary_id(), sys.version_info[:2])}.marshal" if folder else None
     if stored is not None and stored.is_file():
         try:
@@ -136,8 +131,9 @@ class Segmenter:
     """
 
     def __init__(self, memo: cache.Memo, words: list[str], word_freq: int | None, user_dictionary: str,
-                 hmm: bool):
+                 hmm: bool, folder: Path | None = None):
         self.memo = memo
+        self._folder = folder
         self._words, self._word_freq, self._user_dictionary, self._hmm = words, word_freq, user_dictionary, hmm
         self._tokenizer = None
 
@@ -148,7 +144,7 @@ class Segmenter:
 
     def tokenizer(self):
         if self._tokenizer is None:
-            freq, total = _base()
+            freq, total = _base(self._folder)
             tok = import_jieba().Tokenizer()
             tok.FREQ, tok.total, tok.initialized = dict(freq), total, True
             for word in self._words:
@@ -166,14 +162,27 @@ class Segmenter:
         return tokens
 
 
-def segmenter(purpose: str, *, words: Iterable[str] = (), word_freq: int | None = None, user_dictionary: str = "",
-              hmm: bool = True) -> Segmenter:
-    """The process's segmenter for these settings (one tokenizer and memo per setting);
-    `purpose` names its memo (`cuts-<purpose>` under build/cache/)."""
-    words = sorted(set(words))
-    memo = cache.memo(f"cuts-{purpose}", _FORMAT, _dictionary_id(), sys.version_info[:2], words, word_freq,
-                      user_dictionary, hmm)
-    seg = _SEGMENTERS.get(memo.name)
-    if seg is None or seg.memo is not memo:          # a new cache folder gives new memos
-        seg = _SEGMENTERS[memo.name] = Segmenter(memo, words, word_freq, user_dictionary, hmm)
-    return seg
+class Segmenters:
+    """One run's segmenters, one per setting (one tokenizer and memo each), their cuts
+    kept in `cache`."""
+
+    def __init__(self, cache: cache.Cache):
+        self.cache = cache
+        self._made: dict[str, Segmenter] = {}
+
+    def get(self, purpose: str, *, words: Iterable[str] = (), word_freq: int | None = None,
+            user_dictionary: str = "", hmm: bool = True) -> Segmenter:
+        """The segmenter for these settings; `purpose` names its memo (`cuts-<purpose>`
+        under build/cache/)."""
+        words = sorted(set(words))
+        memo = self.cache.memo(f"cuts-{purpose}", _FORMAT, _dictionary_id(), sys.version_info[:2], words,
+                               word_freq, user_dictionary, hmm)
+        if memo.name not in self._made:
+            self._made[memo.name] = Segmenter(memo, words, word_freq, user_dictionary, hmm, self.cache.folder)
+        return self._made[memo.name]
+
+    def warm_up(self) -> None:
+        """Load the dictionary of every segmenter made so far, so that the next new text
+        is cut without waiting (`kb serve`, before the first edit)."""
+        for seg in self._made.values():
+            seg.tokenizer()

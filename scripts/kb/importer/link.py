@@ -16,10 +16,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from kb.core import segment
 from kb.importer.classify import unit_text
 from kb.core.model import Article, Entity, Section, Term, Unit
-from kb.core.segment import Segmenter
+from kb.core.segment import Segmenter, Segmenters
 
 RELATED_PER_UNIT = 3
 RELATED_MIN_SCORE = 0.12
@@ -37,8 +36,8 @@ _STOP = {"以下", "包括", "通过", "可以", "需要", "进行", "我们", "
 WORD_FREQ = 100_000
 
 
-def segmenter(words: list[str]) -> Segmenter:
-    return segment.segmenter("related", words=words, word_freq=WORD_FREQ, hmm=False)
+def segmenter(segmenters: Segmenters, words: list[str]) -> Segmenter:
+    return segmenters.get("related", words=words, word_freq=WORD_FREQ, hmm=False)
 
 
 def tokens(text: str, seg: Segmenter) -> list[str]:
@@ -58,9 +57,9 @@ class Links:
 
 
 def link(units: list[Unit], dropped: dict[str, dict[str, str]], glossary: list[Term],
-         entities: list[Entity]) -> Links:
+         entities: list[Entity], segmenters: Segmenters) -> Links:
     words = [n for t in glossary for n in t.names] + [n for e in entities for n in e.names]
-    return Links(related=related_sections(units, dropped, words),
+    return Links(related=related_sections(units, dropped, segmenter(segmenters, words)),
                  mentions=entity_mentions(units, dropped, entities))
 
 
@@ -68,7 +67,7 @@ def section_text(article: Article, section: Section) -> str:
     return "\n".join(article.text(section.start, section.end))
 
 
-def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], words: list[str]) -> dict:
+def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], seg: Segmenter) -> dict:
     """For each unit, the most similar units of other articles on other topic pages.
 
     Units are compared by the cosine of their TF-IDF vectors (over the first TEXT_CAP
@@ -76,7 +75,6 @@ def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], word
     found through an index of those words, so the cost grows with the number of units
     that share a strong word, not with the square of all units.
     """
-    seg = segmenter(words)
     bags = [Counter(tokens(unit_text(u, dropped[u.article.path])[:TEXT_CAP], seg)) for u in units]
     df = Counter(t for bag in bags for t in bag)
     n = len(units)

@@ -110,20 +110,20 @@ def _commonmark():
     return MarkdownIt("commonmark")
 
 
-def _heading_candidates(article: Article) -> list[Candidate]:
+def _heading_candidates(article: Article, memos: cache.Cache | None) -> list[Candidate]:
     """The article's heading candidates, from its Markdown tokens; or, for a text this
-    code read before (kb.cache: build/cache/ for `kb import` and `kb serve`), from the
-    memo, without tokenising the article again."""
-    text = "\n".join(article.lines)
-    memo = cache.memo("parse", cache.source_digest(__file__))
-    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    stored = memo.get(key)
+    code read before (the run's cache: build/cache/ for `kb import` and `kb serve`), from
+    the memo, without tokenising the article again."""
+    memo = memos.memo("parse", cache.source_digest(__file__)) if memos is not None else None
+    key = hashlib.sha256("\n".join(article.lines).encode("utf-8")).hexdigest()
+    stored = memo.get(key) if memo is not None else None
     if stored is not None:
         return [Candidate(*c) for c in stored]
     tokens = _tokens(article)
     _check_fences(article, tokens)
     cands = _candidates(article, tokens)
-    memo.put(key, [[c.line, c.text, c.md_level, c.prose_after] for c in cands])
+    if memo is not None:
+        memo.put(key, [[c.line, c.text, c.md_level, c.prose_after] for c in cands])
     return cands
 
 
@@ -234,9 +234,10 @@ def _place(stack: list[Section], node: Section) -> Section:
     return stack[-1]
 
 
-def parse(article: Article) -> Article:
-    """Build article.root: the title section with every other section beneath it."""
-    cands = _heading_candidates(article)
+def parse(article: Article, memos: cache.Cache | None = None) -> Article:
+    """Build article.root: the title section with every other section beneath it.
+    `memos`: the run's cache (None: tokenise, keep nothing)."""
+    cands = _heading_candidates(article, memos)
     first_text = next((n for n, line in enumerate(article.lines, 1) if line.strip()), 1)
 
     if cands and cands[0].line == first_text and cands[0].md_level > 0:

@@ -1,11 +1,13 @@
 """The import pipeline as one readable sequence: read -> parse -> clean -> classify -> link -> write."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from kb.importer.classify import classify, units
 from kb.importer.clean import drops, find_section
-from kb.core.clock import OFF, Clock
+from kb.core.clock import Clock
+from kb.core.context import Context
 from kb.core.editorial import load_editorial
 from kb.importer.link import link
 from kb.core.model import KbError
@@ -14,8 +16,11 @@ from kb.importer.source import read_sources
 from kb.importer.pages import KnowledgeBase, pages
 
 
-def load(src_dir: Path, clock: Clock = OFF) -> tuple[KnowledgeBase, list[str]]:
-    """Read and place every article in src_dir; returns the knowledge base and warnings."""
+def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, list[str]]:
+    """Read and place every article in src_dir; returns the knowledge base and warnings.
+    `context`: the run's caches, segmenters and clock (None: in memory, untimed)."""
+    context = context or Context.in_memory()
+    clock = context.clock
     with clock.stage("read"):
         editorial = load_editorial(src_dir)
         articles, warnings = read_sources(src_dir)
@@ -29,7 +34,7 @@ def load(src_dir: Path, clock: Clock = OFF) -> tuple[KnowledgeBase, list[str]]:
     placed = []
     for article in articles:
         with clock.stage("parse"):
-            parse(article)
+            parse(article, context.cache)
         with clock.stage("clean"):
             for ov in editorial.overrides:
                 if ov.source == article.path:
@@ -38,12 +43,17 @@ def load(src_dir: Path, clock: Clock = OFF) -> tuple[KnowledgeBase, list[str]]:
         with clock.stage("classify"):
             placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
     with clock.stage("link"):
-        links = link(placed, dropped, editorial.glossary, editorial.entities)
+        links = link(placed, dropped, editorial.glossary, editorial.entities, context.segmenters)
     return KnowledgeBase(editorial, articles, dropped, placed, links), warnings
 
 
-def generate(src_dir: Path, clock: Clock = OFF) -> tuple[dict[str, str], list[str]]:
-    """{path under docs/: text} for the sources in src_dir, and warnings."""
-    kb, warnings = load(src_dir, clock)
-    with clock.stage("write"):
+def generate(src_dir: Path, context: Context | None = None, *,
+             clock: Clock | None = None) -> tuple[dict[str, str], list[str]]:
+    """{path under docs/: text} for the sources in src_dir, and warnings. `clock` times
+    the stages in place of the context's (kb bench's probe passes one)."""
+    context = context or Context.in_memory()
+    if clock is not None:
+        context = replace(context, clock=clock)
+    kb, warnings = load(src_dir, context)
+    with context.clock.stage("write"):
         return pages(kb), warnings

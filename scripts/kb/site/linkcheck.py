@@ -92,13 +92,12 @@ def scan_html(text: str) -> _Page:
     return page
 
 
-def scan(path: Path) -> _Page:
-    """scan_html of a file; with a kb.cache folder in use (`kb build`), a page whose bytes
+def scan(path: Path, memo: cache.Memo | None = None) -> _Page:
+    """scan_html of a file; with a memo (`kb build`: build/cache/), a page whose bytes
     were scanned before (by this code) is not scanned again."""
     data = path.read_bytes()
-    if cache.folder() is None:
+    if memo is None:
         return scan_html(data.decode("utf-8", errors="replace"))
-    memo = cache.memo("linkcheck", cache.source_digest(__file__))
     key = hashlib.sha256(data).hexdigest()
     stored = memo.get(key)
     if stored is not None:
@@ -120,17 +119,19 @@ def _target(root: Path, folder: Path, path: str) -> Path | None:
     return target
 
 
-def check(target: Path) -> list[Broken]:
-    """Broken internal links and anchors under a site directory or in one HTML file."""
+def check(target: Path, memos: cache.Cache | None = None) -> list[Broken]:
+    """Broken internal links and anchors under a site directory or in one HTML file;
+    `memos`: the run's cache, where each page's scan is kept (None: scan every page)."""
+    memo = memos.memo("linkcheck", cache.source_digest(__file__)) if memos is not None else None
     target = target.resolve()
     root = target if target.is_dir() else target.parent
     pages = sorted(target.rglob("*.html")) if target.is_dir() else [target]
-    cache: dict[Path, _Page] = {}
+    scanned: dict[Path, _Page] = {}
 
     def page_of(path: Path) -> _Page:
-        if path not in cache:
-            cache[path] = scan(path)
-        return cache[path]
+        if path not in scanned:
+            scanned[path] = scan(path, memo)
+        return scanned[path]
 
     # Every page repeats the navigation: resolve each (folder, path) once, not once per link.
     @functools.cache

@@ -1,196 +1,202 @@
-"""MkDocs hooks: the generated navigation, vendored front-end libraries, maths and diagrams on demand,
-the search set-up (user dictionary, what is indexed, the worker's converter), and the work
-kept in build/cache between builds (kb.cache: jieba's cuts, rendered pages, search
-entries, compiled templates)."""
+"""The `kb` MkDocs plugin: what the knowledge base adds to a mkdocs-material build.
+
+- the navigation `kb import` wrote (docs/.nav.yml);
+- front-end libraries served from node_modules, never from a CDN (kb.site.assets), with
+  KaTeX only on pages that have maths; Mermaid comes through mkdocs-mermaid2-plugin;
+- search tuned for Chinese (kb.site.search): the jieba user dictionary from the editorial
+  file, the index's text cut by kb's cached segmenter, what is left out of the index, the
+  search worker with the query rewrite;
+- page bodies filtered, since the articles are untrusted (kb.core.sanitize);
+- work kept between builds in the project's cache folder: rendered pages (kb.site.render),
+  search entries, jieba's cuts, compiled templates.
+
+Registered as `kb` (pyproject.toml entry point), configured in mkdocs.yml (kb.site.config).
+The plugin's state lives on the instance, made again for each build in on_config.
+"""
 from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from pathlib import Path
 
 import jinja2
 import yaml
-from mkdocs.structure.files import File
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from kb.core import cache
-
-from kb.site import search
-
-from kb.core import segment
-
-from kb.site import build as site
-
-from kb.site import assets as vendor
+from kb.core import cache, segment
+from kb.core.context import Context
+from kb.core.editorial import load_editorial
 from kb.core.model import KbError
 from kb.core.sanitize import sanitize_html
+from kb.importer.pages import NAV_FILE
+from kb.site import assets, mkdocs_compat, render, search
+from kb.site.config import KbConfig
+
+log = logging.getLogger("mkdocs.plugins.kb")
 
 
-def on_startup(**kwargs):
-    # jieba (used by the search plugin for Chinese) prints its dictionary loading to stderr.
-    segment.import_jieba()
+class KbPlugin(BasePlugin[KbConfig]):
+    supports_multiple_instances = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.serving = False                    # mkdocs serve: caches written at shutdown
+        self.root: Path | None = None           # the folder of mkdocs.yml
+        self.given: Context | None = None       # kb serve's context, kept from one build to the next
+        self.context: Context | None = None     # this build's memos and segmenters
+        self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
+        self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
 
-# The segmenter that cuts the search index's text (None: the search plugin cuts it itself).
-_index_segmenter: segment.Segmenter | None = None
+    def keep_across_builds(self, context: Context) -> None:
+        """Build with `context` (kb serve: its caches stay loaded from one build to the
+        next, and are written once, when it stops)."""
+        self.given = context
 
+    @property
+    def cache(self) -> cache.Cache:
+        return self.context.cache
 
-# Before the search plugin's on_config, which loads `jieba_dict_user`.
-@event_priority(100)
-def on_config(config, **kwargs):
-    root = Path(config["config_file_path"]).parent
-    # Work on unchanged inputs is kept between builds (kb.cache).
-    cache.use(root / cache.CACHE_DIR)
-    _write_user_dictionary(config, root)
-    # The navigation is written by `kb import` next to the pages it lists.
-    nav_file = Path(config["docs_dir"]) / ".nav.yml"
-    if nav_file.is_file():
-        config["nav"] = yaml.safe_load(nav_file.read_text(encoding="utf-8"))["nav"]
-    # The offline plugin adds Material's iframe-worker shim (search from file://) from unpkg;
-    # serve the copy vendored from node_modules instead, whichever of us runs first.
-    polyfills = [p for p in config["extra"].get("polyfills", []) if "iframe-worker" not in str(p)]
-    config["extra"]["polyfills"] = [*polyfills, vendor.IFRAME_WORKER_JS]
-    return config
+    def on_startup(self, *, command, dirty):
+        self.serving = command == "serve"
+        # Before Material's search plugin imports jieba (the slow way, with pkg_resources).
+        segment.import_jieba()
 
+    # Before the search plugin's on_config, which would load `jieba_dict_user`.
+    @event_priority(100)
+    def on_config(self, config):
+        self.root = Path(config.config_file_path).parent
+        self.context = self.given or Context.at(self.root / self.config.cache_dir)
+        if self.serving:
+            self.cache.hold()
+        self._set_up_search(config)
+        # The navigation is written by `kb import` next to the pages it lists.
+        nav_file = Path(config.docs_dir) / NAV_FILE
+        if nav_file.is_file():
+            config.nav = yaml.safe_load(nav_file.read_text(encoding="utf-8"))["nav"]
+        # The offline plugin adds Material's iframe-worker shim (search from file://) from
+        # unpkg; serve the copy from node_modules instead, whichever of us runs first.
+        polyfills = [p for p in config.extra.get("polyfills", []) if "iframe-worker" not in str(p)]
+        config.extra["polyfills"] = [*polyfills, assets.IFRAME_WORKER_JS]
+        return config
 
-def on_files(files, config, **kwargs):
-    root = Path(config["config_file_path"]).parent
-    for dest, src in vendor.vendor_files(root / "node_modules").items():
-        files.append(File.generated(config, dest, abs_src_path=str(src)))
-    # The search worker: our query rewrite and Material's worker in one script.
-    material = [f for f in files if search.MATERIAL_WORKER.fullmatch(f.src_uri)]
-    if len(material) != 1:
-        raise PluginError(f"search worker: expected one Material search worker "
-                          f"({search.MATERIAL_WORKER.pattern}) among the theme files, found "
-                          f"{[f.src_uri for f in material]}; is mkdocs-material installed as pinned?")
-    try:
-        worker_files = search.worker_files(root / "node_modules", Path(material[0].abs_src_path))
-    except KbError as exc:
-        raise PluginError(str(exc)) from None
-    for dest, src in worker_files.items():
-        if isinstance(src, Path):
-            files.append(File.generated(config, dest, abs_src_path=str(src)))
+    def _set_up_search(self, config) -> None:
+        """Write the jieba user dictionary, and decide who cuts the index's text with it."""
+        self.index_segmenter = None
+        plugin = _search_plugin(config)
+        if plugin is None:
+            return
+        try:
+            text = search.user_dictionary(load_editorial(self.root / self.config.sources))
+        except KbError as exc:
+            raise PluginError(f"search dictionary: {exc}") from None
+        path = self.root / self.config.search_dictionary
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            cache.write_atomically(path, text.encode("utf-8"))
+        if mkdocs_compat.can_segment_for(plugin):
+            # Material would load jieba's dictionary in every build and cut every page
+            # again; kb's segmenter, with the same dictionary, keeps its cuts in the cache.
+            self.index_segmenter = self.context.segmenters.get("index", user_dictionary=text, hmm=True)
+            plugin.config.jieba_dict_user = None
         else:
-            files.append(File.generated(config, dest, content=src))
-    return files
+            plugin.config.jieba_dict_user = str(path)
+
+    def on_pre_build(self, *, config):
+        # After every on_config: Material's search plugin has made its index by now. Give
+        # it one that cuts with kb's segmenter and takes a page's entries from the cache
+        # when the page's inputs were indexed before (with this code and dictionary).
+        if self.index_segmenter is None:
+            return
+        plugin = _search_plugin(config)
+        memo = self.cache.memo("index-entries", self.index_segmenter.memo.name,
+                               cache.source_digest(inspect.getfile(type(plugin.search_index)), search.__file__))
+        plugin.search_index = mkdocs_compat.search_index(
+            plugin, segment=functools.partial(search.index_text, seg=self.index_segmenter),
+            add_entries=lambda page, index, add: search.add_entries(page, index=index, memo=memo, add=add))
+
+    def on_files(self, files, *, config):
+        node_modules = self.root / self.config.node_modules
+        try:
+            vendored = assets.vendor_files(node_modules)
+            material = [f for f in files if search.MATERIAL_WORKER.fullmatch(f.src_uri)]
+            if len(material) != 1:
+                raise KbError("mkdocs-material", None,
+                              f"expected one Material search worker ({search.MATERIAL_WORKER.pattern}) among "
+                              f"the theme files, found {[f.src_uri for f in material]}",
+                              "install mkdocs-material as pinned in pyproject.toml")
+            worker = search.worker_files(node_modules, Path(material[0].abs_src_path))
+        except KbError as exc:
+            raise PluginError(str(exc)) from None
+        for dest, src in [*vendored.items(), *worker.items()]:
+            if isinstance(src, Path):
+                files.append(File.generated(config, dest, abs_src_path=str(src)))
+            else:
+                files.append(File.generated(config, dest, content=src))
+        return files
+
+    def on_nav(self, nav, *, config, files):
+        # Chosen once per build: the key covers the configuration and every file's URL.
+        self.rendered = render.render_memo(self.cache, config, files)
+        return nav
+
+    def on_env(self, env, *, config, files):
+        # Compiling Material's templates takes a tenth of the build; keep the compiled code
+        # between builds. Jinja keys each entry by template name and a checksum of its
+        # source (and its own and Python's version), so an edited template compiles again.
+        folder = self.root / self.config.cache_dir / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        return env
+
+    def on_pre_page(self, page, *, config, files):
+        # Python-Markdown runs only for pages whose inputs changed since the last build.
+        mkdocs_compat.render_page_with(page, functools.partial(render.render_cached, page, memo=self.rendered))
+        return page
+
+    def on_page_markdown(self, markdown, *, page, config, files):
+        # The faithful source pages repeat every section of the topic pages under the same
+        # anchors; searching them too would list each answer twice.
+        if page.file.src_uri.startswith("sources/"):
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        return markdown
+
+    def on_page_content(self, html, *, page, config, files):
+        # Page bodies come from articles the site's owners did not write: remove anything
+        # that could run or fetch in the reader's browser. Then mark what search skips,
+        # before the search plugin reads the page (on_page_context).
+        html = sanitize_html(html)
+        return search.mark_unsearchable(html, reference_page=search.is_reference_page(page.file.src_uri))
+
+    def on_post_page(self, output, *, page, config):
+        # KaTeX only on pages that have maths, Mermaid only on pages that have diagrams.
+        maths, diagrams = assets.has_maths(output), assets.has_diagrams(output)
+        if not (maths or diagrams):
+            return output
+        base = get_relative_url(".", page.url or ".")
+        base = "" if base == "." else base.rstrip("/") + "/"
+        head, body = assets.maths_tags(base) if maths else ("", "")
+        if diagrams:
+            body += assets.diagram_tags(base)
+        output = output.replace("</head>", head + "</head>", 1)
+        before, end, after = output.rpartition("</body>")
+        return before + body + end + after if end else output + body
+
+    def on_serve(self, server, *, config, builder):
+        # The query rewrite lives in the package, outside the folders `mkdocs serve` watches.
+        server.watch(str(search.REWRITE_SOURCE))
+        return server
+
+    def on_post_build(self, *, config):
+        self.cache.save()
+
+    def on_shutdown(self):
+        if self.context is not None:
+            self.cache.save(now=True)
 
 
-def _write_user_dictionary(config, root: Path) -> None:
-    """Write the jieba user dictionary where mkdocs.yml's `jieba_dict_user` says, and
-    decide who cuts the index's text with it."""
-    from kb.core.editorial import load_editorial
-
-    global _index_segmenter
-    _index_segmenter = None
-    plugin = next((p for name, p in config["plugins"].items() if name.endswith("search")), None)
-    target = plugin and plugin.config.get("jieba_dict_user")
-    if not target:
-        return
-    path = (root / target).resolve()
-    try:
-        text = search.user_dictionary(load_editorial(root / "sources"))
-    except KbError as exc:
-        raise PluginError(f"search dictionary: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
-    if _can_segment_for(plugin):
-        # The plugin would load jieba's dictionary here, in every build, and cut every page
-        # again; on_pre_build gives it a cached segmenter with the same dictionary instead.
-        _index_segmenter = segment.segmenter("index", user_dictionary=text, hmm=True)
-        plugin.config["jieba_dict_user"] = None
-    else:
-        # The plugin resolves a relative path against the working folder; make it absolute.
-        plugin.config["jieba_dict_user"] = str(path)
-
-
-def _can_segment_for(plugin) -> bool:
-    """Whether the hooks can cut the index's text in place of Material's search plugin:
-    its index has the one method that cuts, and no other main dictionary is configured."""
-    from material.plugins.search.plugin import SearchIndex
-
-    return callable(getattr(SearchIndex, "_segment_chinese", None)) and not plugin.config.get("jieba_dict")
-
-
-def on_pre_build(config, **kwargs):
-    # After every on_config: the search plugin has made its index by now. It cuts with
-    # the cached segmenter, and a page whose inputs it indexed before (with this code and
-    # this dictionary) gets the same entries from build/cache without being read again.
-    if _index_segmenter is not None:
-        plugin = next(p for name, p in config["plugins"].items() if name.endswith("search"))
-        index = plugin.search_index
-        index._segment_chinese = functools.partial(search.index_text, seg=_index_segmenter)
-        memo = cache.memo("index-entries", _index_segmenter.memo.name,
-                          cache.source_digest(inspect.getfile(type(index)), search.__file__))
-        index.add_entry_from_context = functools.partial(search.add_entries, index=index, memo=memo,
-                                                         add=index.add_entry_from_context)
-
-
-def on_env(env, config, **kwargs):
-    # Compiling Material's templates takes a tenth of the build; keep the compiled code
-    # between builds. Jinja keys each entry by template name and a checksum of its source
-    # (and its own and Python's version), so an edited template is compiled again.
-    folder = Path(config["config_file_path"]).parent / cache.CACHE_DIR / "jinja"
-    folder.mkdir(parents=True, exist_ok=True)
-    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
-    return env
-
-
-def on_post_build(config, **kwargs):
-    cache.save()
-
-
-# Rendered pages kept for this configuration and these files (on_nav, once per build).
-_rendered: cache.Memo | None = None
-
-
-def on_nav(nav, config, files, **kwargs):
-    global _rendered
-    _rendered = site.render_memo(config, files)
-    return nav
-
-
-def on_pre_page(page, config, files, **kwargs):
-    # Python-Markdown runs only for pages whose inputs changed since the last build.
-    page.render = functools.partial(site.render_cached, page, memo=_rendered)
-    return page
-
-
-def on_serve(server, config, builder, **kwargs):
-    # The query rewrite lives in the package, outside the folders `mkdocs serve` watches.
-    server.watch(str(search.REWRITE_SOURCE))
-    return server
-
-
-def on_page_markdown(markdown, page, **kwargs):
-    # The faithful source pages repeat every section of the topic pages under the same
-    # anchors; searching them too would list each answer twice.
-    if page.file.src_uri.startswith("sources/"):
-        page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
-    return markdown
-
-
-def on_page_content(html, page, **kwargs):
-    # Page bodies come from articles the site's owners did not write: remove anything
-    # that could run or fetch in the reader's browser (see kb.sanitize). Then mark what
-    # search skips, before the search plugin reads the page (on_page_context).
-    html = sanitize_html(html)
-    return search.mark_unsearchable(html, reference_page=search.is_reference_page(page.file.src_uri))
-
-
-def on_post_page(output, page, config, **kwargs):
-    # KaTeX only on pages that have maths, Mermaid only on pages that have diagrams.
-    maths, diagrams = vendor.has_maths(output), vendor.has_diagrams(output)
-    if not (maths or diagrams):
-        return output
-    base = get_relative_url(".", page.url or ".")
-    base = "" if base == "." else base.rstrip("/") + "/"
-    head, body = vendor.maths_tags(base) if maths else ("", "")
-    if diagrams:
-        body += vendor.diagram_tags(base)
-    output = output.replace("</head>", head + "</head>", 1)
-    before, end, after = output.rpartition("</body>")
-    return before + body + end + after if end else output + body
-
+def _search_plugin(config):
+    """Material's search plugin, as mkdocs.yml names it (`search` or `material/search`)."""
+    return next((p for name, p in config.plugins.items() if name.endswith("search")), None)

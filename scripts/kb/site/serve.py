@@ -28,14 +28,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kb.core import cache, segment
-
-from kb.site import build as site
+from kb.core.context import Context
 from kb.core.model import KbError
+from kb.core.project import CONFIG_FILE, Project
 from kb.importer.pages import NAV_FILE, read_tree, update_tree
+from kb.site import build as site
+from kb.site import mkdocs_compat
 
 # A change to one of these builds the whole site again.
-_CONFIG_PATHS = (site.CONFIG_FILE, "overrides")
+_CONFIG_PATHS = (CONFIG_FILE, "overrides")
 _EDITORIAL = "editorial.yml"
 
 
@@ -80,8 +81,12 @@ class Preview:
     """The site `kb serve` shows, built into `site_dir` and kept up to date."""
 
     def __init__(self, root: Path, site_dir: Path, site_url: str):
+        project = Project(root)
         self.root, self.site_dir, self.site_url = root, site_dir, site_url
-        self.docs_dir, self.sources_dir = root / "docs", root / "sources"
+        self.docs_dir, self.sources_dir = project.docs, project.sources
+        # The import's caches and segmenters, kept while serving (written when it stops).
+        self.context: Context = project.context()
+        self.context.cache.hold()
         self.sources = _snapshot(self.sources_dir)
         self.docs: dict[str, bytes] = {}
         self.stamps: dict[str, tuple[int, int]] = {}
@@ -96,7 +101,6 @@ class Preview:
         """Build the whole site, step by step as `mkdocs build` does, keeping the state
         that later updates need."""
         from mkdocs import utils
-        from mkdocs.commands.build import _build_extra_template, _build_theme_template, _populate_page
         from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
         from mkdocs.structure.nav import get_navigation
         from mkdocs.structure.pages import Page
@@ -105,6 +109,7 @@ class Preview:
         self.config = None
         config = site.load_config(self.root, site_dir=str(self.site_dir))
         config.site_url = self.site_url
+        config.plugins["kb"].keep_across_builds(self.context)
         if not self._started:
             config.plugins.on_startup(command="serve", dirty=False)
             self._started = True
@@ -123,13 +128,13 @@ class Preview:
                 for file in files.documentation_pages(inclusion=InclusionLevel.is_in_serve):
                     if file.page is None and file.inclusion.is_not_in_nav():
                         Page(None, file, config)
-                    _populate_page(file.page, config, files)
+                    mkdocs_compat.populate_page(file.page, config, files)
                 env = config.plugins.on_env(env, config=config, files=files)
                 files.copy_static_files(inclusion=InclusionLevel.is_in_serve)
                 for template in config.theme.static_templates:
-                    _build_theme_template(template, env, files, config, nav)
+                    mkdocs_compat.build_theme_template(template, env, files, config, nav)
                 for template in config.extra_templates:
-                    _build_extra_template(template, files, config, nav)
+                    mkdocs_compat.build_extra_template(template, files, config, nav)
                 self.config, self._files, self._nav, self._env = config, files, nav, env
                 self._entries = {}
                 for file in self._doc_files():
@@ -143,6 +148,7 @@ class Preview:
     def shutdown(self) -> None:
         if self.config is not None:
             self.config.plugins.on_shutdown()
+        self.context.cache.save(now=True)
 
     # -- one change -----------------------------------------------------------------
 
@@ -179,7 +185,7 @@ class Preview:
         from kb.importer.pipeline import generate
 
         try:
-            files, warnings = generate(self.sources_dir)
+            files, warnings = generate(self.sources_dir, self.context)
         except KbError as exc:
             print(f"kb serve: the import failed, the site stays as it was: {exc}", file=sys.stderr, flush=True)
             return False
@@ -191,13 +197,11 @@ class Preview:
     def _rebuild(self, pages: list[str], others: list[str]) -> bool:
         """Render `pages` again and copy `others` into the site; False, having changed
         nothing in the site, when a page's title changed."""
-        from mkdocs.commands.build import _populate_page
-
         wanted = [file for file in self._doc_files() if file.src_uri in set(pages)]
         with site.build_date(self.root):
             for file in wanted:
                 title = file.page.title
-                _populate_page(file.page, self.config, self._files)
+                mkdocs_compat.populate_page(file.page, self.config, self._files)
                 if file.page.title != title:
                     return False
             for file in wanted:
@@ -222,13 +226,11 @@ class Preview:
 
     def _build_page(self, file) -> None:
         """Render one page into the site, keeping the search entries it makes."""
-        from mkdocs.commands.build import _build_page
-
         index = self._search_index()
         if index is not None:
             index.entries = []
-        _build_page(file.page, self.config, self._doc_files(), self._nav, self._env,
-                    excluded=file.inclusion.is_excluded())
+        mkdocs_compat.build_page(file.page, self.config, self._doc_files(), self._nav, self._env,
+                                 excluded=file.inclusion.is_excluded())
         self._entries[file.src_uri] = index.entries if index is not None else []
 
     def _finish(self) -> None:
@@ -268,8 +270,8 @@ def serve(root: Path, host: str, port: int) -> int:
             print(f"kb serve: {result}", file=sys.stderr, flush=True)
         if not result.changed:
             # Nothing new to show (the change was our own write to docs/, or it failed):
-            # the browsers keep their page. LiveReloadServer publishes _wanted_epoch next.
-            server._wanted_epoch = server._visible_epoch
+            # the browsers keep their page.
+            mkdocs_compat.keep_browsers_page(server)
         # `kb import` in another terminal swaps docs/ for a new folder, which the watcher
         # loses: watch the new one.
         folder = os.stat(docs).st_ino if docs.is_dir() else None
@@ -285,7 +287,6 @@ def serve(root: Path, host: str, port: int) -> int:
         return page.read_bytes() if code in (404, 500) and page.is_file() else None
 
     server.error_handler = error_page
-    cache.hold()
 
     # Stopped by a signal as by Ctrl-C: remove the site folder, write the caches.
     def stop(signum, frame):
@@ -298,7 +299,7 @@ def serve(root: Path, host: str, port: int) -> int:
             preview.build()
             _warm_up(preview)
             print(f"kb serve: site built in {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
-            for path in (root / "sources", docs, root / site.CONFIG_FILE, root / "overrides"):
+            for path in (root / "sources", docs, root / CONFIG_FILE, root / "overrides"):
                 if path.exists():
                     server.watch(str(path))
             server.serve()
@@ -307,7 +308,6 @@ def serve(root: Path, host: str, port: int) -> int:
         finally:
             server.shutdown()
             preview.shutdown()
-            cache.save(now=True)
             shutil.rmtree(site_dir, ignore_errors=True)
     return 0
 
@@ -318,11 +318,11 @@ def _warm_up(preview: Preview) -> None:
     from kb.importer.pipeline import generate
 
     try:
-        files, _ = generate(preview.sources_dir)
+        files, _ = generate(preview.sources_dir, preview.context)
     except KbError as exc:
         print(f"kb serve: sources/ do not import: {exc}", file=sys.stderr)
         return
-    segment.warm_up()
+    preview.context.segmenters.warm_up()
     if files != read_tree(preview.docs_dir):
         print("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
               "sources/ rewrites it", file=sys.stderr)

@@ -1,0 +1,35 @@
+"""config: the options of the `kb` MkDocs plugin, as mkdocs.yml sets them.
+
+```yaml
+plugins:
+  - kb:
+      sources: sources                 # the articles and the editorial file
+      cache_dir: build/cache           # work kept between builds (deleting it is safe)
+```
+
+Paths are relative to the folder of mkdocs.yml. MkDocs validates them once, when it loads
+the configuration, and names the plugin and the key in its error.
+"""
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+from kb.core.editorial import EDITORIAL_FILE
+from kb.core.project import CACHE_DIR, NODE_MODULES, SEARCH_DICTIONARY, SOURCES
+
+
+class KbConfig(base.Config):
+    # The folder of the articles and of the editorial file (glossary and entities feed
+    # the search dictionary).
+    sources = c.Type(str, default=SOURCES)
+    # The editorial file, inside `sources`.
+    editorial = c.Type(str, default=EDITORIAL_FILE)
+    # Where rendered pages, search entries, jieba's cuts and compiled templates are kept
+    # between builds.
+    cache_dir = c.Type(str, default=CACHE_DIR)
+    # The npm packages the site serves (Mermaid, KaTeX, the iframe-worker shim, opencc-js).
+    node_modules = c.Type(str, default=NODE_MODULES)
+    # Where the jieba user dictionary made from the editorial file is written (for
+    # Material's own cut when kb cannot cut for it, and for whoever wants to look).
+    search_dictionary = c.Type(str, default=SEARCH_DICTIONARY)
