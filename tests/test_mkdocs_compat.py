@@ -74,3 +74,35 @@ def test_materials_search_index_cuts_chinese_through_the_method_kb_overrides():
     assert index._segment_chinese("大模型") == "<大模型>"
     index.add_entry_from_context("page")
     assert added == ["page"]
+
+
+def test_mermaid2_keeps_its_checked_library_path_where_kb_sets_it():
+    import mermaid2.plugin
+
+    assert metadata.version("mkdocs-mermaid2-plugin") == _pinned("mkdocs-mermaid2-plugin") == \
+        mkdocs_compat.MERMAID2_VERSION
+    source = inspect.getsource(mermaid2.plugin.MarkdownMermaidPlugin.javascript.fget)
+    assert "hasattr(self, '_javascript')" in source and "return self._javascript" in source
+    plugin = mermaid2.plugin.MarkdownMermaidPlugin()
+    mkdocs_compat.serve_mermaid_from(plugin, "assets/vendor/mermaid/mermaid.min.js")
+    assert plugin.javascript == "assets/vendor/mermaid/mermaid.min.js"
+
+
+def test_a_memoized_post_page_handler_runs_once_per_page_output():
+    from mkdocs.plugins import PluginCollection
+
+    from kb.core.cache import Cache
+
+    class Plugin:
+        calls = 0
+
+        def on_post_page(self, output, *, page, config):
+            Plugin.calls += 1
+            return output + "!"
+
+    plugin, plugins = Plugin(), PluginCollection()
+    plugins.events["post_page"].append(plugin.on_post_page)
+    assert mkdocs_compat.memoize_post_page(plugins, plugin, Cache(None).memo("test", 1))
+    page = SimpleNamespace(url="a.html")
+    outputs = [plugins.run_event("post_page", text, page=page, config=None) for text in ("x", "x", "y")]
+    assert outputs == ["x!", "x!", "y!"] and Plugin.calls == 2

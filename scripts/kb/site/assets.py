@@ -1,9 +1,9 @@
 """Front-end libraries from npm (node_modules/, pinned by package-lock.json), served by the site.
 
 The site never loads a script from another host: Mermaid and KaTeX are copied from
-node_modules into site/assets/vendor/ at build time, and pages get the script tags only
-when they have a diagram or maths (a string test and an insertion before `</body>`: the
-page is not parsed again).
+node_modules into site/assets/vendor/ at build time. Pages get KaTeX's tags only when they
+have maths (a string test and an insertion before `</body>`: the page is not parsed
+again); mermaid2 adds Mermaid's to the pages that have diagrams, pointed here by mkdocs.yml.
 """
 from __future__ import annotations
 
@@ -17,10 +17,9 @@ MERMAID_JS = f"{VENDOR_DIR}/mermaid/mermaid.min.js"
 KATEX_JS = f"{VENDOR_DIR}/katex/katex.min.js"
 KATEX_CSS = f"{VENDOR_DIR}/katex/katex.min.css"
 KATEX_INIT = "assets/javascripts/katex-init.js"
-MERMAID_INIT = "assets/javascripts/mermaid-init.js"
 # Material's search runs in a Web Worker, which browsers refuse from file://; the offline
 # plugin swaps in this shim (an iframe posing as a worker). Material points it at unpkg;
-# the hook file points it here instead.
+# the kb plugin points it here instead.
 IFRAME_WORKER_JS = f"{VENDOR_DIR}/iframe-worker/shim.js"
 
 # site path -> path inside node_modules
@@ -51,19 +50,6 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
 
 def has_maths(html: str) -> bool:
     return 'class="arithmatex"' in html
-
-
-# A diagram as pymdownx.superfences writes a ```mermaid fence (fence_div_format, mkdocs.yml).
-_DIAGRAM = re.compile(r'<div class="mermaid(?:\s[^"]*)?"')
-
-
-def has_diagrams(html: str) -> bool:
-    return _DIAGRAM.search(html) is not None
-
-
-def diagram_tags(base: str) -> str:
-    """Tags for the end of <body> on a page with diagrams; `base` as for maths_tags."""
-    return f'<script src="{base}{MERMAID_JS}"></script><script src="{base}{MERMAID_INIT}"></script>'
 
 
 def maths_tags(base: str) -> tuple[str, str]:

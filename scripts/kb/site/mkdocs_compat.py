@@ -3,18 +3,23 @@
 kb extends MkDocs through its plugin API (kb.site.plugin). Three things that API does not
 offer need private names: rendering one page of a built site again (`kb serve` keeps the
 site in memory and rebuilds only the pages that changed), telling the live-reload server
-that an update showed nothing new, and cutting the search index's Chinese text with kb's
+that an update showed nothing new, serving mermaid2's library from a file that is not
+under docs/, and cutting the search index's Chinese text with kb's
 own cached segmenter (Material has no hook for it: a subclass overrides its method). Each
 is here, and `tests/test_mkdocs_compat.py` holds them against the pinned versions, so an
 upgrade that breaks one fails there, loudly, not somewhere in a build.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+
+from kb.core.cache import digest
 
 # The versions these touchpoints were written against (pyproject.toml pins them).
 MKDOCS_VERSION = "1.6.1"
 MATERIAL_VERSION = "9.8.1"
+MERMAID2_VERSION = "1.2.3"
 
 
 # -- MkDocs' build steps, one page or template at a time (mkdocs.commands.build) --------
@@ -69,6 +74,39 @@ def keep_browsers_page(server) -> None:
     """After an update that changed nothing the browsers show: do not reload them
     (LiveReloadServer publishes `_wanted_epoch` after its builder returns)."""
     server._wanted_epoch = server._visible_epoch
+
+
+# -- mkdocs-mermaid2-plugin -----------------------------------------------------------------
+
+def serve_mermaid_from(mermaid2_plugin, site_path: str) -> None:
+    """mermaid2's `javascript` option, checked as a file under docs/ or a URL it fetches;
+    the library is a file the kb plugin adds to the site from node_modules, so take the
+    path as it is (mermaid2 keeps the checked value in `_javascript`)."""
+    mermaid2_plugin._javascript = site_path
+
+
+def memoize_post_page(plugins, plugin, memo) -> bool:
+    """Run `plugin`'s on_post_page through `memo`, keyed by the page's URL and output: the
+    same page in gives the same page out (mermaid2 parses and re-serialises every page
+    with a diagram, the largest part of a build). False if the handler is not found."""
+    events = plugins.events["post_page"]
+    for i, handler in enumerate(events):
+        if handler == plugin.on_post_page or getattr(handler, "__wrapped__", None) == plugin.on_post_page:
+            break
+    else:
+        return False
+
+    @functools.wraps(handler)
+    def memoized(output, *, page, config):
+        key = digest(page.url, output)
+        stored = memo.get(key)
+        if stored is None:
+            stored = handler(output, page=page, config=config)
+            memo.put(key, stored)
+        return stored
+
+    events[i] = memoized
+    return True
 
 
 # -- Material's search index -----------------------------------------------------------------

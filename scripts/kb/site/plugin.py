@@ -1,8 +1,9 @@
 """The `kb` MkDocs plugin: what the knowledge base adds to a mkdocs-material build.
 
 - the navigation `kb import` wrote (docs/.nav.yml);
-- front-end libraries served from node_modules, never from a CDN (kb.site.assets), with
-  KaTeX only on pages that have maths; Mermaid comes through mkdocs-mermaid2-plugin;
+- front-end libraries served from node_modules, never from a CDN (kb.site.assets): KaTeX
+  on the pages that have maths; Mermaid, which mkdocs-mermaid2-plugin adds to the pages
+  that have diagrams, from the same pinned copy;
 - search tuned for Chinese (kb.site.search): the jieba user dictionary from the editorial
   file, the index's text cut by kb's cached segmenter, what is left out of the index, the
   search worker with the query rewrite;
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -135,6 +137,16 @@ class KbPlugin(BasePlugin[KbConfig]):
                 files.append(File.generated(config, dest, abs_src_path=str(src)))
             else:
                 files.append(File.generated(config, dest, content=src))
+        mermaid2 = config.plugins.get("mermaid2")
+        if mermaid2 is not None:
+            javascript = mermaid2.config["javascript"] or assets.MERMAID_JS
+            mkdocs_compat.serve_mermaid_from(mermaid2, javascript)
+            # mermaid2 parses and writes again every page with a diagram: a page it saw
+            # before, with the same settings, comes from the cache.
+            memo = self.cache.memo("mermaid2-pages", metadata.version("mkdocs-mermaid2-plugin"),
+                                   cache.source_digest(inspect.getfile(type(mermaid2))), javascript,
+                                   mermaid2.config["arguments"])
+            mkdocs_compat.memoize_post_page(config.plugins, mermaid2, memo)
         return files
 
     def on_nav(self, nav, *, config, files):
@@ -171,15 +183,12 @@ class KbPlugin(BasePlugin[KbConfig]):
         return search.mark_unsearchable(html, reference_page=search.is_reference_page(page.file.src_uri))
 
     def on_post_page(self, output, *, page, config):
-        # KaTeX only on pages that have maths, Mermaid only on pages that have diagrams.
-        maths, diagrams = assets.has_maths(output), assets.has_diagrams(output)
-        if not (maths or diagrams):
+        # KaTeX only on pages that have maths (mermaid2 does the same for diagrams).
+        if not assets.has_maths(output):
             return output
         base = get_relative_url(".", page.url or ".")
         base = "" if base == "." else base.rstrip("/") + "/"
-        head, body = assets.maths_tags(base) if maths else ("", "")
-        if diagrams:
-            body += assets.diagram_tags(base)
+        head, body = assets.maths_tags(base)
         output = output.replace("</head>", head + "</head>", 1)
         before, end, after = output.rpartition("</body>")
         return before + body + end + after if end else output + body
