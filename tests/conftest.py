@@ -4,9 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from kbtest import REPO, make_root
 from kb.importer.pipeline import load
+from kbtest import REPO, make_root
 
 
 @pytest.fixture(scope="session")

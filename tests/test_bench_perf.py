@@ -10,14 +10,13 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from kbtest import REPO, SEED_NAMES
 from kb.bench import corpus, plain, probe, report, timing
 from kb.bench.browser import serve
 from kb.core.model import Article
 from kb.importer.parse import parse
 from kb.importer.pipeline import load
 from kb.importer.source import decode, split_lines
+from kbtest import REPO, SEED_NAMES
 
 
 def _parsed(path) -> Article:
@@ -170,7 +169,6 @@ def test_the_chart_is_svg_with_one_line_per_series_on_two_panels():
 
 def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tmp_path):
     import yaml
-
     from kb.importer.pages import NAV_FILE, NAV_SOURCES_MAX, pages
 
     def source_nav(count: int):

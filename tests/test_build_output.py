@@ -14,10 +14,9 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
-
-from kb.site import linkcheck
 from kb.cli import main
 from kb.core.repro import build_epoch, differences
+from kb.site import linkcheck
 
 
 def _build(root, **env) -> None:

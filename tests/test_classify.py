@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kb.importer.classify import classify, units
-from kb.importer.clean import drops
 from kb.core.editorial import CHAPTER_IDS
 from kb.core.model import Article
+from kb.importer.classify import classify, units
+from kb.importer.clean import drops
 from kb.importer.parse import parse
 
 

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 import zipfile
 
-import pytest
-
 import kbtest  # noqa: F401  (puts scripts/ on sys.path)
-from kb.export.book import (BookPage, index, katex_css, page_anchor, page_level, read_book, reading_order,
-                       zip_site)
+import pytest
 from kb.core.model import KbError
+from kb.export.book import (
+    BookPage,
+    index,
+    katex_css,
+    page_anchor,
+    page_level,
+    read_book,
+    reading_order,
+    zip_site,
+)
 
 
 def _page(body: str) -> str:

@@ -5,10 +5,9 @@ import codecs
 import os
 
 import pytest
-
-from kbtest import REPO
 from kb.cli import main
 from kb.importer.pages import read_tree
+from kbtest import REPO
 
 SAMPLE = "# 测试文章\n\n## 1.1 风险识别\n\n创业风险包括市场风险和技术风险。\n\n## 1.2 品牌建设\n\n品牌定位与品牌传播。\n"
 

@@ -1,8 +1,15 @@
 """link: glossary links, entity mentions, related sections and flowcharts."""
 from __future__ import annotations
 
-from kb.importer.link import TermLinker, count_names, flow_steps, glossary_id, mentions, mermaid_flow
 from kb.core.model import Term
+from kb.importer.link import (
+    TermLinker,
+    count_names,
+    flow_steps,
+    glossary_id,
+    mentions,
+    mermaid_flow,
+)
 
 FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
 GIT = Term("Git", "分布式版本控制系统。")

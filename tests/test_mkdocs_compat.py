@@ -10,8 +10,8 @@ import re
 from importlib import metadata
 from types import SimpleNamespace
 
-from kbtest import REPO
 from kb.site import mkdocs_compat
+from kbtest import REPO
 
 
 def _pinned(package: str) -> str:
@@ -89,9 +89,8 @@ def test_mermaid2_keeps_its_checked_library_path_where_kb_sets_it():
 
 
 def test_a_memoized_post_page_handler_runs_once_per_page_output():
-    from mkdocs.plugins import PluginCollection
-
     from kb.core.cache import Cache
+    from mkdocs.plugins import PluginCollection
 
     class Plugin:
         calls = 0

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from kb.core.model import Article, KbError
 from kb.importer.parse import parse
 

@@ -5,9 +5,8 @@ import json
 import re
 
 import pytest
-
-from kbtest import REPO, SEED_NAMES
 from kb.importer.clean import REASON_LABELS
+from kbtest import REPO, SEED_NAMES
 
 MANIFEST = REPO / "docs" / "provenance.json"
 

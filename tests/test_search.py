@@ -7,14 +7,23 @@ from pathlib import Path
 
 import jieba
 import pytest
-
-from kbtest import REPO
-from kb.core.model import Editorial, Entity, Term
 from kb.core.cache import Cache
+from kb.core.model import Editorial, Entity, Term
 from kb.core.segment import Segmenters
-from kb.site.search import (MATERIAL_WORKER, dictionary_words, index_text, is_reference_page, mark_unsearchable,
-                       read_opencc_dict, traditional_characters, traditional_map, user_dictionary, worker_files,
-                       worker_script)
+from kb.site.search import (
+    MATERIAL_WORKER,
+    dictionary_words,
+    index_text,
+    is_reference_page,
+    mark_unsearchable,
+    read_opencc_dict,
+    traditional_characters,
+    traditional_map,
+    user_dictionary,
+    worker_files,
+    worker_script,
+)
+from kbtest import REPO
 
 FIVE = ["大模型", "联邦学习", "差分隐私", "智能客服", "百度飞桨"]
 

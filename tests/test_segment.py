@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import jieba
 import pytest
-
 from kb.core import segment
 from kb.core.context import Context
 

@@ -5,11 +5,10 @@ import json
 import os
 
 import pytest
-
-from kbtest import make_root
-from kb.site import build as site
 from kb.core.repro import differences
+from kb.site import build as site
 from kb.site.serve import Preview
+from kbtest import make_root
 
 ARTICLE = "001_03f5ad9a677c0859.txt"
 SENTENCE = "AI 大模型的发展历程可以分为几个阶段："

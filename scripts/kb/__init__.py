@@ -7,3 +7,29 @@
 - kb.bench     measurements (kb bench)
 - kb.cli       the `kb` command
 """
+
+import logging as _logging
+import sys as _sys
+
+
+class _Stderr(_logging.StreamHandler):
+    """Writes to the sys.stderr of the moment (the terminal, a redirect, a test's capture)."""
+
+    @property
+    def stream(self):
+        return _sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+# The stages log to `kb.*` (kb.serve, kb.build, ...); what they say is for the person at the
+# terminal, as the `kb` command shows it: the message alone, on stderr, from INFO up.
+_log = _logging.getLogger("kb")
+if not _log.handlers:
+    _handler = _Stderr()
+    _handler.setFormatter(_logging.Formatter("%(message)s"))
+    _log.addHandler(_handler)
+    _log.setLevel(_logging.INFO)
+    _log.propagate = False

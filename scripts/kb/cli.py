@@ -73,7 +73,7 @@ def _report_links(target: Path, who: str, memos: Cache | None = None) -> int:
     for problem in broken[:50]:
         print(f"{target.name}/{problem}" if target.is_dir() else str(problem), file=sys.stderr)
     if broken:
-        more = f" (first 50 shown)" if len(broken) > 50 else ""
+        more = " (first 50 shown)" if len(broken) > 50 else ""
         print(f"{who}: {len(broken)} broken internal links or anchors{more}; fix the page or the "
               "template that writes them, then build again", file=sys.stderr)
     return len(broken)

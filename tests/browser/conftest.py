@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from kb.bench.browser import serve
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 

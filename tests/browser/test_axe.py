@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from search_cases import search_in_page
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

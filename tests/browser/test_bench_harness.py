@@ -1,9 +1,17 @@
 """`kb bench search` itself: its harness measures both engines on a couple of queries."""
 from __future__ import annotations
 
-from kb.bench.search import (PAGEFIND, Query, keystroke_times, markdown_report, pagefind_site, run_material,
-                             run_pagefind, timing_summary)
 from kb.bench.browser import serve
+from kb.bench.search import (
+    PAGEFIND,
+    Query,
+    keystroke_times,
+    markdown_report,
+    pagefind_site,
+    run_material,
+    run_pagefind,
+    timing_summary,
+)
 
 QUERIES = [
     Query("风险识别", "keyword", ["risk/identification.md#s000-7-1", "risk/identification.md#s003-6-1"]),

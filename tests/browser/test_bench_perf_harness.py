@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import subprocess
 
-from kbtest import REPO
 from kb.bench import corpus, edit, timing, weight
 from kb.bench.browser import serve
 from kb.bench.search import Query, search_timing
+from kbtest import REPO
 
 
 def test_page_weight_counts_every_request_of_a_cold_page_and_the_index_apart(browser, built_site):

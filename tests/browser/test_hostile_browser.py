@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from hostile.corpus import BUILDABLE, make_root
 from kb.bench.browser import serve
 from kb.cli import main

@@ -14,10 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from kb.site import linkcheck
 from kb.bench.search import drawn_ranking, first_answer_rank
 from kb.export.book import page_anchor
+from kb.site import linkcheck
 from search_cases import CONVERTER, MIXED, TRADITIONAL
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from kb.bench.search import SearchBox, first_answer_rank
 from search_cases import CONVERTER, MIXED, TRADITIONAL
 

@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-
 from kb.bench.browser import free_port
 from kb.bench.search import SearchBox
 from kb.bench.timing import kb_command

@@ -7,7 +7,6 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-
 from hostile.corpus import BUILDABLE, Hostile, huge, make_root, many_headings
 from kb.cli import main
 from kb.importer.pages import read_tree

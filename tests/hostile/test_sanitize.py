@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import markdown
 import pytest
-from mkdocs.config import load_config
-
-from kbtest import REPO
 from kb.core.sanitize import escape_line, sanitize_html
+from kbtest import REPO
+from mkdocs.config import load_config
 
 
 @pytest.mark.parametrize("dirty, clean", [

@@ -14,7 +14,6 @@ from pathlib import Path
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
-
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - signature from the base class
         pass

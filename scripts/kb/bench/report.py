@@ -210,9 +210,9 @@ def _weights(report: dict, sizes: list[int]) -> list[str]:
                     if _get(report, n, "weight", "pages", key))
         out.append(f"| {label} `{path}`，不含搜索索引 | " + " | ".join(
             _kb(_get(report, n, "weight", "pages", key, "bytes_without_index")) for n in have) + " |")
-        out.append(f"| 　同上，含搜索索引 | " + " | ".join(
+        out.append("| 　同上，含搜索索引 | " + " | ".join(
             _kb(_get(report, n, "weight", "pages", key, "bytes")) for n in have) + " |")
-        out.append(f"| 　页面本身的 HTML（未压缩） | " + " | ".join(
+        out.append("| 　页面本身的 HTML（未压缩） | " + " | ".join(
             _kb(_get(report, n, "weight", "pages", key, "html_raw")) for n in have) + " |")
     out.append("| 搜索索引 `search_index.json`，原始 | " + " | ".join(
         _kb(_get(report, n, "weight", "index", "search/search_index.json", "raw")) for n in have) + " |")

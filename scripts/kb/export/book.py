@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from kb.site import linkcheck
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from kb.core.clock import Clock
 from kb.core.model import KbError
+from kb.site import linkcheck
 from kb.site.search import opencc_characters, traditional_map
 
 NAME = "ai-startup-kb"
@@ -280,7 +280,8 @@ def render(book: Book, node_modules: Path, katex_init: Path, css: str) -> Render
         raise KbError(str(CHROMIUM), None, "Chromium is not installed; kb export draws diagrams and typesets maths with it",
                       "run `make setup` as root, or `apt-get install -y chromium` (or set KB_CHROMIUM)")
     try:
-        from playwright.sync_api import Error as PlaywrightError, sync_playwright
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
     except ImportError as exc:
         raise KbError("playwright", None, f"Python package missing: {exc}", "run `make setup`") from exc
     scripts = [node_modules / "katex/dist/katex.min.js", katex_init, node_modules / "mermaid/dist/mermaid.min.js"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 
-from kb.importer.clean import UNIT_DEPTH, find_section
 from kb.core.model import Article, Editorial, Section, Topic, Unit
+from kb.importer.clean import UNIT_DEPTH, find_section
 
 HEADING_WEIGHT = 10.0
 ANCESTOR_WEIGHT = 3.0

@@ -16,9 +16,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from kb.importer.classify import unit_text
 from kb.core.model import Article, Entity, Section, Term, Unit
 from kb.core.segment import Segmenter, Segmenters
+from kb.importer.classify import unit_text
 
 RELATED_PER_UNIT = 3
 RELATED_MIN_SCORE = 0.12

@@ -17,11 +17,18 @@ from pathlib import Path
 
 import yaml
 
-from kb.importer.clean import REASON_LABELS
-from kb.importer.link import Links, TermLinker, flow_steps, glossary_id, mentions, mermaid_flow
 from kb.core.model import Article, Editorial, Section, Topic, Unit
-from kb.importer.render import body_lines, code_span, heading_line
 from kb.core.sanitize import escape_inline, html_text
+from kb.importer.clean import REASON_LABELS
+from kb.importer.link import (
+    Links,
+    TermLinker,
+    flow_steps,
+    glossary_id,
+    mentions,
+    mermaid_flow,
+)
+from kb.importer.render import body_lines, code_span, heading_line
 
 SOURCES_DIR = "sources"
 NAV_FILE = ".nav.yml"

@@ -4,16 +4,16 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from kb.importer.classify import classify, units
-from kb.importer.clean import drops, find_section
 from kb.core.clock import Clock
 from kb.core.context import Context
 from kb.core.editorial import load_editorial
-from kb.importer.link import link
 from kb.core.model import KbError
+from kb.importer.classify import classify, units
+from kb.importer.clean import drops, find_section
+from kb.importer.link import link
+from kb.importer.pages import KnowledgeBase, pages
 from kb.importer.parse import parse
 from kb.importer.source import read_sources
-from kb.importer.pages import KnowledgeBase, pages
 
 
 def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, list[str]]:

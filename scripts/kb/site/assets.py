@@ -7,7 +7,6 @@ again); mermaid2 adds Mermaid's to the pages that have diagrams, pointed here by
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from kb.core.model import KbError

@@ -21,6 +21,8 @@ from kb.core import segment
 from kb.core.project import CONFIG_FILE
 from kb.core.repro import build_epoch
 
+log = logging.getLogger("kb.build")
+
 
 @contextlib.contextmanager
 def mkdocs_logging(level: int = logging.WARNING) -> Iterator[None]:
@@ -80,6 +82,6 @@ def build(root: Path) -> bool:
             finally:
                 config.plugins.on_shutdown()
         except MkDocsException as exc:
-            print(f"mkdocs: {exc}", file=sys.stderr)
+            log.error(f"mkdocs: {exc}")
             return False
     return True

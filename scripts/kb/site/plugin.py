@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 from importlib import metadata
 from pathlib import Path
 
@@ -37,8 +36,6 @@ from kb.core.sanitize import sanitize_html
 from kb.importer.pages import NAV_FILE
 from kb.site import assets, mkdocs_compat, render, search
 from kb.site.config import KbConfig
-
-log = logging.getLogger("mkdocs.plugins.kb")
 
 
 class KbPlugin(BasePlugin[KbConfig]):

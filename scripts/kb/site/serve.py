@@ -22,7 +22,6 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -34,6 +33,8 @@ from kb.core.project import CONFIG_FILE, Project
 from kb.importer.pages import NAV_FILE, read_tree, update_tree
 from kb.site import build as site
 from kb.site import mkdocs_compat
+
+log = logging.getLogger("kb.serve")
 
 # A change to one of these builds the whole site again.
 _CONFIG_PATHS = (CONFIG_FILE, "overrides")
@@ -187,10 +188,10 @@ class Preview:
         try:
             files, warnings = generate(self.sources_dir, self.context)
         except KbError as exc:
-            print(f"kb serve: the import failed, the site stays as it was: {exc}", file=sys.stderr, flush=True)
+            log.error(f"kb serve: the import failed, the site stays as it was: {exc}")
             return False
         for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            log.warning(f"warning: {warning}")
         update_tree(files, self.docs_dir)
         return True
 
@@ -264,10 +265,10 @@ def serve(root: Path, host: str, port: int) -> int:
         try:
             result = preview.update()
         except Exception as exc:  # keep serving the last site: the editor fixes it and saves again
-            print(f"kb serve: the update failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            log.error(f"kb serve: the update failed: {type(exc).__name__}: {exc}")
             result = Update()
         if result.imported or result.changed:
-            print(f"kb serve: {result}", file=sys.stderr, flush=True)
+            log.info(f"kb serve: {result}")
         if not result.changed:
             # Nothing new to show (the change was our own write to docs/, or it failed):
             # the browsers keep their page.
@@ -298,13 +299,13 @@ def serve(root: Path, host: str, port: int) -> int:
             started = time.perf_counter()
             preview.build()
             _warm_up(preview)
-            print(f"kb serve: site built in {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
+            log.info(f"kb serve: site built in {time.perf_counter() - started:.2f}s")
             for path in (root / "sources", docs, root / CONFIG_FILE, root / "overrides"):
                 if path.exists():
                     server.watch(str(path))
             server.serve()
         except KeyboardInterrupt:
-            print("kb serve: stopped", file=sys.stderr)
+            log.info("kb serve: stopped")
         finally:
             server.shutdown()
             preview.shutdown()
@@ -320,9 +321,9 @@ def _warm_up(preview: Preview) -> None:
     try:
         files, _ = generate(preview.sources_dir, preview.context)
     except KbError as exc:
-        print(f"kb serve: sources/ do not import: {exc}", file=sys.stderr)
+        log.warning(f"kb serve: sources/ do not import: {exc}")
         return
     preview.context.segmenters.warm_up()
     if files != read_tree(preview.docs_dir):
-        print("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
-              "sources/ rewrites it", file=sys.stderr)
+        log.warning("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
+                    "sources/ rewrites it")
