@@ -5,8 +5,8 @@ from collections import Counter
 
 from kb.core.editorial import CHAPTER_IDS
 from kb.core.model import Article
-from kb.importer.classify import classify, units
-from kb.importer.clean import drops
+from kb.importer.classify import place, units
+from kb.importer.clean import mark_dropped
 from kb.importer.parse import parse
 
 
@@ -62,10 +62,9 @@ def test_a_sixth_article_of_the_same_kind_lands_with_no_code_change(kb):
         "```python", "# 训练模型", "model.fit(x, y)", "```", "",
         "作者：某创业者",
     ])
-    article = parse(Article(path="005_new.txt", key="005", lines=text.split("\n")))
-    dropped = drops(article, kb.editorial)
-    got = {u.section.heading: u.topic.key for u in classify(units(article, dropped, kb.editorial), dropped,
-                                                             kb.editorial)}
+    article = mark_dropped(parse(Article(path="005_new.txt", key="005", lines=text.split("\n"))))
+    dropped = {s.anchor for s in article.sections() if s.dropped}
+    got = {u.section.heading: u.topic.key for u in place(units(article), kb.editorial)}
     assert got["1.1 天使轮融资"] == "strategy/financing"
     assert got["1.2 团队组建"] == "strategy/team"
     assert got["2.1 风险识别"] == "risk/identification"

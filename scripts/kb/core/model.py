@@ -1,11 +1,14 @@
 """Typed data passed between the pipeline stages.
 
-read -> Article(lines) ; parse -> Article(sections) ; clean -> drops ;
-classify -> placements ; write -> files on disk.
+The import stages take and return one KnowledgeBase:
+read -> Article(lines) ; parse -> Article(sections, each with its editorial override) ;
+clean -> Section.dropped ; classify -> KnowledgeBase.units (each with its topic) ;
+link -> KnowledgeBase.links ; write -> files on disk (kb.importer.pages).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class KbError(Exception):
@@ -41,6 +44,8 @@ class Section:
     anchor: str = ""
     parent: "Section | None" = field(default=None, repr=False)
     children: list["Section"] = field(default_factory=list, repr=False)
+    override: "Override | None" = None   # what the editorial file decides for it (attached after parse)
+    dropped: str | None = None           # why it is not knowledge (set by clean); None: it is placed
 
     def walk(self):
         yield self
@@ -88,10 +93,10 @@ class Unit:
 
     article: Article
     section: Section
-    own_only: bool = False
-    topic: "Topic | None" = None
-    score: float = 0.0
-    overridden: bool = False
+    own_only: bool = False          # the section's own text only: its subsections are units of their own
+    topic: "Topic | None" = None    # where classify put it
+    score: float = 0.0              # how well the topic's keywords matched (0 for an override)
+    overridden: bool = False        # the editorial file chose the topic
 
     def sections(self) -> list[Section]:
         return [self.section] if self.own_only else list(self.section.walk())
@@ -176,3 +181,57 @@ class Editorial:
 
     def chapter(self, chapter_id: str) -> Chapter | None:
         return next((c for c in self.chapters if c.id == chapter_id), None)
+
+
+# --------------------------------------------------------------------------- the knowledge base
+
+@dataclass
+class Related:
+    unit: Unit                  # a unit of another article, on another topic page
+    score: float                # cosine similarity of the two units' words
+
+
+class Mention(NamedTuple):
+    unit: Unit                  # the unit the mention is in
+    section: Section            # the section (of that unit) that names the entity
+    count: int                  # how many times it names it
+
+
+@dataclass
+class Links:
+    related: dict[str, list[Related]] = field(default_factory=dict)    # unit anchor -> related units
+    mentions: dict[str, list[Mention]] = field(default_factory=dict)   # entity name -> places, in unit order
+
+
+@dataclass
+class Placement:
+    topic: Topic                # the topic page the section is on
+    unit: Unit                  # the unit it is placed with
+
+
+@dataclass
+class KnowledgeBase:
+    """What the import stages take and return (read -> parse -> clean -> classify -> link),
+    and everything the writer needs."""
+
+    editorial: Editorial
+    articles: list[Article]                             # in file-name order
+    units: list[Unit] = field(default_factory=list)     # placed pieces of every article (classify)
+    links: Links = field(default_factory=Links)         # related sections and entity mentions (link)
+
+    def placement(self) -> dict[tuple[str, str], Placement]:
+        """(article path, section anchor) -> where that section now lives."""
+        out = {}
+        for unit in self.units:
+            for section in unit.sections():
+                if not section.dropped:
+                    out[(unit.article.path, section.anchor)] = Placement(unit.topic, unit)
+        return out
+
+    def topic_units(self) -> dict[str, list[Unit]]:
+        """topic key -> its units, in article order then source order."""
+        out: dict[str, list[Unit]] = {}
+        order = {a.path: i for i, a in enumerate(self.articles)}
+        for unit in sorted(self.units, key=lambda u: (order[u.article.path], u.section.start)):
+            out.setdefault(unit.topic.key, []).append(unit)
+        return out

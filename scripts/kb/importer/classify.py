@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 
-from kb.core.model import Article, Editorial, Section, Topic, Unit
-from kb.importer.clean import UNIT_DEPTH, find_section
+from kb.core.model import Article, Editorial, KnowledgeBase, Section, Topic, Unit
+from kb.importer.clean import UNIT_DEPTH
 
 HEADING_WEIGHT = 10.0
 ANCESTOR_WEIGHT = 3.0
@@ -21,17 +21,22 @@ TEXT_WEIGHT = 1.0
 TEXT_HITS_CAP = 3
 
 
-def units(article: Article, dropped: dict[str, str], editorial: Editorial) -> list[Unit]:
-    whole = {find_section(article, ov.heading, editorial.path, ov.line).anchor
-             for ov in editorial.overrides if ov.source == article.path and ov.unit}
+def classify(kb: KnowledgeBase) -> KnowledgeBase:
+    """Every article cut into units, each unit on its topic (KnowledgeBase.units)."""
+    kb.units = [unit for article in kb.articles for unit in place(units(article), kb.editorial)]
+    return kb
+
+
+def units(article: Article) -> list[Unit]:
     out: list[Unit] = []
 
     def visit(section: Section) -> None:
-        if section.anchor in dropped:
+        if section.dropped:
             for child in section.children:
                 visit(child)
             return
-        if section.depth >= UNIT_DEPTH or not section.children or section.anchor in whole:
+        whole = section.override is not None and section.override.unit
+        if section.depth >= UNIT_DEPTH or not section.children or whole:
             out.append(Unit(article, section))
             return
         out.append(Unit(article, section, own_only=True))
@@ -66,34 +71,33 @@ def _scores(keywords: tuple[tuple[str, ...], ...], heading: str, ancestors: str,
     return tuple(_score(kws, heading, ancestors, text) for kws in keywords)
 
 
-def unit_text(unit: Unit, dropped: dict[str, str]) -> str:
+def unit_text(unit: Unit) -> str:
+    """The text of the unit's sections that are not dropped."""
     article = unit.article
     parts = []
     for section in unit.sections():
-        if section.anchor in dropped:
-            continue
-        parts.extend(article.text(section.start, section.end))
+        if not section.dropped:
+            parts.extend(article.text(section.start, section.end))
     return "\n".join(parts)
 
 
-def classify(unit_list: list[Unit], dropped: dict[str, str], editorial: Editorial) -> list[Unit]:
+def place(unit_list: list[Unit], editorial: Editorial) -> list[Unit]:
+    """Each unit on the topic its override names, else on the best-scoring topic."""
     all_topics = editorial.topics()
     appendix_topics = [t for t in all_topics if t.chapter == "appendix"]
     all_keywords = tuple(tuple(t.keywords) for t in all_topics)
     appendix_keywords = tuple(tuple(t.keywords) for t in appendix_topics)
-    forced = {(ov.source, ov.heading): ov.topic for ov in editorial.overrides if ov.topic}
     for unit in unit_list:
         section = unit.section
-        key = (unit.article.path, section.heading)
-        if key in forced:
-            unit.topic = editorial.topic(forced[key])
+        if section.override is not None and section.override.topic:
+            unit.topic = editorial.topic(section.override.topic)
             unit.overridden = True
             continue
         # What an article files under its appendix stays in the appendix chapter.
         in_appendix = any(s.kind == "appendix" for s in (section, *section.ancestors()))
         topics = appendix_topics if in_appendix else all_topics
         ancestors = " ".join(a.heading for a in section.ancestors() if a.kind != "title")
-        text = unit_text(unit, dropped)
+        text = unit_text(unit)
         keywords = appendix_keywords if in_appendix else all_keywords
         scores = _scores(keywords, section.heading, ancestors, text)
         scored = [(s, -i, t) for i, (s, t) in enumerate(zip(scores, topics))]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
+from kb.core.model import Article, KnowledgeBase, Section
 
-from kb.core.model import Article, Editorial, KbError, Section
+UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
 
 REASON_TOC = "table of contents, rebuilt by the site"
 REASON_FRONT = "article front matter (title, keywords, abstract), shown on the article's source page"
@@ -46,44 +46,40 @@ def own_body(article: Article, section: Section) -> list[str]:
     return [line for line in article.text(first, section.end) if line.strip()]
 
 
-def drops(article: Article, editorial: Editorial) -> dict[str, str]:
-    """anchor -> reason, for every dropped section of the article."""
-    out: dict[str, str] = {}
+def clean(kb: KnowledgeBase) -> KnowledgeBase:
+    """Every section that is not knowledge gets the reason why (Section.dropped)."""
+    for article in kb.articles:
+        mark_dropped(article)
+    return kb
+
+
+def mark_dropped(article: Article) -> Article:
     for section in article.sections():
-        body = own_body(article, section)
-        reason = None
-        if section.kind == "toc":
-            reason = REASON_TOC
-        elif section.kind == "author":
-            reason = REASON_AUTHOR
-        elif section.kind == "trailer":
-            reason = REASON_TRAILER
-        elif section.kind == "title":
-            if all(_FRONT_LINE.match(line) for line in body):
-                reason = REASON_FRONT
-        elif _FRONT_HEADING.match(section.heading) and section.parent and section.parent.kind == "title":
-            reason = REASON_FRONT
-        elif _SUMMARY_HEADING.match(section.heading) and _META.search("".join(body)):
-            reason = REASON_META_SUMMARY
-        elif not body and section.children and section.depth < UNIT_DEPTH:
-            reason = REASON_EMPTY
-        elif not body and not section.children:
-            reason = REASON_BARE
-        if reason:
-            out[section.anchor] = reason
-
-    for ov in editorial.overrides:
-        if ov.source != article.path or not ov.drop:
-            continue
-        section = find_section(article, ov.heading, editorial.path, ov.line)
-        for node in section.walk():
-            out[node.anchor] = str(ov.drop)
-    return out
+        section.dropped = _reason(article, section)
+    # An editor's `drop:` wins, for the section and everything under it.
+    for section in article.sections():
+        if section.override and section.override.drop:
+            for node in section.walk():
+                node.dropped = str(section.override.drop)
+    return article
 
 
-def find_section(article: Article, heading: str, where: str, line: int) -> Section:
-    matches = [s for s in article.sections() if s.heading == heading]
-    if not matches:
-        raise KbError(where, line, f"override names heading {heading!r}, which {article.path} does not have",
-                      "copy the heading exactly as the source writes it, without '#' or '**'")
-    return matches[0]
+def _reason(article: Article, section: Section) -> str | None:
+    body = own_body(article, section)
+    if section.kind == "toc":
+        return REASON_TOC
+    if section.kind == "author":
+        return REASON_AUTHOR
+    if section.kind == "trailer":
+        return REASON_TRAILER
+    if section.kind == "title":
+        return REASON_FRONT if all(_FRONT_LINE.match(line) for line in body) else None
+    if _FRONT_HEADING.match(section.heading) and section.parent and section.parent.kind == "title":
+        return REASON_FRONT
+    if _SUMMARY_HEADING.match(section.heading) and _META.search("".join(body)):
+        return REASON_META_SUMMARY
+    if not body and section.children and section.depth < UNIT_DEPTH:
+        return REASON_EMPTY
+    if not body and not section.children:
+        return REASON_BARE
+    return None

@@ -14,9 +14,8 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 
-from kb.core.model import Article, Entity, Section, Term, Unit
+from kb.core.model import Article, Entity, KnowledgeBase, Links, Mention, Related, Section, Term, Unit
 from kb.core.segment import Segmenter, Segmenters
 from kb.importer.classify import unit_text
 
@@ -44,30 +43,20 @@ def tokens(text: str, seg: Segmenter) -> list[str]:
     return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in _STOP]
 
 
-@dataclass
-class Related:
-    unit: Unit
-    score: float
-
-
-@dataclass
-class Links:
-    related: dict[str, list[Related]] = field(default_factory=dict)       # unit anchor -> related units
-    mentions: dict[str, list[tuple[Unit, Section, int]]] = field(default_factory=dict)  # entity -> places
-
-
-def link(units: list[Unit], dropped: dict[str, dict[str, str]], glossary: list[Term],
-         entities: list[Entity], segmenters: Segmenters) -> Links:
-    words = [n for t in glossary for n in t.names] + [n for e in entities for n in e.names]
-    return Links(related=related_sections(units, dropped, segmenter(segmenters, words)),
-                 mentions=entity_mentions(units, dropped, entities))
+def link(kb: KnowledgeBase, segmenters: Segmenters) -> KnowledgeBase:
+    """Related sections and entity mentions of the placed units (KnowledgeBase.links)."""
+    editorial = kb.editorial
+    words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
+    kb.links = Links(related=related_sections(kb.units, segmenter(segmenters, words)),
+                     mentions=entity_mentions(kb.units, editorial.entities))
+    return kb
 
 
 def section_text(article: Article, section: Section) -> str:
     return "\n".join(article.text(section.start, section.end))
 
 
-def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], seg: Segmenter) -> dict:
+def related_sections(units: list[Unit], seg: Segmenter) -> dict[str, list[Related]]:
     """For each unit, the most similar units of other articles on other topic pages.
 
     Units are compared by the cosine of their TF-IDF vectors (over the first TEXT_CAP
@@ -75,7 +64,7 @@ def related_sections(units: list[Unit], dropped: dict[str, dict[str, str]], seg:
     found through an index of those words, so the cost grows with the number of units
     that share a strong word, not with the square of all units.
     """
-    bags = [Counter(tokens(unit_text(u, dropped[u.article.path])[:TEXT_CAP], seg)) for u in units]
+    bags = [Counter(tokens(unit_text(u)[:TEXT_CAP], seg)) for u in units]
     df = Counter(t for bag in bags for t in bag)
     n = len(units)
     vectors, strong = [], []
@@ -182,15 +171,15 @@ def mentions(text: str, names: list[str]) -> bool:
     return any(name in text for name in names) and names_pattern(tuple(names)).search(text) is not None
 
 
-def entity_mentions(units: list[Unit], dropped: dict[str, dict[str, str]], entities: list[Entity]) -> dict:
-    out: dict[str, list] = {e.name: [] for e in entities}
+def entity_mentions(units: list[Unit], entities: list[Entity]) -> dict[str, list[Mention]]:
+    out: dict[str, list[Mention]] = {e.name: [] for e in entities}
     names = tuple(tuple(e.names) for e in entities)
     for unit in units:
         for section in unit.sections():
-            if section.anchor in dropped[unit.article.path]:
+            if section.dropped:
                 continue
             for i, n in _mentions_in(section_text(unit.article, section), names):
-                out[entities[i].name].append((unit, section, n))
+                out[entities[i].name].append(Mention(unit, section, n))
     return out
 
 

@@ -12,16 +12,14 @@ import os
 import shutil
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from kb.core.model import Article, Editorial, Section, Topic, Unit
+from kb.core.model import Article, KnowledgeBase, Section, Topic, Unit
 from kb.core.sanitize import escape_inline, html_text
 from kb.importer.clean import REASON_LABELS
 from kb.importer.link import (
-    Links,
     TermLinker,
     flow_steps,
     glossary_id,
@@ -42,39 +40,6 @@ ENTITY_KIND_TITLES = {"company": "公司", "product": "产品与平台", "person
 # a third of the site). Past this many articles the navigation lists only the 原文 index
 # page, which links to each article (mkdocs.yml's `not_in_nav` lets them out of the nav).
 NAV_SOURCES_MAX = 20
-
-
-@dataclass
-class Placement:
-    topic: Topic
-    unit: Unit
-
-
-@dataclass
-class KnowledgeBase:
-    """Everything the writer needs: articles, their drops, and placed units."""
-
-    editorial: Editorial
-    articles: list[Article]
-    dropped: dict[str, dict[str, str]]      # article path -> anchor -> reason
-    units: list[Unit]
-    links: Links
-
-    def placement(self) -> dict[tuple[str, str], Placement]:
-        """(article path, section anchor) -> where that section now lives."""
-        out = {}
-        for unit in self.units:
-            for section in unit.sections():
-                if section.anchor not in self.dropped[unit.article.path]:
-                    out[(unit.article.path, section.anchor)] = Placement(unit.topic, unit)
-        return out
-
-    def topic_units(self) -> dict[str, list[Unit]]:
-        out: dict[str, list[Unit]] = defaultdict(list)
-        order = {a.path: i for i, a in enumerate(self.articles)}
-        for unit in sorted(self.units, key=lambda u: (order[u.article.path], u.section.start)):
-            out[unit.topic.key].append(unit)
-        return out
 
 
 def source_page(article: Article) -> str:
@@ -119,9 +84,8 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
     out.append("")
     for unit in units:
         article = unit.article
-        dropped = kb.dropped[article.path]
         for section in unit.sections():
-            if section.anchor in dropped:
+            if section.dropped:
                 continue
             level = 2 + section.depth - unit.section.depth
             out.append(heading_line(level, section.heading, section.anchor))
@@ -300,7 +264,6 @@ def _entities(kb: KnowledgeBase) -> str:
 def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
     """The article as written, each section saying where it went (or why it was left out)."""
     page = source_page(article)
-    dropped = kb.dropped[article.path]
     out = [f"# 《{escape_inline(article.title)}》", "",
            f"原文文件：{code_span(f'{SOURCES_DIR}/{article.path}')}。以下为原文的完整呈现；"
            "每节下方注明它在知识库中的位置。", ""]
@@ -315,8 +278,7 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
             chapter = kb.editorial.chapter(placed.topic.chapter)
             out.append(f"现位于：[{chapter.title} › {placed.topic.title}]({link})")
         else:
-            reason = dropped[section.anchor]
-            out.append(f"未收录：{REASON_LABELS.get(reason, reason)}")
+            out.append(f"未收录：{REASON_LABELS.get(section.dropped, section.dropped)}")
         out.append('{ .kb-source }')
         out.append("")
         if section.kind == "toc":
@@ -343,7 +305,6 @@ def manifest(kb: KnowledgeBase) -> str:
     where = kb.placement()
     entries = []
     for article in kb.articles:
-        dropped = kb.dropped[article.path]
         for section in article.sections():
             entry = {"source": article.path, "heading": section.heading,
                      "lines": [section.start, section.end]}
@@ -351,7 +312,7 @@ def manifest(kb: KnowledgeBase) -> str:
             if placed:
                 entry.update(chapter=placed.topic.chapter, page=placed.topic.page, anchor=section.anchor)
             else:
-                entry.update(dropped=True, reason=dropped[section.anchor])
+                entry.update(dropped=True, reason=section.dropped)
             entries.append(entry)
     rows = ",\n".join("  " + json.dumps(e, ensure_ascii=False) for e in entries)
     return '{"sections": [\n' + rows + "\n]}\n"

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from kb.core import cache
-from kb.core.model import Article, KbError, Section
+from kb.core.model import Article, KbError, KnowledgeBase, Section
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -291,3 +291,37 @@ def parse(article: Article, memos: cache.Cache | None = None) -> Article:
         cur.end = (nxt.start - 1) if nxt else len(article.lines)
     article.root = root
     return article
+
+
+def parse_all(kb: KnowledgeBase, memos: cache.Cache | None = None) -> KnowledgeBase:
+    """Every article's section tree; `memos` as for parse."""
+    for article in kb.articles:
+        parse(article, memos)
+    return kb
+
+
+def attach_overrides(kb: KnowledgeBase) -> KnowledgeBase:
+    """Each override of the editorial file on the section it names (Section.override),
+    found once, by the heading as the source writes it. Overrides for files that are
+    not in sources/ are left out (kb.importer.pipeline.read warns of them)."""
+    editorial = kb.editorial
+    by_path = {a.path: a for a in kb.articles}
+    for ov in editorial.overrides:
+        if ov.source not in by_path:
+            continue
+        section = find_section(by_path[ov.source], ov.heading, editorial.path, ov.line)
+        if section.override is not None:
+            raise KbError(editorial.path, ov.line, f"a second override for {ov.heading!r} in {ov.source} "
+                          f"(the first is at line {section.override.line})", "merge the two into one")
+        section.override = ov
+    return kb
+
+
+def find_section(article: Article, heading: str, where: str, line: int) -> Section:
+    """The first section of the article with this heading; an error at the editorial
+    file's line when there is none."""
+    matches = [s for s in article.sections() if s.heading == heading]
+    if not matches:
+        raise KbError(where, line, f"override names heading {heading!r}, which {article.path} does not have",
+                      "copy the heading exactly as the source writes it, without '#' or '**'")
+    return matches[0]

@@ -1,4 +1,7 @@
-"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> link -> write."""
+"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> link -> write.
+
+Each stage takes the KnowledgeBase and returns it with its part done (kb.core.model).
+"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,12 +10,12 @@ from pathlib import Path
 from kb.core.clock import Clock
 from kb.core.context import Context
 from kb.core.editorial import load_editorial
-from kb.core.model import KbError
-from kb.importer.classify import classify, units
-from kb.importer.clean import drops, find_section
+from kb.core.model import KbError, KnowledgeBase
+from kb.importer.classify import classify
+from kb.importer.clean import clean
 from kb.importer.link import link
-from kb.importer.pages import KnowledgeBase, pages
-from kb.importer.parse import parse
+from kb.importer.pages import pages
+from kb.importer.parse import attach_overrides, parse_all
 from kb.importer.source import read_sources
 
 
@@ -22,29 +25,16 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
     context = context or Context.in_memory()
     clock = context.clock
     with clock.stage("read"):
-        editorial = load_editorial(src_dir)
-        articles, warnings = read_sources(src_dir)
-    if not articles:
-        raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
-    names = {a.path for a in articles}
-    for ov in editorial.overrides:
-        if ov.source not in names:
-            warnings.append(f"{editorial.path}:{ov.line}: override for {ov.source}, which is not in sources/, ignored")
-    dropped: dict[str, dict[str, str]] = {}
-    placed = []
-    for article in articles:
-        with clock.stage("parse"):
-            parse(article, context.cache)
-        with clock.stage("clean"):
-            for ov in editorial.overrides:
-                if ov.source == article.path:
-                    find_section(article, ov.heading, editorial.path, ov.line)
-            dropped[article.path] = drops(article, editorial)
-        with clock.stage("classify"):
-            placed.extend(classify(units(article, dropped[article.path], editorial), dropped[article.path], editorial))
+        kb, warnings = read(src_dir)
+    with clock.stage("parse"):
+        kb = attach_overrides(parse_all(kb, context.cache))
+    with clock.stage("clean"):
+        kb = clean(kb)
+    with clock.stage("classify"):
+        kb = classify(kb)
     with clock.stage("link"):
-        links = link(placed, dropped, editorial.glossary, editorial.entities, context.segmenters)
-    return KnowledgeBase(editorial, articles, dropped, placed, links), warnings
+        kb = link(kb, context.segmenters)
+    return kb, warnings
 
 
 def generate(src_dir: Path, context: Context | None = None, *,
@@ -57,3 +47,17 @@ def generate(src_dir: Path, context: Context | None = None, *,
     kb, warnings = load(src_dir, context)
     with context.clock.stage("write"):
         return pages(kb), warnings
+
+
+def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
+    """The editorial file and the articles, as lines; warnings for what is left out."""
+    editorial = load_editorial(src_dir)
+    articles, warnings = read_sources(src_dir)
+    if not articles:
+        raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
+    names = {a.path for a in articles}
+    for ov in editorial.overrides:
+        if ov.source not in names:
+            warnings.append(f"{editorial.path}:{ov.line}: override for {ov.source}, which is not in sources/, ignored")
+    return KnowledgeBase(editorial, articles), warnings
+
