@@ -1,6 +1,7 @@
 """link: glossary links, entity mentions, related sections and flowcharts."""
 from __future__ import annotations
 
+from kb.core.editorial import default_labels
 from kb.core.model import Term
 from kb.importer.link import (
     TermLinker,
@@ -11,6 +12,7 @@ from kb.importer.link import (
     mermaid_flow,
 )
 
+FLOW = default_labels().flow
 FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
 GIT = Term("Git", "分布式版本控制系统。")
 
@@ -68,7 +70,7 @@ def test_a_text_mentions_a_name_when_it_counts_at_least_one():
 def test_a_numbered_process_list_becomes_a_flowchart_after_the_list():
     body = ["研发流程通常包括以下几个阶段：", "", "1. **需求分析**：明确目标。", "2. **模型设计**：设计架构。",
             "    - 细节", "3. **模型训练**：训练。", "", "在项目管理中："]
-    steps, end = flow_steps(body, "3.2 研发流程与项目管理")
+    steps, end = flow_steps(body, "3.2 研发流程与项目管理", FLOW)
     assert steps == ["需求分析", "模型设计", "模型训练"] and body[end - 1] == "3. **模型训练**：训练。"
     chart = mermaid_flow("研发流程", steps)
     assert chart[0] == "```mermaid" and 'f1["需求分析"] --> f2["模型设计"] --> f3["模型训练"]' in chart[-2]
@@ -76,7 +78,7 @@ def test_a_numbered_process_list_becomes_a_flowchart_after_the_list():
 
 def test_a_list_of_strategies_is_not_a_flow():
     body = ["以下是一些关键步骤和策略：", "", "1. **市场细分**：a", "2. **产品推广**：b", "3. **促销活动**：c"]
-    assert flow_steps(body, "6.2 营销策略") is None
+    assert flow_steps(body, "6.2 营销策略", FLOW) is None
 
 
 def test_related_sections_come_from_other_articles_and_other_pages(kb):

@@ -5,10 +5,13 @@ import json
 import re
 
 import pytest
-from kb.importer.clean import REASON_LABELS
+from kb.core.editorial import load_editorial
+from kb.importer.clean import REASON_IDS, shown_reason
 from kbtest import REPO, SEED_NAMES
 
 MANIFEST = REPO / "docs" / "provenance.json"
+# Each reason of kb.importer.clean -> how the source pages show it.
+REASON_LABELS = {reason: shown_reason(reason, load_editorial(REPO / "sources").labels) for reason in REASON_IDS}
 
 
 @pytest.fixture(scope="module")

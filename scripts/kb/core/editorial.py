@@ -1,12 +1,17 @@
-"""Load and validate sources/editorial.yml (chapters, topics, per-section overrides)."""
+"""Load and validate sources/editorial.yml (chapters, topics, per-section overrides,
+glossary, entities, and the site's labels over the package's kb/core/labels.yml)."""
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
+import string
+import typing
 from pathlib import Path
 
 import yaml
 
-from kb.core.model import Chapter, Editorial, Entity, KbError, Override, Term, Topic
+from kb.core.model import Chapter, Editorial, Entity, KbError, Labels, Override, Template, Term, Topic
 
 EDITORIAL_FILE = "editorial.yml"
 # The nine chapters fixed by DESIGN.md, in reading order.
@@ -97,7 +102,8 @@ def load_editorial(src_dir: Path) -> Editorial:
                               "write it as <chapter>/<topic>, for example risk/identification")
         overrides.append(ov)
     return Editorial(chapters=chapters, overrides=overrides, path=shown,
-                     glossary=_glossary(root, shown), entities=_entities(root, shown))
+                     glossary=_glossary(root, shown), entities=_entities(root, shown),
+                     labels=_labels(root, shown))
 
 
 def _items(root: yaml.Node, key: str) -> list[yaml.Node]:
@@ -147,3 +153,115 @@ def _entities(root: yaml.Node, shown: str) -> list[Entity]:
         _check_unique(entry.names, seen, shown, line)
         out.append(entry)
     return out
+
+
+# --------------------------------------------------------------------------- labels
+
+LABELS_FILE = Path(__file__).with_name("labels.yml")
+LABELS_SHOWN = "scripts/kb/core/labels.yml"      # how errors name it
+
+
+@functools.lru_cache(maxsize=1)
+def default_labels() -> Labels:
+    """The package's labels (kb/core/labels.yml): every key, each checked like an editor's."""
+    try:
+        root = yaml.compose(LABELS_FILE.read_text(encoding="utf-8"), Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise KbError(LABELS_SHOWN, mark.line + 1 if mark else None, f"not valid YAML: {exc.problem}") from None
+    return _group(root, Labels, None, LABELS_SHOWN, "labels")
+
+
+def _labels(root: yaml.Node, shown: str) -> Labels:
+    """The package's labels with the keys the editorial file's `labels:` gives replaced."""
+    node = next((v for k, v in root.value if k.value == "labels"), None)
+    if node is None:
+        return default_labels()
+    return _group(node, Labels, default_labels(), shown, "labels")
+
+
+def _group(node: yaml.Node, kind: type, base, shown: str, key: str):
+    """A labels dataclass from a mapping node: every key when there is no `base`, else
+    the keys given, the rest taken from `base`."""
+    if not isinstance(node, yaml.MappingNode):
+        raise KbError(shown, _line(node), f"`{key}` must be a mapping of keys to labels")
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    hints = typing.get_type_hints(kind)
+    values: dict[str, object] = {}
+    for knode, vnode in node.value:
+        name = knode.value
+        if name not in fields:
+            raise KbError(shown, _line(knode), f"unknown key `{key}.{name}`",
+                          f"`{key}` has {', '.join(fields)}")
+        if name in values:
+            raise KbError(shown, _line(knode), f"`{key}.{name}` appears twice", "keep one")
+        values[name] = _label(vnode, hints[name], fields[name], getattr(base, name) if base else None,
+                              shown, f"{key}.{name}")
+    if base is not None:
+        return dataclasses.replace(base, **values)
+    missing = [name for name in fields if name not in values]
+    if missing:
+        raise KbError(shown, _line(node), f"`{key}` lacks {', '.join(missing)}")
+    return kind(**values)
+
+
+def _label(node: yaml.Node, hint, spec: dataclasses.Field, base, shown: str, key: str):
+    if dataclasses.is_dataclass(hint):
+        return _group(node, hint, base, shown, key)
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(node, yaml.SequenceNode):
+            raise KbError(shown, _line(node), f"`{key}` must be a list of words")
+        return tuple(_text(item, shown, key) for item in node.value)
+    if typing.get_origin(hint) is dict:
+        if not isinstance(node, yaml.MappingNode):
+            raise KbError(shown, _line(node), f"`{key}` must be a mapping")
+        out = dict(base or {})
+        for knode, vnode in node.value:
+            # The package file names the keys; an editor changes their labels.
+            if base is not None and knode.value not in base:
+                raise KbError(shown, _line(knode), f"unknown key `{key}.{knode.value}`",
+                              f"`{key}` has {', '.join(base)}")
+            out[knode.value] = _text(vnode, shown, f"{key}.{knode.value}")
+        return out
+    text = _text(node, shown, key)
+    if hint is Template:
+        _check_template(text, spec.metadata["fields"], shown, _line(node), key)
+        return Template(text)
+    return text
+
+
+def _text(node: yaml.Node, shown: str, key: str) -> str:
+    value = _construct(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, str) or not value:
+        raise KbError(shown, _line(node), f"`{key}` must be text", "write the words, in quotes if YAML reads them otherwise")
+    return value
+
+
+def _check_template(text: str, allowed: tuple[str, ...], shown: str, line: int, key: str) -> None:
+    """Only the named fields the label declares, each written plainly as {name}."""
+    fields = ", ".join(f"{{{name}}}" for name in allowed) or "no fields"
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise KbError(shown, line, f"`{key}`: {exc}", "write a brace that is text as {{ or }}") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in allowed:
+            raise KbError(shown, line, f"`{key}` has an unknown field {{{name}}}", f"it may use {fields}")
+        if spec or conversion:
+            raise KbError(shown, line, f"`{key}`: write the field as {{{name}}}, without a format", f"it may use {fields}")
+
+
+def check_site_name(editorial: Editorial, mkdocs_yml: Path) -> None:
+    """mkdocs.yml's `site_name` (the browser's title, the header) and the labels'
+    `site_title` (the home page's title) name the site the same way."""
+    if not mkdocs_yml.is_file():
+        return
+    # Composed, not loaded: mkdocs.yml has !!python/name tags that only MkDocs constructs.
+    root = yaml.compose(mkdocs_yml.read_text(encoding="utf-8"), Loader=_LOADER)
+    node = next((v for k, v in root.value if k.value == "site_name"), None) if isinstance(root, yaml.MappingNode) else None
+    title = editorial.labels.site_title
+    if node is not None and node.value != title:
+        raise KbError(mkdocs_yml.name, _line(node), f"site_name {node.value!r} differs from the labels' site_title {title!r}",
+                      f"make them the same: `site_name:` here and `labels: site_title:` in {editorial.path}")

@@ -172,6 +172,7 @@ class Editorial:
     path: str = ""
     glossary: list[Term] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
+    labels: "Labels" = field(default_factory=lambda: _default_labels())   # the site's words and word lists
 
     def topics(self) -> list[Topic]:
         return [t for c in self.chapters for t in c.topics]
@@ -181,6 +182,112 @@ class Editorial:
 
     def chapter(self, chapter_id: str) -> Chapter | None:
         return next((c for c in self.chapters if c.id == chapter_id), None)
+
+
+# --------------------------------------------------------------------------- labels
+
+class Template(str):
+    """A sentence with named fields ({articles}, {sections} …), filled with str.format.
+    Which fields a template may use is declared on its label (`template(...)`), and
+    checked when the labels are loaded."""
+
+
+def template(*fields: str):
+    """A label that is a Template with these fields."""
+    return field(metadata={"fields": fields})
+
+
+def _default_labels() -> "Labels":
+    # The package's labels.yml, read by kb.core.editorial (which imports this module).
+    from kb.core.editorial import default_labels
+
+    return default_labels()
+
+
+@dataclass(frozen=True)
+class HomeLabels:
+    nav: str                    # the home page's entry in the navigation
+    intro: Template = template("articles", "chapters", "glossary", "entities")   # the opening paragraph
+    map: str                    # heading of the chapter map (a diagram)
+    map_title: str              # the diagram's accessible title
+    chapters: str               # heading of the chapter list
+    chapter_sections: Template = template("sections")    # after each chapter's description
+    matrix: str                 # heading of the coverage matrix
+    matrix_intro: str           # the sentence under it
+    matrix_article: str         # the matrix's first column
+
+
+@dataclass(frozen=True)
+class ChapterLabels:
+    topics: str                 # heading of a chapter page's topic list
+    topic_sections: Template = template("sections", "titles")   # under each topic: how many sections, from where
+
+
+@dataclass(frozen=True)
+class TopicLabels:
+    intro: Template = template("articles", "topic", "sections")   # a topic page's opening sentence
+    source: str                 # before the link to a section's place in its article
+    related: str                # before the related sections of a unit
+    backlinks: str              # heading of the list of sections that point here
+    backlinks_intro: str        # the sentence under it
+    flow_note: str              # under a flowchart drawn from a numbered list
+
+
+@dataclass(frozen=True)
+class GlossaryLabels:
+    title: str                  # the glossary page's title and navigation entry
+    intro: Template = template("terms")
+    aliases: str                # before a term's other names
+    source: str                 # before the article a definition is taken from
+    found_in: str               # before the topic pages that use the term
+
+
+@dataclass(frozen=True)
+class EntityLabels:
+    title: str                  # the entity index's title and navigation entry
+    intro: Template = template("entities", "mentions")
+    kinds: dict[str, str]       # entity kind (company, product, person, org) -> heading of its group, in this order
+    aliases: str                # before an entity's other names
+    mentions: Template = template("mentions")            # before the list of places
+    section_mentions: Template = template("mentions")    # after a place that names it more than once
+
+
+@dataclass(frozen=True)
+class SourceLabels:
+    title: str                  # the source index's title; the navigation group and home section of the articles
+    intro: str                  # the source index's opening sentence
+    entry: Template = template("file", "lines")        # after each article's link on the source index
+    page_intro: Template = template("file")            # a source page's opening sentence
+    front_matter: str           # heading of the article's title section on its source page
+    placed: str                 # before where a section now lives
+    dropped: str                # before why a section was left out
+
+
+@dataclass(frozen=True)
+class FlowWords:
+    """When a numbered list is a process drawn as a flowchart (研发流程, 实施步骤 …)."""
+
+    process: tuple[str, ...]        # words that name a process, in a heading or in the line before the list
+    not_process: tuple[str, ...]    # phrases that start with such a word and are no process (步骤和策略)
+    intro_after: tuple[str, ...]    # words after the process word that announce the list (流程**包括**以下)
+    intro_before: tuple[str, ...]   # words before it that announce the list (**以下是**实施步骤)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Every word the import writes for readers, and the word lists it decides with:
+    kb/core/labels.yml, overridden key by key under `labels:` in sources/editorial.yml."""
+
+    site_title: str             # the home page's title; the same as mkdocs.yml's site_name
+    home: HomeLabels
+    chapter: ChapterLabels
+    topic: TopicLabels
+    glossary: GlossaryLabels
+    entities: EntityLabels
+    sources: SourceLabels
+    drop_reasons: dict[str, str]    # why a section is left out (kb.importer.clean's reason ids), as readers see it
+    stop_words: tuple[str, ...]     # words too common to tell sections apart (related sections ignore them)
+    flow: FlowWords
 
 
 # --------------------------------------------------------------------------- the knowledge base

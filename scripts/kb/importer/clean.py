@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from kb.core.model import Article, KnowledgeBase, Section
+from kb.core.model import Article, KnowledgeBase, Labels, Section
 
 UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
 
@@ -21,16 +21,10 @@ REASON_META_SUMMARY = "summary that restates the article's own outline (meta-com
 REASON_EMPTY = "heading with no text of its own; its subsections are placed one by one"
 REASON_BARE = "heading with no text under it"
 
-# How the site shows each reason to a reader (the manifest keeps the English reason).
-REASON_LABELS = {
-    REASON_TOC: "原文目录，由本站导航取代",
-    REASON_FRONT: "文章标题、关键词与摘要，仅在原文页展示",
-    REASON_AUTHOR: "作者署名",
-    REASON_TRAILER: "署名之后的结束语（关于本文自身的说明）",
-    REASON_META_SUMMARY: "复述本文结构的小结（关于本文自身的说明）",
-    REASON_EMPTY: "只有标题、没有正文，其下各小节分别收录",
-    REASON_BARE: "只有标题、没有正文",
-}
+# The manifest keeps each reason in these words; the site shows it in the words the
+# labels give under the same id (`drop_reasons` in kb/core/labels.yml).
+REASON_IDS = {REASON_TOC: "toc", REASON_FRONT: "front", REASON_AUTHOR: "author", REASON_TRAILER: "trailer",
+              REASON_META_SUMMARY: "meta_summary", REASON_EMPTY: "empty", REASON_BARE: "bare"}
 
 _FRONT_HEADING = re.compile(r"^(关键词|关键字|摘要|Keywords|Abstract)\s*[:：]?$", re.I)
 _FRONT_LINE = re.compile(r"^\s*(>|\*{0,2}(关键词|关键字|摘要)|-{3,}\s*$|\*{3,}\s*$)")
@@ -83,3 +77,10 @@ def _reason(article: Article, section: Section) -> str | None:
     if not body and not section.children:
         return REASON_BARE
     return None
+
+
+def shown_reason(reason: str, labels: Labels) -> str:
+    """How a source page gives a drop reason: a reason of this module in the labels'
+    words, an editor's own reason as written."""
+    reason_id = REASON_IDS.get(reason)
+    return labels.drop_reasons[reason_id] if reason_id else reason

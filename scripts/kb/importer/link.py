@@ -15,7 +15,18 @@ import operator
 import re
 from collections import Counter, defaultdict
 
-from kb.core.model import Article, Entity, KnowledgeBase, Links, Mention, Related, Section, Term, Unit
+from kb.core.model import (
+    Article,
+    Entity,
+    FlowWords,
+    KnowledgeBase,
+    Links,
+    Mention,
+    Related,
+    Section,
+    Term,
+    Unit,
+)
 from kb.core.segment import Segmenter, Segmenters
 from kb.importer.classify import unit_text
 
@@ -25,8 +36,6 @@ TOP_TERMS = 40        # strongest words per unit that take part in the compariso
 POSTING_CAP = 50      # units kept per strong word (see related_sections)
 TEXT_CAP = 3000       # characters of a unit read for the comparison
 _TOKEN_OK = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+#./-]*)$")
-_STOP = {"以下", "包括", "通过", "可以", "需要", "进行", "我们", "他们", "这些", "一个", "以及", "如何",
-         "AI", "大模型", "模型", "创业", "创业者", "企业", "公司", "提供", "能够", "使用", "实现"}
 
 
 # Glossary terms and entity names are added to the segmenter with one fixed frequency, to a
@@ -39,15 +48,16 @@ def segmenter(segmenters: Segmenters, words: list[str]) -> Segmenter:
     return segmenters.get("related", words=words, word_freq=WORD_FREQ, hmm=False)
 
 
-def tokens(text: str, seg: Segmenter) -> list[str]:
-    return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in _STOP]
+def tokens(text: str, seg: Segmenter, stop: frozenset[str]) -> list[str]:
+    return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in stop]
 
 
 def link(kb: KnowledgeBase, segmenters: Segmenters) -> KnowledgeBase:
     """Related sections and entity mentions of the placed units (KnowledgeBase.links)."""
     editorial = kb.editorial
     words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
-    kb.links = Links(related=related_sections(kb.units, segmenter(segmenters, words)),
+    kb.links = Links(related=related_sections(kb.units, segmenter(segmenters, words),
+                                              frozenset(editorial.labels.stop_words)),
                      mentions=entity_mentions(kb.units, editorial.entities))
     return kb
 
@@ -56,7 +66,7 @@ def section_text(article: Article, section: Section) -> str:
     return "\n".join(article.text(section.start, section.end))
 
 
-def related_sections(units: list[Unit], seg: Segmenter) -> dict[str, list[Related]]:
+def related_sections(units: list[Unit], seg: Segmenter, stop: frozenset[str]) -> dict[str, list[Related]]:
     """For each unit, the most similar units of other articles on other topic pages.
 
     Units are compared by the cosine of their TF-IDF vectors (over the first TEXT_CAP
@@ -64,7 +74,7 @@ def related_sections(units: list[Unit], seg: Segmenter) -> dict[str, list[Relate
     found through an index of those words, so the cost grows with the number of units
     that share a strong word, not with the square of all units.
     """
-    bags = [Counter(tokens(unit_text(u)[:TEXT_CAP], seg)) for u in units]
+    bags = [Counter(tokens(unit_text(u)[:TEXT_CAP], seg, stop)) for u in units]
     df = Counter(t for bag in bags for t in bag)
     n = len(units)
     vectors, strong = [], []
@@ -196,18 +206,27 @@ def _mentions_in(text: str, names: tuple[tuple[str, ...], ...]) -> tuple[tuple[i
     return tuple(found)
 
 
-# A process: 研发流程, 实施步骤, 训练过程 — not 创业过程中 or 关键步骤和策略.
-_FLOW_WORDS = re.compile(r"流程|步骤(?!和策略)|(训练|开发|研发|实施|部署)过程")
-# An intro that announces the sequence: "研发流程通常包括以下几个阶段".
-_STEPS = r"(流程|步骤(?!和策略)|(训练|开发|研发|实施|部署)过程)"
-_INTRO_FLOW = re.compile(rf"{_STEPS}.*(包括|分为|如下)|(以下是|如下).*{_STEPS}")
+@functools.lru_cache(maxsize=8)
+def _flow_patterns(words: FlowWords) -> tuple[re.Pattern, re.Pattern]:
+    """(a process word: 研发流程, 实施步骤, 训练过程 — not 关键步骤和策略;
+    an intro that announces the sequence: "研发流程通常包括以下几个阶段"), from the labels' word lists."""
+    def any_of(options: tuple[str, ...]) -> str:
+        return "|".join(map(re.escape, options)) or "(?!)"
+
+    exclude = f"(?!{any_of(words.not_process)})" if words.not_process else ""
+    process = f"{exclude}(?:{any_of(words.process)})"
+    intro = f"{process}.*(?:{any_of(words.intro_after)})|(?:{any_of(words.intro_before)}).*{process}"
+    return re.compile(process), re.compile(intro)
+
+
 _ITEM = re.compile(r"^(\d+)[.)]\s+(.*)$")
 _LABEL = re.compile(r"^\*\*(.+?)\*\*")
 
 
-def flow_steps(lines: list[str], heading: str) -> tuple[list[str], int] | None:
+def flow_steps(lines: list[str], heading: str, words: FlowWords) -> tuple[list[str], int] | None:
     """The steps of the first numbered list (3+ items) in a section about a process,
     and the index of the line after that list."""
+    process, intro_flow = _flow_patterns(words)
     intro = ""
     for i, line in enumerate(lines):
         m = _ITEM.match(line)
@@ -215,7 +234,7 @@ def flow_steps(lines: list[str], heading: str) -> tuple[list[str], int] | None:
             if line.strip():
                 intro = line
             continue
-        if not (_FLOW_WORDS.search(heading) or _INTRO_FLOW.search(intro)):
+        if not (process.search(heading) or intro_flow.search(intro)):
             return None
         steps, expected, end = [], 1, len(lines)
         for j in range(i, len(lines)):

@@ -1,7 +1,9 @@
-"""write: placed units -> the Markdown pages of docs/ and the provenance manifest.
+"""write: the knowledge base -> the Markdown pages of docs/, the navigation and the
+provenance manifest.
 
-`pages()` is pure: it returns {path relative to docs/: text}. `write_tree()` puts that
-on disk atomically: into a temporary tree beside docs/, then swapped in, so a failed
+`pages()` is pure: it writes the pages in the words of the labels (kb/core/labels.yml,
+sources/editorial.yml) and returns {path relative to docs/: text}. `write_tree()` puts
+that on disk atomically: into a temporary tree beside docs/, then swapped in, so a failed
 import leaves docs/ exactly as it was.
 """
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections import defaultdict
@@ -16,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from kb.core.model import Article, KnowledgeBase, Section, Topic, Unit
+from kb.core.model import Article, Chapter, KnowledgeBase, Labels, Section, Topic, Unit
 from kb.core.sanitize import escape_inline, html_text
-from kb.importer.clean import REASON_LABELS
+from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
     flow_steps,
@@ -31,10 +34,8 @@ from kb.importer.render import body_lines, code_span, heading_line
 SOURCES_DIR = "sources"
 NAV_FILE = ".nav.yml"
 MANIFEST = "provenance.json"
-SITE_TITLE = "AI大模型创业知识库"
 GLOSSARY_PAGE = "glossary.md"
 ENTITIES_PAGE = "entities.md"
-ENTITY_KIND_TITLES = {"company": "公司", "product": "产品与平台", "person": "人物", "org": "机构"}
 # Every page of the site carries the whole navigation, so one entry per article under 原文
 # makes the site grow with the square of the articles (500 articles: 110 KB of every page,
 # a third of the site). Past this many articles the navigation lists only the 原文 index
@@ -63,24 +64,24 @@ def _cite(from_page: str, unit: Unit) -> str:
     return f"[{text}]({_rel(from_page, unit.topic.page)}#{unit.section.anchor})"
 
 
-def _with_flow(section: Section, body: list[str]) -> list[str]:
+def _with_flow(section: Section, body: list[str], labels: Labels) -> list[str]:
     """A numbered process list is followed by the same steps drawn as a flowchart."""
-    found = flow_steps(body, section.heading)
+    found = flow_steps(body, section.heading, labels.flow)
     if not found:
         return body
     steps, end = found
     chart = ["", *mermaid_flow(section.heading, steps), "",
-             "（流程图按上文步骤列表绘制）", "{ .kb-diagram-note }", ""]
+             labels.topic.flow_note, "{ .kb-diagram-note }", ""]
     return body[:end] + chart + body[end:]
 
 
 def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: list[Unit]) -> str:
     page = topic.page
+    labels = kb.editorial.labels
     articles = {u.article.path for u in units}
     linker = TermLinker(kb.editorial.glossary, _rel(page, GLOSSARY_PAGE))
     out = [f"# {topic.title}", ""]
-    out.append(f"本页汇集 {len(articles)} 篇文章中关于「{topic.title}」的 {len(units)} 个章节，"
-               "每节注明出处，可跳转到原文。")
+    out.append(labels.topic.intro.format(articles=len(articles), topic=topic.title, sections=len(units)))
     out.append("")
     for unit in units:
         article = unit.article
@@ -92,20 +93,21 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
             out.append("")
             if section is unit.section:
                 link = f"{_rel(page, source_page(article))}#{section.anchor}"
-                out.append(f"来源：[《{escape_inline(article.title)}》· {escape_inline(section.heading)}]({link})")
+                cite = f"《{escape_inline(article.title)}》· {escape_inline(section.heading)}"
+                out.append(f"{labels.topic.source}[{cite}]({link})")
                 out.append('{ .kb-source }')
                 out.append("")
-            body = linker(_with_flow(section, _section_lines(article, section)))
+            body = linker(_with_flow(section, _section_lines(article, section), labels))
             if body:
                 out.extend(body)
                 out.append("")
         related = kb.links.related.get(unit.section.anchor, [])
         if related:
-            out.append("相关章节：" + "；".join(_cite(page, r.unit) for r in related))
+            out.append(labels.topic.related + "；".join(_cite(page, r.unit) for r in related))
             out.append("{ .kb-related }")
             out.append("")
     if backlinks:
-        out += ["## 被引用于 { #backlinks }", "", "以下章节把本页内容列为相关章节：", ""]
+        out += [f"## {labels.topic.backlinks} {{ #backlinks }}", "", labels.topic.backlinks_intro, ""]
         out += [f"- {_cite(page, unit)}" for unit in backlinks]
     return "\n".join(out).rstrip() + "\n"
 
@@ -135,12 +137,13 @@ def _lead_sentence(article: Article, section: Section) -> str:
     return ""
 
 
-def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) -> str:
+def _chapter_index(kb: KnowledgeBase, chapter: Chapter, by_topic: dict[str, list[Unit]]) -> str:
+    labels = kb.editorial.labels
     topics = [t for t in chapter.topics if by_topic.get(t.key)]
     out = [f"# {chapter.title}", "", chapter.description, "",
            "```mermaid", "mindmap", f"  root(({chapter.title}))"]
     out += [f"    {t.title}" for t in topics]
-    out += ["```", "", "## 本章主题", ""]
+    out += ["```", "", f"## {labels.chapter.topics}", ""]
     for topic in topics:
         units = by_topic[topic.key]
         titles = []
@@ -150,7 +153,7 @@ def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) 
                 titles.append(title)
         out.append(f"### [{topic.title}]({topic.id}.md)")
         out.append("")
-        out.append(f"{len(units)} 节，来自 {'、'.join(titles)}。")
+        out.append(labels.chapter.topic_sections.format(sections=len(units), titles="、".join(titles)))
         out.append("")
         lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
         if lead:
@@ -161,24 +164,27 @@ def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) 
 
 
 def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
+    labels = kb.editorial.labels
     chapters = [c for c in kb.editorial.chapters if any(by_topic.get(t.key) for t in c.topics)]
-    out = [f"# {SITE_TITLE}", "",
-           f"本知识库由 {len(kb.articles)} 篇关于 AI 大模型创业的文章整理而成：按主题重新编排为"
-           f"{len(chapters)}章，相同主题的内容放在一起，每一节都注明出处并链接到原文。"
-           "另有[术语表](glossary.md)与[案例与机构索引](entities.md)。", "",
-           "## 章节地图", "", "```mermaid", "flowchart TB",
-           "  accTitle: 知识库章节地图", f"  accDescr: {'、'.join(c.title for c in chapters)}",
-           f'  kb(("{SITE_TITLE}"))']
+    glossary = f"[{labels.glossary.title}]({GLOSSARY_PAGE})"
+    entities = f"[{labels.entities.title}]({ENTITIES_PAGE})"
+    out = [f"# {labels.site_title}", "",
+           labels.home.intro.format(articles=len(kb.articles), chapters=len(chapters),
+                                    glossary=glossary, entities=entities), "",
+           f"## {labels.home.map}", "", "```mermaid", "flowchart TB",
+           f"  accTitle: {labels.home.map_title}", f"  accDescr: {'、'.join(c.title for c in chapters)}",
+           f'  kb(("{labels.site_title}"))']
     for chapter in chapters:
         out.append(f'  kb --> {chapter.id}["{chapter.title}"]')
     for chapter in chapters:
         out.append(f'  click {chapter.id} href "{chapter.id}/index.html" "{chapter.title}"')
-    out += ["```", "", "## 章节", ""]
+    out += ["```", "", f"## {labels.home.chapters}", ""]
     for chapter in chapters:
         count = sum(len(by_topic.get(t.key, [])) for t in chapter.topics)
-        out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}（{count} 节）")
-    out += ["", "## 覆盖矩阵", "", "每篇文章在各章中的节数（点击数字进入该章）。", ""]
-    out.append("| 文章 | " + " | ".join(c.title for c in chapters) + " |")
+        out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}"
+                   + labels.home.chapter_sections.format(sections=count))
+    out += ["", f"## {labels.home.matrix}", "", labels.home.matrix_intro, ""]
+    out.append(f"| {labels.home.matrix_article} | " + " | ".join(c.title for c in chapters) + " |")
     out.append("| --- |" + " ---: |" * len(chapters))
     for article in kb.articles:
         cells = []
@@ -186,36 +192,36 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
             n = sum(1 for t in chapter.topics for u in by_topic.get(t.key, []) if u.article is article)
             cells.append(f"[{n}]({chapter.id}/index.md)" if n else "")
         out.append(f"| [《{escape_inline(article.title)}》]({source_page(article)}) | " + " | ".join(cells) + " |")
-    out += ["", "## 原文", ""]
+    out += ["", f"## {labels.sources.title}", ""]
     for article in kb.articles:
         out.append(f"- [《{escape_inline(article.title)}》]({source_page(article)})")
     return "\n".join(out) + "\n"
 
 
 def _glossary(kb: KnowledgeBase) -> str:
+    labels = kb.editorial.labels.glossary
     by_path = {a.path: a for a in kb.articles}
     parts: dict[str, list[str]] = defaultdict(list)
     for unit in kb.units:
         parts[unit.topic.page].append("\n".join(unit.article.text(unit.section.start, unit.section.subtree_end)))
     texts = {page: "".join(units) for page, units in parts.items()}
-    out = ["# 术语表", "", f"本表收录 {len(kb.editorial.glossary)} 个术语，释义取自原文。"
-           "各主题页中术语的第一次出现会链接到这里，鼠标悬停可看释义。", ""]
+    out = [f"# {labels.title}", "", labels.intro.format(terms=len(kb.editorial.glossary)), ""]
     for term in sorted(kb.editorial.glossary, key=lambda t: t.term.lower()):
         out.append(heading_line(2, term.term, glossary_id(term)))
         out.append("")
         out.append(term.definition)
         out.append("")
         if term.aliases:
-            out.append("又称：" + "、".join(term.aliases))
+            out.append(labels.aliases + "、".join(term.aliases))
             out.append("")
         article = by_path.get(term.source)
         if article:
-            out.append(f"释义出处：[《{escape_inline(article.title)}》]({source_page(article)})")
+            out.append(f"{labels.source}[《{escape_inline(article.title)}》]({source_page(article)})")
             out.append("{ .kb-source }")
             out.append("")
         pages = [p for p in sorted(texts) if mentions(texts[p], term.names)]
         if pages:
-            out.append("出现于：" + "、".join(f"[{_page_title(kb, p)}]({p})" for p in pages))
+            out.append(labels.found_in + "、".join(f"[{_page_title(kb, p)}]({p})" for p in pages))
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -226,36 +232,33 @@ def _page_title(kb: KnowledgeBase, page: str) -> str:
 
 
 def entity_id(name: str) -> str:
-    import re
-
     return "e-" + re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "-", name.lower()).strip("-")
 
 
 def _entities(kb: KnowledgeBase) -> str:
+    labels = kb.editorial.labels.entities
     mentions = kb.links.mentions
     listed = [e for e in kb.editorial.entities if mentions.get(e.name)]
-    total = sum(n for e in listed for _, _, n in mentions[e.name])
-    out = ["# 案例与机构索引", "",
-           f"文中提到的 {len(listed)} 家公司、产品、人物与机构，共 {total} 处提及；"
-           "不同写法（如中英文名）已合并。每条列出提到它的全部章节。", ""]
-    for kind, title in ENTITY_KIND_TITLES.items():
+    total = sum(m.count for e in listed for m in mentions[e.name])
+    out = [f"# {labels.title}", "", labels.intro.format(entities=len(listed), mentions=total), ""]
+    for kind, title in labels.kinds.items():
         group = sorted((e for e in listed if e.kind == kind), key=lambda e: e.name.lower())
         if not group:
             continue
         out += [f"## {title}", ""]
         for entity in group:
             places = mentions[entity.name]
-            count = sum(n for _, _, n in places)
+            count = sum(m.count for m in places)
             out.append(heading_line(3, entity.name, entity_id(entity.name)))
             out.append("")
             if entity.aliases:
-                out.append("又称：" + "、".join(entity.aliases))
+                out.append(labels.aliases + "、".join(entity.aliases))
                 out.append("")
-            out.append(f"共 {count} 处提及：")
+            out.append(labels.mentions.format(mentions=count))
             out.append("")
             for unit, section, n in places:
                 where = f"{_rel(ENTITIES_PAGE, unit.topic.page)}#{section.anchor}"
-                times = f"（{n} 处）" if n > 1 else ""
+                times = labels.section_mentions.format(mentions=n) if n > 1 else ""
                 out.append(f"- [{_page_title(kb, unit.topic.page)} · {escape_inline(section.heading)}]({where}){times}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
@@ -263,22 +266,22 @@ def _entities(kb: KnowledgeBase) -> str:
 
 def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
     """The article as written, each section saying where it went (or why it was left out)."""
+    labels = kb.editorial.labels
     page = source_page(article)
     out = [f"# 《{escape_inline(article.title)}》", "",
-           f"原文文件：{code_span(f'{SOURCES_DIR}/{article.path}')}。以下为原文的完整呈现；"
-           "每节下方注明它在知识库中的位置。", ""]
+           labels.sources.page_intro.format(file=code_span(f"{SOURCES_DIR}/{article.path}")), ""]
     for section in article.sections():
         level = 2 + max(section.depth, 0) if section.kind != "title" else 2
-        heading = section.heading if section.kind != "title" else "标题与摘要"
+        heading = section.heading if section.kind != "title" else labels.sources.front_matter
         out.append(heading_line(level, heading, section.anchor))
         out.append("")
         placed = where.get((article.path, section.anchor))
         if placed:
             link = f"{_rel(page, placed.topic.page)}#{section.anchor}"
             chapter = kb.editorial.chapter(placed.topic.chapter)
-            out.append(f"现位于：[{chapter.title} › {placed.topic.title}]({link})")
+            out.append(f"{labels.sources.placed}[{chapter.title} › {placed.topic.title}]({link})")
         else:
-            out.append(f"未收录：{REASON_LABELS.get(section.dropped, section.dropped)}")
+            out.append(labels.sources.dropped + shown_reason(section.dropped, labels))
         out.append('{ .kb-source }')
         out.append("")
         if section.kind == "toc":
@@ -319,11 +322,12 @@ def manifest(kb: KnowledgeBase) -> str:
 
 
 def pages(kb: KnowledgeBase) -> dict[str, str]:
+    labels = kb.editorial.labels
     by_topic = kb.topic_units()
     where = kb.placement()
     backlinks = _backlinks(kb)
     files: dict[str, str] = {"index.md": _home(kb, by_topic)}
-    nav: list = [{"首页": "index.md"}]
+    nav: list = [{labels.home.nav: "index.md"}]
     for chapter in kb.editorial.chapters:
         topics = [t for t in chapter.topics if by_topic.get(t.key)]
         if not topics:
@@ -336,18 +340,18 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
         nav.append({chapter.title: entries})
     files[GLOSSARY_PAGE] = _glossary(kb)
     files[ENTITIES_PAGE] = _entities(kb)
-    nav.append({"术语表": GLOSSARY_PAGE})
-    nav.append({"案例与机构索引": ENTITIES_PAGE})
+    nav.append({labels.glossary.title: GLOSSARY_PAGE})
+    nav.append({labels.entities.title: ENTITIES_PAGE})
     source_entries: list = [f"{SOURCES_DIR}/index.md"]
-    lines = ["# 原文", "", "知识库的全部内容都来自以下文章。每篇原文页面完整呈现文章，并标明每节现在的位置。", ""]
+    lines = [f"# {labels.sources.title}", "", labels.sources.intro, ""]
     for article in kb.articles:
         files[source_page(article)] = _source_page(kb, article, where)
         if len(kb.articles) <= NAV_SOURCES_MAX:
             source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
-        lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{code_span(article.path)}，"
-                     f"{len(article.lines)} 行")
+        entry = labels.sources.entry.format(file=code_span(article.path), lines=len(article.lines))
+        lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{entry}")
     files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
-    nav.append({"原文": source_entries if len(source_entries) > 1 else source_entries[0]})
+    nav.append({labels.sources.title: source_entries if len(source_entries) > 1 else source_entries[0]})
     files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
     files[MANIFEST] = manifest(kb)
     return files

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from kb.core.clock import Clock
 from kb.core.context import Context
-from kb.core.editorial import load_editorial
+from kb.core.editorial import check_site_name, load_editorial
 from kb.core.model import KbError, KnowledgeBase
+from kb.core.project import CONFIG_FILE
 from kb.importer.classify import classify
 from kb.importer.clean import clean
 from kb.importer.link import link
@@ -52,6 +53,7 @@ def generate(src_dir: Path, context: Context | None = None, *,
 def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
     """The editorial file and the articles, as lines; warnings for what is left out."""
     editorial = load_editorial(src_dir)
+    check_site_name(editorial, src_dir.parent / CONFIG_FILE)
     articles, warnings = read_sources(src_dir)
     if not articles:
         raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
