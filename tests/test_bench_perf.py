@@ -169,7 +169,8 @@ def test_the_chart_is_svg_with_one_line_per_series_on_two_panels():
 
 def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tmp_path):
     import yaml
-    from kb.importer.pages import NAV_FILE, NAV_SOURCES_MAX, pages
+    from kb.core.plan import NAV_FILE, NAV_SOURCES_MAX
+    from kb.importer.pages import pages
 
     def source_nav(count: int):
         root = corpus.scratch_root(REPO, tmp_path / f"n{count}", count)

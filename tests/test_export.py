@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import zipfile
 
-import kbtest  # noqa: F401  (puts scripts/ on sys.path)
+import kbtest  # puts scripts/ on sys.path
 import pytest
 from kb.core.model import KbError
+from kb.core.plan import Role
 from kb.export.book import (
     BookPage,
+    docs_path,
     index,
     katex_css,
     page_anchor,
@@ -16,6 +18,10 @@ from kb.export.book import (
     reading_order,
     zip_site,
 )
+from kb.importer.pipeline import plan as read_plan
+
+# The real site's plan: tech/math.md is a topic page, sources/002.md an article's page.
+PLAN = read_plan(kbtest.REPO / "sources")
 
 
 def _page(body: str) -> str:
@@ -31,19 +37,19 @@ NAV = """<nav class="md-nav md-nav--primary">
 
 
 def test_reading_order_follows_the_navigation_without_source_copies_or_anchors():
-    assert reading_order(NAV) == ["index.html", "tech/index.html", "tech/math.html"]
+    assert reading_order(NAV, PLAN) == ["index.html", "tech/index.html", "tech/math.html"]
 
 
 def test_reading_order_without_navigation_is_an_error():
     with pytest.raises(KbError, match="no primary navigation"):
-        reading_order("<html><body></body></html>")
+        reading_order("<html><body></body></html>", PLAN)
 
 
 @pytest.mark.parametrize("path, anchor, level", [
     ("index.html", "home", 0), ("tech/index.html", "tech", 1), ("glossary.html", "glossary", 1),
     ("tech/math.html", "tech-math", 2)])
 def test_page_anchor_and_level(path, anchor, level):
-    assert (page_anchor(path), page_level(path)) == (anchor, level)
+    assert (page_anchor(path), page_level(PLAN.role(docs_path(path)))) == (anchor, level)
 
 
 def _book():
@@ -57,7 +63,7 @@ def _book():
             '<p><a href="#s002-4-2">本节</a> <a href="https://example.org/x">外部</a></p>'
             '<label for="t1">x</label><input id="t1">'),
     }
-    return read_book(pages, list(pages), "知识库")
+    return read_book(pages, list(pages), "知识库", PLAN)
 
 
 def test_ids_are_prefixed_with_their_page():
@@ -92,11 +98,11 @@ def test_topic_pages_sit_one_heading_level_under_their_chapter():
 
 def test_a_page_without_an_article_is_an_error():
     with pytest.raises(KbError, match="site/a.html"):
-        read_book({"a.html": "<html><body><p>x</p></body></html>"}, ["a.html"], "t")
+        read_book({"a.html": "<html><body><p>x</p></body></html>"}, ["a.html"], "t", PLAN)
 
 
 def test_index_weights_titles_above_text_and_skips_single_characters_and_tex():
-    page = BookPage("tech/math.html", "tech-math", "数学", 2,
+    page = BookPage("tech/math.html", "tech-math", "数学", Role.TOPIC,
                     '<h2 id="tech-math--a">优化算法</h2><p>梯度下降是一种迭代优化算法。梯度下降很常用。</p>'
                     '<div class="arithmatex">\\[\\theta_{t+1}\\]</div>'
                     '<h2 id="tech-math--b">其他</h2><p>没有提到。</p>')
@@ -139,15 +145,15 @@ def test_site_zip_is_byte_identical_for_the_same_site(tmp_path):
 
 
 def test_index_carries_the_traditional_characters_whose_simplified_form_the_text_uses():
-    page = BookPage("risk/id.html", "risk-id", "风险", 2, '<h2 id="risk-id--a">风险识别</h2><p>识别风险。</p>')
+    page = BookPage("risk/id.html", "risk-id", "风险", Role.TOPIC, '<h2 id="risk-id--a">风险识别</h2><p>识别风险。</p>')
     result = index([page], {"風": "风", "險": "险", "識": "识", "別": "别", "聯": "联"})
     assert result["t2s"] == "別别識识險险風风"   # in code-point order; 聯 -> 联: the text has no 联
 
 
 def test_index_leaves_out_the_reference_pages_like_the_site_search():
-    glossary = BookPage("glossary.html", "glossary", "术语表", 1,
+    glossary = BookPage("glossary.html", "glossary", "术语表", Role.GLOSSARY,
                         '<h2 id="glossary--g-梯度下降">梯度下降</h2><p>一种优化算法。</p>')
-    chapter = BookPage("tech/index.html", "tech", "技术与研发", 1, '<h2 id="tech--t">优化</h2><p>梯度下降</p>')
-    topic = BookPage("tech/math.html", "tech-math", "数学", 2, '<h2 id="tech-math--a">优化算法</h2><p>梯度下降。</p>')
+    chapter = BookPage("tech/index.html", "tech", "技术与研发", Role.CHAPTER, '<h2 id="tech--t">优化</h2><p>梯度下降</p>')
+    topic = BookPage("tech/math.html", "tech-math", "数学", Role.TOPIC, '<h2 id="tech-math--a">优化算法</h2><p>梯度下降。</p>')
     result = index([glossary, chapter, topic])
     assert result["sections"] == [["tech-math--a", "优化算法", "数学"]]

@@ -10,11 +10,12 @@ import pytest
 from kb.core.cache import Cache
 from kb.core.model import Editorial, Entity, Term
 from kb.core.segment import Segmenters
+from kb.importer.pipeline import plan as read_plan
 from kb.site.search import (
     MATERIAL_WORKER,
     dictionary_words,
     index_text,
-    is_reference_page,
+    is_reference,
     mark_unsearchable,
     read_opencc_dict,
     traditional_characters,
@@ -184,5 +185,6 @@ def test_source_lines_are_skipped_everywhere_and_entries_only_on_reference_pages
 
 
 def test_reference_pages_are_the_home_chapter_glossary_and_entity_pages():
-    assert all(is_reference_page(p) for p in ("index.md", "risk/index.md", "glossary.md", "entities.md"))
-    assert not any(is_reference_page(p) for p in ("risk/identification.md", "sources/000.md"))
+    plan = read_plan(REPO / "sources")
+    assert all(is_reference(plan.role(p)) for p in ("index.md", "risk/index.md", "glossary.md", "entities.md"))
+    assert not any(is_reference(plan.role(p)) for p in ("risk/identification.md", "sources/000.md"))

@@ -3,7 +3,7 @@
 The import stages take and return one KnowledgeBase:
 read -> Article(lines) ; parse -> Article(sections, each with its editorial override) ;
 clean -> Section.dropped ; classify -> KnowledgeBase.units (each with its topic) ;
-link -> KnowledgeBase.links ; write -> files on disk (kb.importer.pages).
+link -> KnowledgeBase.links ; write -> files on disk (kb.importer.pages, from kb.core.plan).
 """
 from __future__ import annotations
 

@@ -30,15 +30,17 @@ from urllib.parse import unquote, urlsplit
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from kb.core.clock import Clock
 from kb.core.model import KbError
+from kb.core.plan import Role, SitePlan
+from kb.importer.pipeline import plan as read_plan
 from kb.site import linkcheck
-from kb.site.search import opencc_characters, traditional_map
+from kb.site.search import is_reference, opencc_characters, traditional_map
 
 NAME = "ai-startup-kb"
 
 # The faithful copies of the source articles repeat every chapter's text word for word;
 # the single file is the reading edition, so it leaves them out (the zip keeps them).
 # Links to them become plain citations.
-LEFT_OUT = ("sources/",)
+LEFT_OUT = frozenset({Role.SOURCES_INDEX, Role.SOURCE})
 
 # Mermaid as the site configures it (mkdocs.yml), plus ids that do not depend on the clock,
 # so that the same input gives a byte-identical file.
@@ -58,8 +60,12 @@ class BookPage:
     path: str                    # page in the site, e.g. "tech/math.html"
     anchor: str                  # id of the page in the book, e.g. "tech-math"
     title: str
-    level: int                   # 0 home, 1 chapter (or other top-level page), 2 topic
+    role: Role | None            # from the site plan (None: a page the import does not write)
     html: str                    # the article: ids prefixed, headings shifted, links in-file
+
+    @property
+    def level(self) -> int:
+        return page_level(self.role)
 
 
 @dataclass
@@ -109,7 +115,12 @@ def _soup(html: str):
     return BeautifulSoup(html, "html.parser")
 
 
-def reading_order(index_html: str) -> list[str]:
+def docs_path(site_path: str) -> str:
+    """'tech/math.html' -> 'tech/math.md': the page's path in docs/, as the site plan has it."""
+    return site_path.removesuffix(".html") + ".md"
+
+
+def reading_order(index_html: str, plan: SitePlan) -> list[str]:
     """Site paths of the pages in the primary navigation, in order, left-out pages dropped."""
     nav = _soup(index_html).select_one("nav.md-nav--primary")
     if nav is None:
@@ -121,7 +132,7 @@ def reading_order(index_html: str) -> list[str]:
         if href.startswith("#") or urlsplit(href).scheme:
             continue
         path = posixpath.normpath(unquote(urlsplit(href).path))
-        if path not in out and not path.startswith(LEFT_OUT):
+        if path not in out and plan.role(docs_path(path)) not in LEFT_OUT:
             out.append(path)
     return out
 
@@ -135,13 +146,12 @@ def page_anchor(path: str) -> str:
     return "-".join(parts) or "home"
 
 
-def page_level(path: str) -> int:
-    if path == "index.html":
-        return 0
-    return 1 if path.count("/") == 0 or path.endswith("/index.html") else 2
+def page_level(role: Role | None) -> int:
+    """0 the home page, 2 a topic (under its chapter), 1 any other page."""
+    return {Role.HOME: 0, Role.TOPIC: 2}.get(role, 1)
 
 
-def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
+def read_book(pages: dict[str, str], order: list[str], title: str, plan: SitePlan) -> Book:
     """Book from {site path: page HTML}: each page's <article>, made to live in one file."""
     anchors = {path: page_anchor(path) for path in order}
     book = []
@@ -150,14 +160,14 @@ def read_book(pages: dict[str, str], order: list[str], title: str) -> Book:
         if article is None:
             raise KbError(f"site/{path}", None, "no <article class=\"md-content__inner\"> in the page",
                           "rebuild the site with `kb build`")
-        level = page_level(path)
+        role = plan.role(docs_path(path))
         _prefix_ids(article, anchors[path])
         _rewrite_links(article, path, anchors)
-        if level == 2:
+        if role is Role.TOPIC:
             _shift_headings(article)
         h1 = article.find(["h1", "h2"])
         page_title = _heading_text(h1) if h1 else path
-        book.append(BookPage(path, anchors[path], page_title, level, article.decode_contents().strip()))
+        book.append(BookPage(path, anchors[path], page_title, role, article.decode_contents().strip()))
     return Book(title, book)
 
 
@@ -323,7 +333,7 @@ def render(book: Book, node_modules: Path, katex_init: Path, css: str) -> Render
     if result["untypeset"] or result["unrendered"]:
         raise KbError("site/", None, f"{len(result['untypeset'])} formulas and {result['unrendered']} diagrams were "
                       "left unrendered", "check that node_modules holds katex and mermaid (`make setup`)")
-    pages = [BookPage(p.path, p.anchor, p.title, p.level, html.strip())
+    pages = [BookPage(p.path, p.anchor, p.title, p.role, html.strip())
              for p, html in zip(book.pages, result["pages"])]
     return Rendered(pages, _katex_files(result["fonts"]), result["diagrams"], result["formulas"], result["sizes"])
 
@@ -356,14 +366,12 @@ def index(pages: list[BookPage], traditional: dict[str, str] | None = None) -> d
     """
     import jieba
 
-    from kb.site.search import is_reference_page
-
     jieba.setLogLevel(logging.WARNING)
     sections: list[list[str]] = []
     postings: dict[str, dict[int, int]] = {}
     used: set[str] = set()
     for page in pages:
-        if is_reference_page(page.path.removesuffix(".html") + ".md"):
+        if is_reference(page.role):
             continue
         for heading_id, title, text in _sections(page):
             number = len(sections)
@@ -568,13 +576,14 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
             progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
 
         with clock.stage("read"):
-            order = reading_order((site / "index.html").read_text(encoding="utf-8"))
+            plan = read_plan(root / "sources")
+            order = reading_order((site / "index.html").read_text(encoding="utf-8"), plan)
             missing = [p for p in order if not (site / p).is_file()]
             if missing:
                 raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site",
                               "rebuild with `kb build`")
             pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
-            book = read_book(pages, order, _site_title(pages.get("index.html", "")))
+            book = read_book(pages, order, _site_title(pages.get("index.html", "")), plan)
             progress(f"collected {len(book.pages)} pages in reading order")
 
         with clock.stage("render"):

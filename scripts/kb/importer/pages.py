@@ -1,10 +1,10 @@
 """write: the knowledge base -> the Markdown pages of docs/, the navigation and the
 provenance manifest.
 
-`pages()` is pure: it writes the pages in the words of the labels (kb/core/labels.yml,
-sources/editorial.yml) and returns {path relative to docs/: text}. `write_tree()` puts
-that on disk atomically: into a temporary tree beside docs/, then swapped in, so a failed
-import leaves docs/ exactly as it was.
+`pages()` is pure: it writes each page of the site plan (kb.core.plan) in the words of the
+labels (kb/core/labels.yml, sources/editorial.yml) and returns {path relative to docs/:
+text}. `write_tree()` puts that on disk atomically: into a temporary tree beside docs/,
+then swapped in, so a failed import leaves docs/ exactly as it was.
 """
 from __future__ import annotations
 
@@ -20,6 +20,21 @@ from pathlib import Path
 import yaml
 
 from kb.core.model import Article, Chapter, KnowledgeBase, Labels, Section, Topic, Unit
+from kb.core.plan import (
+    ENTITIES_PAGE,
+    GLOSSARY_PAGE,
+    MANIFEST,
+    NAV_FILE,
+    NAV_SOURCES_MAX,
+    SOURCES_DIR,
+    SOURCES_INDEX,
+    Page,
+    Role,
+    SitePlan,
+    chapter_page,
+    site_plan,
+    source_page,
+)
 from kb.core.sanitize import escape_inline, html_text
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
@@ -30,21 +45,6 @@ from kb.importer.link import (
     mermaid_flow,
 )
 from kb.importer.render import body_lines, code_span, heading_line
-
-SOURCES_DIR = "sources"
-NAV_FILE = ".nav.yml"
-MANIFEST = "provenance.json"
-GLOSSARY_PAGE = "glossary.md"
-ENTITIES_PAGE = "entities.md"
-# Every page of the site carries the whole navigation, so one entry per article under 原文
-# makes the site grow with the square of the articles (500 articles: 110 KB of every page,
-# a third of the site). Past this many articles the navigation lists only the 原文 index
-# page, which links to each article (mkdocs.yml's `not_in_nav` lets them out of the nav).
-NAV_SOURCES_MAX = 20
-
-
-def source_page(article: Article) -> str:
-    return f"{SOURCES_DIR}/{article.key}.md"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -151,21 +151,26 @@ def _chapter_index(kb: KnowledgeBase, chapter: Chapter, by_topic: dict[str, list
             title = f"《{escape_inline(unit.article.title)}》"
             if title not in titles:
                 titles.append(title)
-        out.append(f"### [{topic.title}]({topic.id}.md)")
+        out.append(f"### [{topic.title}]({_rel(chapter_page(chapter.id), topic.page)})")
         out.append("")
         out.append(labels.chapter.topic_sections.format(sections=len(units), titles="、".join(titles)))
         out.append("")
         lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
         if lead:
             out.append(f"> {_lead_sentence(lead.article, lead.section)}")
-            out.append(f"> ——{_cite(chapter.id + '/index.md', lead)}")
+            out.append(f"> ——{_cite(chapter_page(chapter.id), lead)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
-def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
+def _html(page: str) -> str:
+    """A page's address in the built site (mkdocs.yml: use_directory_urls: false)."""
+    return page.removesuffix(".md") + ".html"
+
+
+def _home(kb: KnowledgeBase, plan: SitePlan, by_topic: dict[str, list[Unit]]) -> str:
     labels = kb.editorial.labels
-    chapters = [c for c in kb.editorial.chapters if any(by_topic.get(t.key) for t in c.topics)]
+    chapters = [kb.editorial.chapter(page.chapter) for page in plan.of_role(Role.CHAPTER)]
     glossary = f"[{labels.glossary.title}]({GLOSSARY_PAGE})"
     entities = f"[{labels.entities.title}]({ENTITIES_PAGE})"
     out = [f"# {labels.site_title}", "",
@@ -177,11 +182,11 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
     for chapter in chapters:
         out.append(f'  kb --> {chapter.id}["{chapter.title}"]')
     for chapter in chapters:
-        out.append(f'  click {chapter.id} href "{chapter.id}/index.html" "{chapter.title}"')
+        out.append(f'  click {chapter.id} href "{_html(chapter_page(chapter.id))}" "{chapter.title}"')
     out += ["```", "", f"## {labels.home.chapters}", ""]
     for chapter in chapters:
         count = sum(len(by_topic.get(t.key, [])) for t in chapter.topics)
-        out.append(f"- [{chapter.title}]({chapter.id}/index.md)：{chapter.description}"
+        out.append(f"- [{chapter.title}]({chapter_page(chapter.id)})：{chapter.description}"
                    + labels.home.chapter_sections.format(sections=count))
     out += ["", f"## {labels.home.matrix}", "", labels.home.matrix_intro, ""]
     out.append(f"| {labels.home.matrix_article} | " + " | ".join(c.title for c in chapters) + " |")
@@ -190,7 +195,7 @@ def _home(kb: KnowledgeBase, by_topic: dict[str, list[Unit]]) -> str:
         cells = []
         for chapter in chapters:
             n = sum(1 for t in chapter.topics for u in by_topic.get(t.key, []) if u.article is article)
-            cells.append(f"[{n}]({chapter.id}/index.md)" if n else "")
+            cells.append(f"[{n}]({chapter_page(chapter.id)})" if n else "")
         out.append(f"| [《{escape_inline(article.title)}》]({source_page(article)}) | " + " | ".join(cells) + " |")
     out += ["", f"## {labels.sources.title}", ""]
     for article in kb.articles:
@@ -264,6 +269,15 @@ def _entities(kb: KnowledgeBase) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _sources_index(kb: KnowledgeBase) -> str:
+    labels = kb.editorial.labels.sources
+    lines = [f"# {labels.title}", "", labels.intro, ""]
+    for article in kb.articles:
+        entry = labels.entry.format(file=code_span(article.path), lines=len(article.lines))
+        lines.append(f"- [《{escape_inline(article.title)}》]({_rel(SOURCES_INDEX, source_page(article))})：{entry}")
+    return "\n".join(lines) + "\n"
+
+
 def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
     """The article as written, each section saying where it went (or why it was left out)."""
     labels = kb.editorial.labels
@@ -321,40 +335,61 @@ def manifest(kb: KnowledgeBase) -> str:
     return '{"sections": [\n' + rows + "\n]}\n"
 
 
+def navigation(plan: SitePlan, labels: Labels) -> list:
+    """docs/.nav.yml's entries, in the plan's order: each chapter's topics under it, and
+    the articles under the source index (only the index past NAV_SOURCES_MAX articles)."""
+    nav: list = []
+    for page in plan.pages:
+        if page.role is Role.HOME:
+            nav.append({labels.home.nav: page.path})
+        elif page.role is Role.CHAPTER:
+            chapter = [page.path]
+            nav.append({page.title: chapter})
+        elif page.role is Role.TOPIC:
+            chapter.append({page.title: page.path})
+        elif page.role is Role.SOURCES_INDEX:
+            articles = [{f"《{html_text(p.title or '')}》": p.path} for p in plan.of_role(Role.SOURCE)]
+            listed = len(articles) <= NAV_SOURCES_MAX
+            nav.append({page.title: [page.path, *articles] if listed and articles else page.path})
+        elif page.role is not Role.SOURCE:      # the articles are listed with their index
+            nav.append({page.title: page.path})
+    return nav
+
+
 def pages(kb: KnowledgeBase) -> dict[str, str]:
-    labels = kb.editorial.labels
+    """{path relative to docs/: text}: every page of the plan, the navigation and the manifest."""
     by_topic = kb.topic_units()
+    plan = site_plan(kb.editorial, kb.articles, by_topic)
     where = kb.placement()
     backlinks = _backlinks(kb)
-    files: dict[str, str] = {"index.md": _home(kb, by_topic)}
-    nav: list = [{labels.home.nav: "index.md"}]
-    for chapter in kb.editorial.chapters:
-        topics = [t for t in chapter.topics if by_topic.get(t.key)]
-        if not topics:
-            continue
-        files[f"{chapter.id}/index.md"] = _chapter_index(kb, chapter, by_topic)
-        entries: list = [f"{chapter.id}/index.md"]
-        for topic in topics:
-            files[topic.page] = _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []))
-            entries.append({topic.title: topic.page})
-        nav.append({chapter.title: entries})
-    files[GLOSSARY_PAGE] = _glossary(kb)
-    files[ENTITIES_PAGE] = _entities(kb)
-    nav.append({labels.glossary.title: GLOSSARY_PAGE})
-    nav.append({labels.entities.title: ENTITIES_PAGE})
-    source_entries: list = [f"{SOURCES_DIR}/index.md"]
-    lines = [f"# {labels.sources.title}", "", labels.sources.intro, ""]
-    for article in kb.articles:
-        files[source_page(article)] = _source_page(kb, article, where)
-        if len(kb.articles) <= NAV_SOURCES_MAX:
-            source_entries.append({f"《{html_text(article.title)}》": source_page(article)})
-        entry = labels.sources.entry.format(file=code_span(article.path), lines=len(article.lines))
-        lines.append(f"- [《{escape_inline(article.title)}》]({article.key}.md)：{entry}")
-    files[f"{SOURCES_DIR}/index.md"] = "\n".join(lines) + "\n"
-    nav.append({labels.sources.title: source_entries if len(source_entries) > 1 else source_entries[0]})
-    files[NAV_FILE] = yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
+    articles = {a.path: a for a in kb.articles}
+    files: dict[str, str] = {}
+    for page in plan.pages:
+        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles)
+    files[NAV_FILE] = yaml.safe_dump({"nav": navigation(plan, kb.editorial.labels)}, allow_unicode=True,
+                                     sort_keys=False)
     files[MANIFEST] = manifest(kb)
     return files
+
+
+def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, list[Unit]], where: dict,
+          backlinks: dict[str, list[Unit]], articles: dict[str, Article]) -> str:
+    match page.role:
+        case Role.HOME:
+            return _home(kb, plan, by_topic)
+        case Role.CHAPTER:
+            return _chapter_index(kb, kb.editorial.chapter(page.chapter), by_topic)
+        case Role.TOPIC:
+            topic = kb.editorial.topic(page.topic)
+            return _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []))
+        case Role.GLOSSARY:
+            return _glossary(kb)
+        case Role.ENTITIES:
+            return _entities(kb)
+        case Role.SOURCES_INDEX:
+            return _sources_index(kb)
+        case Role.SOURCE:
+            return _source_page(kb, articles[page.article], where)
 
 
 def write_tree(files: dict[str, str], docs: Path) -> None:

@@ -11,6 +11,7 @@ from kb.core.clock import Clock
 from kb.core.context import Context
 from kb.core.editorial import check_site_name, load_editorial
 from kb.core.model import KbError, KnowledgeBase
+from kb.core.plan import SitePlan, site_plan
 from kb.core.project import CONFIG_FILE
 from kb.importer.classify import classify
 from kb.importer.clean import clean
@@ -63,3 +64,10 @@ def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
             warnings.append(f"{editorial.path}:{ov.line}: override for {ov.source}, which is not in sources/, ignored")
     return KnowledgeBase(editorial, articles), warnings
 
+
+def plan(src_dir: Path) -> SitePlan:
+    """The site plan from the editorial file and the article files alone, without an
+    import: what the site side (plugin, search, export) reads page roles from. Every
+    topic is listed, and the articles' titles are unknown (None)."""
+    articles, _ = read_sources(src_dir)
+    return site_plan(load_editorial(src_dir), articles)

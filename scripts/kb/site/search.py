@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kb.core.model import Editorial, KbError
+from kb.core.plan import ENTITIES_PAGE, GLOSSARY_PAGE, HOME_PAGE, Role
 from kb.core.segment import Segmenter
 
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
@@ -200,13 +201,30 @@ _SOURCE_LINE = re.compile(r'<p class="kb-source"')
 _SUBHEADING = re.compile(r"<h([2-6])(?=[\s>])")
 
 
-def is_reference_page(src_uri: str) -> bool:
-    """Pages that list or restate other pages: the home and chapter pages (lists of
-    topics), the glossary (definitions quoted from the sections, each linking to them)
-    and the entity index (lists of mentions)."""
-    from kb.importer.pages import ENTITIES_PAGE, GLOSSARY_PAGE
+# Pages that list or restate other pages: the home and chapter pages (lists of topics),
+# the glossary (definitions quoted from the sections, each linking to them), the entity
+# index (lists of mentions) and the list of articles.
+REFERENCE_ROLES = frozenset({Role.HOME, Role.CHAPTER, Role.GLOSSARY, Role.ENTITIES, Role.SOURCES_INDEX})
+# The faithful source pages repeat every section of the topic pages under the same
+# anchors; searching them too would list each answer twice.
+UNSEARCHED_ROLES = frozenset({Role.SOURCES_INDEX, Role.SOURCE})
 
-    return src_uri == "index.md" or src_uri.endswith("/index.md") or src_uri in (GLOSSARY_PAGE, ENTITIES_PAGE)
+
+def is_reference(role: Role | None) -> bool:
+    """Whether a page of this role (kb.core.plan; None: not written by the import) lists
+    or restates other pages."""
+    return role in REFERENCE_ROLES
+
+
+def is_reference_page(src_uri: str) -> bool:
+    """The same guessed from a page's path, for kb.site.plugin until it holds the site
+    plan and calls `is_reference(plan.role(src_uri))`; remove it then."""
+    return src_uri in (HOME_PAGE, GLOSSARY_PAGE, ENTITIES_PAGE) or src_uri.endswith("/index.md")
+
+
+def is_unsearched(role: Role | None) -> bool:
+    """Whether a page of this role stays out of the search index altogether."""
+    return role in UNSEARCHED_ROLES
 
 
 def mark_unsearchable(html: str, reference_page: bool) -> str:
