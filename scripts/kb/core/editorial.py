@@ -11,7 +11,17 @@ from pathlib import Path
 
 import yaml
 
-from kb.core.model import Chapter, Editorial, Entity, KbError, Labels, Override, Template, Term, Topic
+from kb.core.model import (
+    Chapter,
+    Editorial,
+    Entity,
+    KbError,
+    Labels,
+    Override,
+    Template,
+    Term,
+    Topic,
+)
 
 EDITORIAL_FILE = "editorial.yml"
 # The nine chapters fixed by DESIGN.md, in reading order.

@@ -15,16 +15,13 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from kb.core.editorial import EDITORIAL_FILE
 from kb.core.project import CACHE_DIR, NODE_MODULES, SEARCH_DICTIONARY, SOURCES
 
 
 class KbConfig(base.Config):
-    # The folder of the articles and of the editorial file (glossary and entities feed
-    # the search dictionary).
+    # The folder of the articles and of the editorial file, editorial.yml (its glossary
+    # and entities feed the search dictionary; the site plan lists the articles).
     sources = c.Type(str, default=SOURCES)
-    # The editorial file, inside `sources`.
-    editorial = c.Type(str, default=EDITORIAL_FILE)
     # Where rendered pages, search entries, jieba's cuts and compiled templates are kept
     # between builds.
     cache_dir = c.Type(str, default=CACHE_DIR)

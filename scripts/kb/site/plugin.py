@@ -31,9 +31,10 @@ from mkdocs.utils import get_relative_url
 from kb.core import cache, segment
 from kb.core.context import Context
 from kb.core.editorial import load_editorial
-from kb.core.model import KbError
+from kb.core.model import Editorial, KbError
+from kb.core.plan import NAV_FILE, SitePlan, site_plan
 from kb.core.sanitize import sanitize_html
-from kb.importer.pages import NAV_FILE
+from kb.importer.source import read_sources
 from kb.site import assets, mkdocs_compat, render, search
 from kb.site.config import KbConfig
 
@@ -47,6 +48,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.root: Path | None = None           # the folder of mkdocs.yml
         self.given: Context | None = None       # kb serve's context, kept from one build to the next
         self.context: Context | None = None     # this build's memos and segmenters
+        self.plan: SitePlan | None = None       # every page kb import writes, with its role
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
 
@@ -71,7 +73,13 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.context = self.given or Context.at(self.root / self.config.cache_dir)
         if self.serving:
             self.cache.hold()
-        self._set_up_search(config)
+        sources = self.root / self.config.sources
+        try:
+            editorial = load_editorial(sources)
+            self.plan = site_plan(editorial, read_sources(sources)[0])
+        except KbError as exc:
+            raise PluginError(str(exc)) from None
+        self._set_up_search(config, editorial)
         # The navigation is written by `kb import` next to the pages it lists.
         nav_file = Path(config.docs_dir) / NAV_FILE
         if nav_file.is_file():
@@ -82,16 +90,13 @@ class KbPlugin(BasePlugin[KbConfig]):
         config.extra["polyfills"] = [*polyfills, assets.IFRAME_WORKER_JS]
         return config
 
-    def _set_up_search(self, config) -> None:
+    def _set_up_search(self, config, editorial: Editorial) -> None:
         """Write the jieba user dictionary, and decide who cuts the index's text with it."""
         self.index_segmenter = None
         plugin = _search_plugin(config)
         if plugin is None:
             return
-        try:
-            text = search.user_dictionary(load_editorial(self.root / self.config.sources))
-        except KbError as exc:
-            raise PluginError(f"search dictionary: {exc}") from None
+        text = search.user_dictionary(editorial)
         path = self.root / self.config.search_dictionary
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             cache.write_atomically(path, text.encode("utf-8"))
@@ -168,7 +173,7 @@ class KbPlugin(BasePlugin[KbConfig]):
     def on_page_markdown(self, markdown, *, page, config, files):
         # The faithful source pages repeat every section of the topic pages under the same
         # anchors; searching them too would list each answer twice.
-        if page.file.src_uri.startswith("sources/"):
+        if search.is_unsearched(self.plan.role(page.file.src_uri)):
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         return markdown
 
@@ -177,7 +182,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         # that could run or fetch in the reader's browser. Then mark what search skips,
         # before the search plugin reads the page (on_page_context).
         html = sanitize_html(html)
-        return search.mark_unsearchable(html, reference_page=search.is_reference_page(page.file.src_uri))
+        return search.mark_unsearchable(html, reference_page=search.is_reference(self.plan.role(page.file.src_uri)))
 
     def on_post_page(self, output, *, page, config):
         # KaTeX only on pages that have maths (mermaid2 does the same for diagrams).

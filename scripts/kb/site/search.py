@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kb.core.model import Editorial, KbError
-from kb.core.plan import ENTITIES_PAGE, GLOSSARY_PAGE, HOME_PAGE, Role
+from kb.core.plan import Role
 from kb.core.segment import Segmenter
 
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
@@ -214,12 +214,6 @@ def is_reference(role: Role | None) -> bool:
     """Whether a page of this role (kb.core.plan; None: not written by the import) lists
     or restates other pages."""
     return role in REFERENCE_ROLES
-
-
-def is_reference_page(src_uri: str) -> bool:
-    """The same guessed from a page's path, for kb.site.plugin until it holds the site
-    plan and calls `is_reference(plan.role(src_uri))`; remove it then."""
-    return src_uri in (HOME_PAGE, GLOSSARY_PAGE, ENTITIES_PAGE) or src_uri.endswith("/index.md")
 
 
 def is_unsearched(role: Role | None) -> bool:

@@ -29,8 +29,9 @@ from pathlib import Path
 
 from kb.core.context import Context
 from kb.core.model import KbError
+from kb.core.plan import NAV_FILE
 from kb.core.project import CONFIG_FILE, Project
-from kb.importer.pages import NAV_FILE, read_tree, update_tree
+from kb.importer.pages import read_tree, update_tree
 from kb.site import build as site
 from kb.site import mkdocs_compat
 
