@@ -316,6 +316,21 @@ class Placement:
     unit: Unit                  # the unit it is placed with
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something the import decided or could not do, for the editor: where, and what."""
+
+    path: str                    # the file as the editor knows it: sources/<path>
+    line: int | None             # 1-based, where it is in that file (None: the whole file)
+    kind: str                    # image | html | maths | heading | front-matter | placement | source | override
+    message: str                 # what happened and what to do, in English
+    severity: str = "warning"    # warning (kb import --strict fails on it) | info
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
 @dataclass
 class KnowledgeBase:
     """What the import stages take and return (read -> parse -> clean -> classify -> link),
@@ -325,6 +340,12 @@ class KnowledgeBase:
     articles: list[Article]                             # in file-name order
     units: list[Unit] = field(default_factory=list)     # placed pieces of every article (classify)
     links: Links = field(default_factory=Links)         # related sections and entity mentions (link)
+    problems: list["Problem"] = field(default_factory=list)  # what the stages tell the editor, in order
+
+    def tell(self, path: str, line: int | None, kind: str, message: str, *, severity: str = "warning") -> None:
+        """Record something a stage decided or could not do, for the editor (terminal and
+        import report)."""
+        self.problems.append(Problem(path, line, kind, message, severity))
 
     def placement(self) -> dict[tuple[str, str], Placement]:
         """(article path, section anchor) -> where that section now lives."""

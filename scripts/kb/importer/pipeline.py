@@ -36,7 +36,7 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
         kb = classify(kb)
     with clock.stage("link"):
         kb = link(kb, context.segmenters)
-    return kb, warnings
+    return kb, warnings + [str(p) for p in kb.problems if p.severity == "warning"]
 
 
 def generate(src_dir: Path, context: Context | None = None, *,
