@@ -108,7 +108,7 @@ def escape_line(line: str) -> str:
 
 def escape_body(lines: list[str]) -> list[str]:
     """Lines of Python-Markdown body text with raw HTML from the source made inert."""
-    return [escape_line(line) if kind.is_prose else line for line, kind in zip(lines, scan(lines))]
+    return [escape_line(line) if what.is_prose else line for line, what in zip(lines, scan(lines))]
 
 
 def escape_inline(text: str) -> str:
