@@ -15,8 +15,9 @@ The rules:
 
 - Fences follow CommonMark: three or more ``` ` ``` or `~`; a backtick fence's info string
   holds no backtick; the closer is the same character, at least as long, with nothing
-  after it but spaces; an unclosed fence runs to the last line. A fence may be indented
-  any amount, as pymdownx.superfences (which renders them) allows inside lists.
+  after it but spaces; an unclosed fence runs to the last line. Opening and closing
+  fences may be indented any amount: the scanner does not follow list items, and
+  pymdownx.superfences, which renders fences, takes them at any depth.
 - Maths follows pymdownx.arithmatex, which renders it: a `$$` block is one paragraph
   (never crosses a blank line) that starts with `$$` and ends with `$$`, or
   `\\begin{env}` ... `\\end{env}`; inline maths is `$x$` (no space inside either `$`, so
@@ -55,7 +56,7 @@ class Kind(enum.Enum):
 @dataclass(frozen=True)
 class Fence:
     """The opening line of a fenced code block."""
-    indent: int       # spaces before the fence
+    indent: int       # spaces (or tabs) before the fence
     char: str         # "`" or "~"
     length: int       # how many of them, three or more
 
@@ -64,6 +65,7 @@ class Fence:
         return self.char * self.length
 
     def closed_by(self, line: str) -> bool:
+        """Whether the line closes this fence: the same character, at least as many."""
         run = line.strip(" \t")
         return len(run) >= self.length and run == self.char * len(run)
 
