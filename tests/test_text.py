@@ -48,6 +48,15 @@ def test_a_closing_fence_may_have_spaces_after_it():
     assert kinds("~~~\nx\n~~~   \n正文") == ["open", "code", "close", "prose"]
 
 
+def test_a_fence_indented_four_spaces_past_the_opening_one_is_code():
+    md = "```markdown\n1. 步骤\n    ```bash\n    pip install kb\n    ```\n```"
+    assert kinds(md) == ["open", "code", "code", "code", "code", "close"]
+
+
+def test_a_closing_fence_in_a_list_may_stand_where_its_opening_fence_stands():
+    assert kinds("- 项\n    ```\n    x\n    ```\n正文") == ["prose", "open", "code", "close", "prose"]
+
+
 def test_an_unclosed_fence_runs_to_the_last_line():
     assert kinds("```\nx\n\n## 标题\n正文") == ["open", "code", "code", "code", "code"]
 

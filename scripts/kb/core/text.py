@@ -15,9 +15,11 @@ The rules:
 
 - Fences follow CommonMark: three or more ``` ` ``` or `~`; a backtick fence's info string
   holds no backtick; the closer is the same character, at least as long, with nothing
-  after it but spaces; an unclosed fence runs to the last line. Opening and closing
-  fences may be indented any amount: the scanner does not follow list items, and
-  pymdownx.superfences, which renders fences, takes them at any depth.
+  after it but spaces, indented less than four spaces past the opening fence; an
+  unclosed fence runs to the last line. An opening fence may be indented any amount: the
+  scanner does not follow list items (so the opening fence stands for the edge of the
+  container CommonMark measures from), and pymdownx.superfences, which renders fences,
+  takes them at any depth.
 - Maths follows pymdownx.arithmatex, which renders it: a `$$` block is one paragraph
   (never crosses a blank line) that starts with `$$` and ends with `$$`, or
   `\\begin{env}` ... `\\end{env}`; inline maths is `$x$` (no space inside either `$`, so
@@ -65,8 +67,12 @@ class Fence:
         return self.char * self.length
 
     def closed_by(self, line: str) -> bool:
-        """Whether the line closes this fence: the same character, at least as many."""
-        run = line.strip(" \t")
+        """Whether the line closes this fence: the same character, at least as many, and
+        indented less than four spaces past the opening fence (more is code)."""
+        run = line.lstrip(" \t")
+        if len(line) - len(run) >= self.indent + 4:
+            return False
+        run = run.rstrip(" \t")
         return len(run) >= self.length and run == self.char * len(run)
 
 
