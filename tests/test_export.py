@@ -115,6 +115,17 @@ def test_index_weights_titles_above_text_and_skips_single_characters_and_tex():
     assert "theta" not in terms
 
 
+def test_index_cut_with_the_sites_user_dictionary_keeps_a_term_whole_and_its_words_findable():
+    from kb.core.context import Context
+
+    page = BookPage("risk/privacy.html", "risk-privacy", "隐私", Role.TOPIC,
+                    '<h2 id="risk-privacy--a">数据保护</h2><p>联邦学习与差分隐私保护用户数据。</p>')
+    seg = Context.in_memory().segmenters.get("index", user_dictionary="联邦学习 nz\n差分隐私 nz\n", hmm=True)
+    terms = index([page], seg=seg)["terms"]
+    assert "联邦学习" in terms and "差分隐私" in terms
+    assert "联邦" in terms and "学习" in terms and "隐私" in terms
+
+
 def test_katex_stylesheet_keeps_only_the_used_fonts_as_data_uris():
     css = ('.katex{font:1em KaTeX_Main}'
            '@font-face{font-family:KaTeX_Main;src:url(fonts/KaTeX_Main-Regular.woff2) format("woff2"),'

@@ -31,6 +31,24 @@ def test_code_maths_headings_and_existing_links_are_left_alone():
     assert link(lines) == lines and link.made == 0
 
 
+def test_a_term_in_code_is_left_for_its_first_mention_in_prose():
+    for code in (["~~~", "```", "联邦学习", "~~~"], ["````", "```", "联邦学习", "```", "````"],
+                 ["正文。", "", "    联邦学习 = 1"], ["`` a ` 联邦学习 ``"]):
+        link = TermLinker([FL], "g.md")
+        out = link([*code, "", "再说联邦学习。"])
+        assert out[:len(code)] == code and out[-1].startswith("再说[联邦学习](g.md"), code
+
+
+def test_dollar_prices_are_not_maths_so_a_term_between_them_is_linked():
+    link = TermLinker([FL], "g.md")
+    assert link(["成本从 $5，因联邦学习降到 $2。"])[0].startswith("成本从 $5，因[联邦学习](g.md")
+
+
+def test_a_line_opening_with_dollars_that_never_close_is_prose():
+    link = TermLinker([FL], "g.md")
+    assert link(["$$ 不是公式", "", "联邦学习。"])[2].startswith("[联邦学习](g.md")
+
+
 def test_a_latin_term_is_not_linked_inside_a_longer_word():
     link = TermLinker([GIT], "g.md")
     assert link(["GitHub 上的项目"]) == ["GitHub 上的项目"]

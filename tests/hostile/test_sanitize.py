@@ -57,3 +57,7 @@ def test_every_real_page_passes_the_filter_byte_identical():
 ])
 def test_source_lines_are_escaped_outside_code_and_maths(line, escaped):
     assert escape_line(line) == escaped
+
+
+def test_an_escaped_dollar_opens_no_maths_so_the_html_after_it_is_escaped():
+    assert escape_line("\\$<b onclick=x>$ 与 $a<b$") == "\\$&lt;b onclick=x>$ 与 $a<b$"

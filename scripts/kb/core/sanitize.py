@@ -8,7 +8,8 @@ Two layers, at the two trust boundaries:
    `<script>` shows as the text the author wrote; `{` is escaped so a line ending in
    `{: onclick=... }` is not an attribute list. Code (fenced, indented, inline) and maths
    (`$$ ... $$`, `$ ... $`, `\\( ... \\)`) are left alone: Markdown and arithmatex escape
-   those themselves. Markup that `kb import` itself writes around the text is trusted.
+   those themselves (which lines and spans those are is `kb.core.text`'s to say). Markup
+   that `kb import` itself writes around the text is trusted.
 
 2. Build (`sanitize_html`, from the MkDocs `on_page_content` hook): the HTML of each page
    body is filtered, whatever made it: elements that run or fetch (script, style, iframe,
@@ -27,73 +28,14 @@ import html
 import re
 from html.parser import HTMLParser
 
+from kb.core.text import backtick_run_end, code_span_end, escape_end, inline_maths_end, scan
+
 # --- 1. import: escape source text for Python-Markdown -------------------------------------
 
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 # What Python-Markdown turns into links on its own (autolink, automail): kept as written.
 _AUTOLINK = re.compile(r"<(?:(?:https?|ftp)://[^<>\s]*|[^<>\s!]+@[^@<>\s]+)>", re.I)
 _ENTITY_AMP = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-_TICKS = re.compile(r"`+")
 _EXTERNAL_URL = re.compile(r"^(?:https?|ftp|mailto):", re.I)
-# Characters a backslash escapes in Python-Markdown ('<' is not one of them).
-_MD_ESCAPABLE = set("\\`*_{}[]()>#+-.!")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _math_block_end(lines: list[str], i: int) -> int | None:
-    """If lines[i] opens a display-maths block that closes, the index of its last line."""
-    text = lines[i].strip()
-    if text.startswith("$$"):
-        if len(text) > 4 and text.endswith("$$"):
-            return i
-        for j in range(i + 1, len(lines)):
-            if not lines[j].strip():
-                return None          # arithmatex maths never spans a blank line
-            if lines[j].strip().endswith("$$"):
-                return j
-        return None
-    if m := re.match(r"\\begin\{([A-Za-z*]+)\}", text):
-        end = f"\\end{{{m.group(1)}}}"
-        for j in range(i, len(lines)):
-            if end in lines[j]:
-                return j
-            if j > i and not lines[j].strip():
-                return None
-    return None
-
-
-def _code_span_end(line: str, i: int) -> int | None:
-    """line[i] starts a run of backticks; the index after the matching closing run."""
-    j = _TICKS.match(line, i).end()
-    run = j - i
-    while (k := line.find("`" * run, j)) != -1:
-        after = _TICKS.match(line, k).end()
-        if after - k == run:
-            return after
-        j = after
-    return None
-
-
-def _inline_math_end(line: str, i: int) -> int | None:
-    """line[i] is '$' or the '\\' of '\\('; the index after the closing delimiter."""
-    if line.startswith("\\(", i):
-        k = line.find("\\)", i + 2)
-        return k + 2 if k != -1 else None
-    if i + 1 >= len(line) or line[i + 1].isspace() or line[i + 1] == "$":
-        return None
-    j = i + 1
-    while j < len(line):
-        if line[j] == "\\":
-            j += 2
-            continue
-        if line[j] == "$":
-            return j + 1 if not line[j - 1].isspace() else None
-        j += 1
-    return None
 
 
 # Where escape_line has something to look at; everything between is copied as it is.
@@ -124,19 +66,15 @@ def escape_line(line: str) -> str:
         end = None
         if token == "\\":
             if line.startswith("\\(", k):
-                end = _inline_math_end(line, k)
-            if end is None and line[k + 1:k + 2] in _MD_ESCAPABLE:
-                end = k + 2                   # an escape stays an escape
-            if end is None:
-                end = k + 1
+                end = inline_maths_end(line, k)
+            if end is None:                   # an escape stays an escape
+                end = escape_end(line, k) or k + 1
         elif token == "`":
-            end = _code_span_end(line, k)
+            end = code_span_end(line, k)
             if end is None:                   # no closing run: the backticks are text
-                end = _TICKS.match(line, k).end()
+                end = backtick_run_end(line, k)
         elif token == "$":
-            end = _inline_math_end(line, k)
-            if end is None:
-                end = k + 1
+            end = inline_maths_end(line, k) or k + 1
         elif token == "<":
             if auto := _AUTOLINK.match(line, k):
                 end = auto.end()
@@ -170,41 +108,7 @@ def escape_line(line: str) -> str:
 
 def escape_body(lines: list[str]) -> list[str]:
     """Lines of Python-Markdown body text with raw HTML from the source made inert."""
-    out: list[str] = []
-    fence: str | None = None
-    maths_until = -1
-    in_list = False
-    in_code = False
-    for i, line in enumerate(lines):
-        if fence is not None:
-            out.append(line)
-            stripped = line.strip()
-            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-                fence = None
-            continue
-        if m := _FENCE.match(line):
-            fence = m.group(1)
-            out.append(line)
-            continue
-        if i <= maths_until:
-            out.append(line)
-            continue
-        if not line.strip():
-            out.append(line)
-            continue
-        if (end := _math_block_end(lines, i)) is not None:
-            maths_until = end
-            out.append(line)
-            continue
-        previous_blank = i == 0 or not lines[i - 1].strip()
-        if _LIST_ITEM.match(line):
-            in_list = True
-        elif _indent(line) == 0:
-            in_list = False
-        code_indent = 8 if in_list else 4
-        in_code = _indent(line) >= code_indent and (previous_blank or in_code)
-        out.append(line if in_code else escape_line(line))
-    return out
+    return [escape_line(line) if what.is_prose else line for line, what in zip(lines, scan(lines))]
 
 
 def escape_inline(text: str) -> str:

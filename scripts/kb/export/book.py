@@ -2,7 +2,7 @@
 
     site/ --read_book--> Book (pages in reading order, ids prefixed per page, links in-file)
           --render-----> diagrams as SVG and maths typeset, once, in headless Chromium
-          --index------> search index (jieba tokens), inline JSON
+          --index------> search index (jieba tokens, the site's dictionary), inline JSON
           --assemble---> one HTML string: every stylesheet, script and font inside it
 
 `read_book`, `index` and `assemble` are pure (text in, text out); the browser and the disk
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import posixpath
 import re
@@ -29,11 +28,15 @@ from urllib.parse import unquote, urlsplit
 
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from kb.core.clock import Clock
+from kb.core.context import Context
+from kb.core.editorial import load_editorial
 from kb.core.model import KbError
 from kb.core.plan import Role, SitePlan
+from kb.core.project import Project
+from kb.core.segment import Segmenter
 from kb.importer.pipeline import plan as read_plan
 from kb.site import linkcheck
-from kb.site.search import is_reference, opencc_characters, traditional_map
+from kb.site.search import is_reference, opencc_characters, traditional_map, user_dictionary
 
 NAME = "ai-startup-kb"
 
@@ -351,7 +354,7 @@ def _katex_files(loaded: list[list[str]]) -> list[str]:
 
 # --------------------------------------------------------------------------- index
 
-def index(pages: list[BookPage], traditional: dict[str, str] | None = None) -> dict:
+def index(pages: list[BookPage], traditional: dict[str, str] | None = None, seg: Segmenter | None = None) -> dict:
     """Search index: sections (heading id, title, page) and jieba tokens -> weighted postings.
 
     Built from the pages before rendering, so TeX source and SVG markup stay out of it.
@@ -359,14 +362,18 @@ def index(pages: list[BookPage], traditional: dict[str, str] | None = None) -> d
     matching for those. Like the site's search, the reference pages (home, chapter lists,
     glossary, entity index) stay out: they restate sections and would outrank them.
 
+    The text is cut by `seg`, the segmenter of the site's search index, whose user
+    dictionary keeps the glossary's terms and entity names whole (see export; without it,
+    jieba's own dictionary). The cut is jieba's search mode: the site's words, and the
+    dictionary words inside the longer ones (联邦学习 also gives 联邦 and 学习), since the
+    page matches whole indexed words where the site's search also matches prefixes.
+
     `traditional` (Traditional character -> Simplified, kb.search.traditional_map) goes in
     as `t2s`, a string of pairs, for the characters whose Simplified form the indexed text
     uses: the page converts a query with it, and a character the text lacks finds nothing
     either way.
     """
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
+    seg = seg or Context.in_memory().segmenters.get("index", hmm=True)
     sections: list[list[str]] = []
     postings: dict[str, dict[int, int]] = {}
     used: set[str] = set()
@@ -379,7 +386,7 @@ def index(pages: list[BookPage], traditional: dict[str, str] | None = None) -> d
             used.update(title, text)
             weights: dict[str, int] = {}
             for source, weight in ((title, 10), (text, 1)):
-                for token in jieba.cut_for_search(source.lower()):
+                for token in seg.tokenizer().cut_for_search(source.lower(), HMM=True):
                     token = token.strip()
                     if len(token) > 1 and _WORDLIKE.search(token):
                         weights[token] = weights.get(token, 0) + weight
@@ -556,8 +563,10 @@ def zip_site(site: Path, dest: Path, root_name: str) -> int:
 
 # --------------------------------------------------------------------------- export
 
-def export(root: Path, site: Path, dist: Path, progress: Progress = print, name: str = NAME) -> Result:
-    """Write dist/<name>-site.zip and dist/<name>.html from the built site."""
+def export(root: Path, site: Path, dist: Path, progress: Progress = print, name: str = NAME,
+           context: Context | None = None) -> Result:
+    """Write dist/<name>-site.zip and dist/<name>.html from the built site (`context`: its
+    segmenters; by default the project's at `root`)."""
     started = time.perf_counter()
     if not (site / "index.html").is_file():
         raise KbError(str(site), None, "no built site here (index.html missing)", "run `kb build` first")
@@ -595,7 +604,11 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
 
         with clock.stage("index"):
             progress("indexing sections for search (jieba)")
-            search = index(book.pages, traditional_map(opencc_characters(node_modules)))
+            # The segmenter the site's search plugin cuts its index with (kb.site.plugin).
+            project = Project(root)
+            segmenters = (context or project.context()).segmenters
+            seg = segmenters.get("index", user_dictionary=user_dictionary(load_editorial(project.sources)), hmm=True)
+            search = index(book.pages, traditional_map(opencc_characters(node_modules)), seg)
             progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
                      f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")
 

@@ -28,6 +28,7 @@ from kb.core.model import (
     Unit,
 )
 from kb.core.segment import Segmenter, Segmenters
+from kb.core.text import scan, split_protected
 from kb.importer.classify import unit_text
 
 RELATED_PER_UNIT = 3
@@ -269,16 +270,6 @@ def _acc(text: str) -> str:
 
 # --- glossary links -------------------------------------------------------------------------
 
-_PROTECTED = re.compile(
-    r"`[^`]*`"                      # inline code
-    r"|!?\[[^\]]*\]\([^)]*\)"       # links and images
-    r"|<[^>]+>"                     # raw HTML tags
-    r"|\$[^$]+\$"                   # inline maths
-    r"|\\\(.*?\\\)"                 # \( … \)
-    r"|\{[^}]*\}"                   # attribute lists
-)
-
-
 def glossary_id(term: Term) -> str:
     slug = re.sub(r"[^0-9a-z\u4e00-\u9fff]+", "-", term.term.lower()).strip("-")
     return f"g-{slug}"
@@ -287,8 +278,9 @@ def glossary_id(term: Term) -> str:
 class TermLinker:
     """Links the first mention of each glossary term on one page to the 术语表.
 
-    Code fences, maths blocks, headings, tables, and code/links/maths/HTML inside a line
-    are left alone. One linker per page: a term is linked once per page.
+    Code (fenced and indented), maths blocks, headings, tables, and code/links/maths/HTML
+    inside a line (kb.core.text) are left alone. One linker per page: a term is linked
+    once per page.
     """
 
     def __init__(self, terms: list[Term], href: str):
@@ -301,25 +293,15 @@ class TermLinker:
         self.made = 0
 
     def __call__(self, lines: list[str]) -> list[str]:
+        if self.pattern is None or len(self.done) == self.total:
+            return list(lines)
         out: list[str] = []
-        in_fence = in_math = False
-        for line in lines:
-            stripped = line.strip()
-            if stripped.startswith(("```", "~~~")):
-                in_fence = not in_fence
+        for line, what in zip(lines, scan(lines)):
+            # Headings, attribute lists and table rows are left as they are, like code and maths.
+            if not what.is_prose or line.lstrip().startswith(("#", "{", "|")):
                 out.append(line)
                 continue
-            if stripped.startswith("$$"):
-                if not (len(stripped) > 2 and stripped.endswith("$$")):
-                    in_math = not in_math
-                out.append(line)
-                continue
-            if (in_fence or in_math or stripped.startswith(("#", "{", "|")) or self.pattern is None
-                    or len(self.done) == self.total):
-                out.append(line)
-                continue
-            pieces = _split_protected(line)
-            out.append("".join(p if protected else self._link(p) for p, protected in pieces))
+            out.append("".join(p if protected else self._link(p) for p, protected in split_protected(line)))
         return out
 
     def _link(self, text: str) -> str:
@@ -335,15 +317,3 @@ class TermLinker:
             self.made += 1
         out.append(text[pos:])
         return "".join(out)
-
-
-def _split_protected(line: str) -> list[tuple[str, bool]]:
-    pieces, pos = [], 0
-    for m in _PROTECTED.finditer(line):
-        if m.start() > pos:
-            pieces.append((line[pos:m.start()], False))
-        pieces.append((m.group(0), True))
-        pos = m.end()
-    if pos < len(line):
-        pieces.append((line[pos:], False))
-    return pieces

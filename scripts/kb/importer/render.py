@@ -10,18 +10,13 @@ import functools
 import re
 
 from kb.core.sanitize import escape_body, escape_inline
+from kb.core.text import LIST_ITEM, Kind, indent, scan
 
-_LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _QUOTES = re.compile(r"^\s*(?:>[ ]?){2,}")
 # Lists and quotes deeper than this are shown at this depth: Python-Markdown recurses once
 # per level and fails at around 200, and no article needs more than a handful.
 MAX_NESTING = 16
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
 
 
 def body_lines(lines: list[str]) -> list[str]:
@@ -32,33 +27,35 @@ def body_lines(lines: list[str]) -> list[str]:
 # `kb serve` imports again on every edit, and the sections of the other articles come out
 # the same: each is adjusted once per process.
 @functools.lru_cache(maxsize=4096)
-def _body_lines(lines: tuple[str, ...]) -> tuple[str, ...]:
+def _body_lines(raw: tuple[str, ...]) -> tuple[str, ...]:
+    lines = [line.replace("\t", "    ").rstrip() for line in raw]
     out: list[str] = []
-    in_fence = False
-    fence_shift = 0
+    block_shift = 0
     in_list = False
-    for raw in lines:
-        line = raw.replace("\t", "    ").rstrip()
-        if _FENCE.match(line):
-            if not in_fence:
-                fence_shift = _shift(line) if in_list else 0
-            in_fence = not in_fence
-            out.append(" " * fence_shift + line if fence_shift else line)
-            continue
-        if in_fence:
-            out.append(" " * fence_shift + line if fence_shift and line else line)
+    for line, what in zip(lines, scan(lines)):
+        if what.in_block:
+            # Fenced code and display maths are kept as written, moved with their first
+            # line into the list they are in; one at the left margin ends the list.
+            if what.first:
+                in_list = in_list and indent(line) > 0
+                block_shift = _shift(line) if in_list else 0
+            if what.kind is Kind.FENCE_CLOSE:
+                # superfences closes a block only on its opening fence, where CommonMark
+                # also takes a longer one.
+                line = " " * what.fence.indent + what.fence.marker
+            out.append(" " * block_shift + line if block_shift and line else line)
             continue
         if not line.strip():
             out.append("")
             continue
-        is_item = bool(_LIST_ITEM.match(line))
+        is_item = bool(LIST_ITEM.match(line))
         if is_item and out and out[-1].strip() and not in_list:
             out.append("")  # Python-Markdown needs a blank line before a list
         if is_item:
             in_list = True
-        elif _indent(line) == 0:
+        elif indent(line) == 0:
             in_list = False
-        if in_list and 0 < _indent(line):
+        if in_list and 0 < indent(line):
             line = " " * _shift(line) + line
         out.append(_cap_nesting(line))
     while out and (not out[-1].strip() or _HR.match(out[-1])):
@@ -69,7 +66,7 @@ def _body_lines(lines: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _cap_nesting(line: str) -> str:
-    if _indent(line) > 4 * MAX_NESTING:
+    if indent(line) > 4 * MAX_NESTING:
         line = " " * (4 * MAX_NESTING) + line.lstrip(" ")
     if (m := _QUOTES.match(line)) and m.group(0).count(">") > MAX_NESTING:
         line = "> " * MAX_NESTING + line[m.end():]
@@ -78,7 +75,7 @@ def _cap_nesting(line: str) -> str:
 
 def _shift(line: str) -> int:
     """Spaces to add so an indent of 1-3 (or 5-7, ...) becomes a multiple of four."""
-    n = _indent(line)
+    n = indent(line)
     return (-n) % 4 if n else 0
 
 
