@@ -36,7 +36,7 @@ from kb.core.project import Project
 from kb.core.segment import Segmenter
 from kb.importer.pipeline import plan as read_plan
 from kb.site import linkcheck
-from kb.site.search import is_reference, opencc_characters, traditional_map, user_dictionary
+from kb.site.search import index_segmenter, is_reference, opencc_characters, traditional_map, user_dictionary
 
 NAME = "ai-startup-kb"
 
@@ -607,7 +607,7 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
             # The segmenter the site's search plugin cuts its index with (kb.site.plugin).
             project = Project(root)
             segmenters = (context or project.context()).segmenters
-            seg = segmenters.get("index", user_dictionary=user_dictionary(load_editorial(project.sources)), hmm=True)
+            seg = index_segmenter(segmenters, user_dictionary(load_editorial(project.sources)))
             search = index(book.pages, traditional_map(opencc_characters(node_modules)), seg)
             progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
                      f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")

@@ -103,7 +103,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         if mkdocs_compat.can_segment_for(plugin):
             # Material would load jieba's dictionary in every build and cut every page
             # again; kb's segmenter, with the same dictionary, keeps its cuts in the cache.
-            self.index_segmenter = self.context.segmenters.get("index", user_dictionary=text, hmm=True)
+            self.index_segmenter = search.index_segmenter(self.context.segmenters, text)
             plugin.config.jieba_dict_user = None
         else:
             plugin.config.jieba_dict_user = str(path)

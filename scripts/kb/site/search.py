@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kb.core.model import Editorial, KbError
 from kb.core.plan import Role
-from kb.core.segment import Segmenter
+from kb.core.segment import Segmenter, Segmenters
 
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
 # nothing else), so only they belong in its dictionary.
@@ -51,6 +51,14 @@ def user_dictionary(editorial: Editorial) -> str:
     be cut whole (jieba.Tokenizer.add_word -> suggest_freq).
     """
     return "".join(f"{word} {_TAG}\n" for word in dictionary_words(editorial))
+
+
+def index_segmenter(segmenters: Segmenters, dictionary: str) -> Segmenter:
+    """The segmenter that cuts the search index's text: jieba with the user dictionary
+    (`user_dictionary(editorial)`) and its model for unknown words, as Material's search
+    plugin cuts with `jieba_dict_user`. The site (kb.site.plugin) and the single file
+    (kb.export) cut with it."""
+    return segmenters.get("index", user_dictionary=dictionary, hmm=True)
 
 
 def traditional_characters(ts_characters: str) -> str:
