@@ -229,7 +229,8 @@ class _Finder(importlib.abc.MetaPathFinder):
             if finder is self or not hasattr(finder, "find_spec"):
                 continue
             spec = finder.find_spec(name, path, target)
-            if spec is not None and spec.loader is not None:
+            # kb.export is a module in the flat package and a package in the layered one.
+            if spec is not None and spec.loader is not None and spec.submodule_search_locations is None:
                 spec.loader = _PatchingLoader(spec.loader, patch)
                 return spec
         return None
