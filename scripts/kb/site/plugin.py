@@ -33,6 +33,7 @@ from kb.core.context import Context
 from kb.core.editorial import load_editorial
 from kb.core.model import Editorial, KbError
 from kb.core.plan import NAV_FILE, SitePlan, site_plan
+from kb.core import sanitize
 from kb.core.sanitize import sanitize_html
 from kb.importer.source import read_sources
 from kb.site import assets, mkdocs_compat, render, search
@@ -51,6 +52,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.plan: SitePlan | None = None       # every page kb import writes, with its role
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
+        self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
 
     def keep_across_builds(self, context: Context) -> None:
         """Build with `context` (kb serve: its caches stay loaded from one build to the
@@ -154,6 +156,8 @@ class KbPlugin(BasePlugin[KbConfig]):
     def on_nav(self, nav, *, config, files):
         # Chosen once per build: the key covers the configuration and every file's URL.
         self.rendered = render.render_memo(self.cache, config, files)
+        # The filter is a pure function of a page's HTML and its own code.
+        self.filtered = self.cache.memo("filtered", cache.source_digest(sanitize.__file__))
         return nav
 
     def on_env(self, env, *, config, files):
@@ -181,7 +185,12 @@ class KbPlugin(BasePlugin[KbConfig]):
         # Page bodies come from articles the site's owners did not write: remove anything
         # that could run or fetch in the reader's browser. Then mark what search skips,
         # before the search plugin reads the page (on_page_context).
-        html = sanitize_html(html)
+        key = cache.digest(html)
+        filtered = self.filtered.get(key)
+        if filtered is None:
+            filtered = sanitize_html(html)
+            self.filtered.put(key, filtered)
+        html = filtered
         return search.mark_unsearchable(html, reference_page=search.is_reference(self.plan.role(page.file.src_uri)))
 
     def on_post_page(self, output, *, page, config):
