@@ -7,7 +7,7 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-from . import cache, linkcheck
+from . import atomic, cache, linkcheck
 from .bench import TARGETS as BENCH_TARGETS
 from .model import KbError
 from .pipeline import generate
@@ -55,22 +55,28 @@ def cmd_build(args) -> int:
 
     root = _root(args)
     started = time.perf_counter()
-    if not site.build(root):
-        print("kb build: mkdocs build --strict failed (see the warnings above)", file=sys.stderr)
-        return 1
-    cache.use(root / cache.CACHE_DIR)
-    broken = _report_links(root / "site", "kb build")
-    cache.save()
-    if broken:
-        return 1
+    # Built beside site/ and swapped in whole when it passed: a failed or killed build
+    # leaves the previous site/.
+    with atomic.staged(root / "site") as staging:
+        if not site.build(root, staging.path):
+            print("kb build: mkdocs build --strict failed (see the warnings above); site/ is as it was",
+                  file=sys.stderr)
+            return 1
+        cache.use(root / cache.CACHE_DIR)
+        broken = _report_links(staging.path, "kb build", shown="site")
+        cache.save()
+        if broken:
+            print("kb build: site/ is as it was", file=sys.stderr)
+            return 1
+        staging.commit()
     print(f"kb build: site/ built in {time.perf_counter() - started:.2f}s: {root / 'site' / 'index.html'}")
     return 0
 
 
-def _report_links(target: Path, who: str) -> int:
+def _report_links(target: Path, who: str, shown: str | None = None) -> int:
     broken = linkcheck.check(target)
     for problem in broken[:50]:
-        print(f"{target.name}/{problem}" if target.is_dir() else str(problem), file=sys.stderr)
+        print(f"{shown or target.name}/{problem}" if target.is_dir() else str(problem), file=sys.stderr)
     if broken:
         more = f" (first 50 shown)" if len(broken) > 50 else ""
         print(f"{who}: {len(broken)} broken internal links or anchors{more}; fix the page or the "

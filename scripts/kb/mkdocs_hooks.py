@@ -15,7 +15,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.utils import get_relative_url
 
-from kb import cache, search, segment, site, vendor
+from kb import atomic, cache, search, segment, site, vendor
 from kb.model import KbError
 from kb.sanitize import sanitize_html
 
@@ -85,9 +85,8 @@ def _write_user_dictionary(config, root: Path) -> None:
         text = search.user_dictionary(load_editorial(root / "sources"))
     except KbError as exc:
         raise PluginError(f"search dictionary: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+        atomic.write_text(path, text)
     if _can_segment_for(plugin):
         # The plugin would load jieba's dictionary here, in every build, and cut every page
         # again; on_pre_build gives it a cached segmenter with the same dictionary instead.
@@ -126,8 +125,16 @@ def on_env(env, config, **kwargs):
     # (and its own and Python's version), so an edited template is compiled again.
     folder = Path(config["config_file_path"]).parent / cache.CACHE_DIR / "jinja"
     folder.mkdir(parents=True, exist_ok=True)
-    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+    env.bytecode_cache = _BytecodeCache(str(folder))
     return env
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, each entry written through kb.atomic like every other file kb
+    writes (temporary names it knows how to clean up after a kill)."""
+
+    def dump_bytecode(self, bucket):
+        atomic.write_file(Path(self.directory) / (self.pattern % (bucket.key,)), bucket.bytecode_to_string())
 
 
 def on_post_build(config, **kwargs):

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import cache
+from . import atomic, cache
 
 _SEGMENTERS: dict[str, "Segmenter"] = {}
 _BASE = None              # the dictionary as jieba loads it: (FREQ, total)
@@ -105,7 +105,7 @@ def _base() -> tuple[dict, int]:
             pass                           # a damaged file: load from jieba and write it again
     _BASE = _jieba_cache() or _jieba_initialize()
     if stored is not None:
-        cache.write_atomically(stored, marshal.dumps(_BASE))
+        atomic.write_file(stored, marshal.dumps(_BASE))
     return _BASE
 
 

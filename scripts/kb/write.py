@@ -9,14 +9,13 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from . import atomic
 from .clean import REASON_LABELS
 from .link import Links, TermLinker, flow_steps, glossary_id, mentions, mermaid_flow
 from .model import Article, Editorial, Section, Topic, Unit
@@ -387,24 +386,12 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
 
 def write_tree(files: dict[str, str], docs: Path) -> None:
     """Write files as the new docs/ in one swap; on any error docs/ is untouched."""
-    parent = docs.parent
-    tmp = Path(tempfile.mkdtemp(prefix="docs.tmp-", dir=parent))
-    try:
+    with atomic.staged(docs) as staging:
         for rel, text in sorted(files.items()):
-            path = tmp / rel
+            path = staging.path / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
-        old = None
-        if docs.exists():
-            old = Path(tempfile.mkdtemp(prefix="docs.old-", dir=parent))
-            old.rmdir()
-            docs.rename(old)
-        tmp.rename(docs)
-        if old:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        staging.commit()
 
 
 def update_tree(files: dict[str, str], docs: Path) -> list[str]:
@@ -417,11 +404,7 @@ def update_tree(files: dict[str, str], docs: Path) -> list[str]:
     touched = []
     for rel, text in sorted(files.items()):
         if current.get(rel) != text:
-            path = docs / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8", newline="\n")
-            os.replace(tmp, path)
+            atomic.write_text(docs / rel, text)
             touched.append(rel)
     for rel in sorted(current.keys() - files.keys()):
         (docs / rel).unlink()
