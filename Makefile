@@ -2,7 +2,7 @@
 VENV := .venv
 BIN  := $(VENV)/bin
 
-.PHONY: setup site test serve export clean chromium
+.PHONY: setup site test fuzz serve export clean chromium
 
 setup: $(VENV)/.installed node_modules/.installed chromium
 
@@ -35,6 +35,13 @@ site: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The property tests (tests/fuzz/) with a larger budget than `make test` gives them: new
+# random articles on every run, FUZZ_EXAMPLES per property. A failure is kept in
+# .hypothesis/ and tried first next time; the seed to reproduce it is printed.
+FUZZ_EXAMPLES ?= 1000
+fuzz: setup
+	KB_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/fuzz -p no:cacheprovider --hypothesis-show-statistics
 
 serve: setup
 	$(BIN)/kb serve

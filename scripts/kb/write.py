@@ -20,7 +20,7 @@ from .clean import REASON_LABELS
 from .link import Links, TermLinker, flow_steps, glossary_id, mentions, mermaid_flow
 from .model import Article, Editorial, Section, Topic, Unit
 from .render import body_lines, code_span, heading_line
-from .sanitize import escape_inline, html_text
+from .sanitize import escape_inline, escape_line, html_text
 
 SOURCES_DIR = "sources"
 NAV_FILE = ".nav.yml"
@@ -182,7 +182,8 @@ def _chapter_index(kb: KnowledgeBase, chapter, by_topic: dict[str, list[Unit]]) 
         out.append("")
         lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
         if lead:
-            out.append(f"> {_lead_sentence(lead.article, lead.section)}")
+            # Source text, escaped as the topic pages escape it (raw HTML shown as text).
+            out.append(f"> {escape_line(_lead_sentence(lead.article, lead.section))}")
             out.append(f"> ——{_cite(chapter.id + '/index.md', lead)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
