@@ -26,7 +26,7 @@ def test_the_harness_scores_both_engines_and_reports_misses(browser, built_site,
     assert [o.rank for o in ours.outcomes][0] == 1
     assert ours.outcomes[1].rank is None and ours.outcomes[1].ranking, "a miss keeps what was found"
     assert ours.summary()["hit@1"] == 0.5 and ours.summary()["mrr"] == 0.5
-    assert all(o.ms is not None and 0 < o.ms < 10_000 for o in ours.outcomes)
+    assert all(o.ms is not None and o.ms > 0 for o in ours.outcomes)
 
     others, segmented = [], {}
     for variant in PAGEFIND:

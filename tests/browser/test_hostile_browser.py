@@ -8,6 +8,7 @@ from hostile.corpus import BUILDABLE, make_root
 from kb.bench.browser import serve
 from kb.cli import main
 from search_cases import search_in_page
+from settle import settle
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +40,11 @@ def test_script_payloads_in_a_source_do_not_run(page, hostile_server, outside_re
     for url in urls:
         response = page.goto(base + url, wait_until="networkidle")
         assert response is not None and response.ok, url
-        # Hover and click everything a payload could hang on.
+        # Hover everything a payload could hang on; then wait until every image has
+        # loaded or failed (its onerror would have run) and the network is quiet.
         for element in page.locator("article p, article a, article img, article h2").all()[:60]:
-            element.hover(timeout=2000)
-        page.wait_for_timeout(300)
+            element.hover()
+        settle(page)
     assert "恶意标题" in page.title() and "</title><script>" in page.title()
     assert dialogs == []
     assert [u for u in page.requests_seen if "pwned" in u] == []
@@ -55,9 +57,10 @@ def test_searching_for_the_payload_runs_nothing(page, hostile_server, outside_re
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(base + "/", wait_until="networkidle")
     search_in_page(page, "创业风险")
-    shown = page.locator(".md-search-result").inner_text().replace("\u200b", "")
-    assert "<script>fetch('/pwned-inline')" in shown    # shown to the reader as text
-    page.wait_for_timeout(500)
+    # Shown to the reader as text, once the results are drawn.
+    page.wait_for_function("""() => document.querySelector('.md-search-result').innerText
+        .replaceAll('\\u200b', '').includes("<script>fetch('/pwned-inline')")""")
+    settle(page)
     assert dialogs == []
     assert [u for u in page.requests_seen if "pwned" in u] == []
     assert outside_requests(page, base) == []

@@ -97,11 +97,11 @@ def nested() -> str:
     return "\n".join(lines) + "\n"
 
 
-def huge() -> str:
+def huge(megabytes: int = 10) -> str:
     """About 10 MB of ordinary article text: numbered sections of long paragraphs."""
     paragraph = "大模型创业需要关注市场风险、技术风险与团队建设，" * 10 + "。\n\n"
     out, size, n = ["# 超大文章\n\n"], 0, 0
-    while size < 10_000_000:
+    while size < megabytes * 1_000_000:
         n += 1
         block = f"## {n // 50 + 1}.{n % 50 + 1} 第{n}节 风险识别\n\n" + paragraph * 20
         out.append(block)

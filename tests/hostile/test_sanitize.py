@@ -26,6 +26,11 @@ from mkdocs.config import load_config
     ('<td style="text-align: left;">x</td>', '<td style="text-align: left;">x</td>'),
     ("<p>x<!-- <script>alert(1)</script> --></p>", "<p>x</p>"),
     ('<meta http-equiv="refresh" content="0;url=javascript:alert(1)"><p>x</p>', "<p>x</p>"),
+    # Found by tests/fuzz: a reference in a value, itself escaped, must stay escaped
+    # (decoded twice, these were javascript: URLs).
+    ('<a href="javascript&amp;colon;alert(1)">x</a>', '<a href="javascript&amp;colon;alert(1)">x</a>'),
+    ('<a href="&amp;#x6a;avascript:alert(1)">x</a>', '<a href="&amp;#x6a;avascript:alert(1)">x</a>'),
+    ('<a href="?a=1&amp;b=2" title="&quot;x&quot; &lt;y&gt;">x</a>', '<a href="?a=1&amp;b=2" title="&quot;x&quot; &lt;y&gt;">x</a>'),
 ])
 def test_active_html_is_removed(dirty, clean):
     assert sanitize_html(dirty) == clean

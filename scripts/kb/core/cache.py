@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
+
+from kb.core import atomic
 
 _DIGEST = 16      # hex digits
 
@@ -33,18 +34,6 @@ def source_digest(*paths: str | Path) -> str:
     for path in paths:
         h.update(Path(path).read_bytes())
     return h.hexdigest()[:_DIGEST]
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file next to `path`: a reader sees the old file or the new."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class Memo:
@@ -80,7 +69,7 @@ class Memo:
         if self._file is None or self._used == self._stored:
             return
         data = json.dumps({"memo": self.name, "entries": self._used}, ensure_ascii=False, separators=(",", ":"))
-        write_atomically(self._file, data.encode("utf-8"))
+        atomic.write_file(self._file, data.encode("utf-8"))
         self._stored = dict(self._used)
         # A run uses one setting of each kind: files of the kind's other settings (an
         # older dictionary, older code) would never be read again.

@@ -40,9 +40,12 @@ _EXTERNAL_URL = re.compile(r"^(?:https?|ftp|mailto):", re.I)
 
 # Where escape_line has something to look at; everything between is copied as it is.
 _SPECIAL = re.compile(r"[\\`$<{]|\*{4,}|_{4,}|!?\[")
-# An inline link or image; bounded so that a line of unclosed '[' stays linear.
-_LINK = re.compile(r"(!?)\[([^\]\n`]{0,500})\]\(\s*<?((?:[^()\s<>]|\([^()\s]{0,200}\)){0,2000})>?"
-                   r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+# An inline link or image, read as Python-Markdown reads it: everything up to the matching
+# ')' is the destination (and title), spaces and '<' included; bounded so that a line of
+# unclosed '[' stays linear.
+_LINK = re.compile(r"(!?)\[([^\]\n`]{0,500})\]\(((?:[^()\n]|\([^()\n]{0,200}\)){0,2000})\)")
+# A reference definition (`[r]: other.md`, used by `[text][r]`), in a quote or list item too.
+_REFERENCE = re.compile(r"^((?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))*[ \t]*)\[[^\[\]]{1,500}\]:[ \t]*<?([^\s>]*)")
 _HR_LINE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 
 
@@ -50,7 +53,8 @@ def escape_line(line: str) -> str:
     """Escape raw HTML and attribute lists in one line of prose, leaving code and maths.
 
     Links to paths or anchors (`[text](other.md)`, `![图](pic.png)`) point into the site the
-    article came from, which is not this one: they are kept as their words.
+    article came from, which is not this one: they are kept as their words; a reference
+    definition to such a path (`[r]: other.md`) is kept as text.
 
     Runs of four or more `*` or `_` are escaped too: they are never emphasis, and
     thousands of them make Python-Markdown recurse until it fails.
@@ -59,6 +63,11 @@ def escape_line(line: str) -> str:
         return line
     out: list[str] = []
     i = 0
+    if (ref := _REFERENCE.match(line)) and not _EXTERNAL_URL.match(ref.group(2)):
+        # Its target is a path of the article's own site (or on the next line): shown as
+        # written, not a definition, so `[text][r]` stays text too.
+        out.append(ref.group(1) + "\\[")
+        i = ref.end(1) + 1
     while (m := _SPECIAL.search(line, i)) is not None:
         k = m.start()
         out.append(line[i:k])
@@ -88,9 +97,15 @@ def escape_line(line: str) -> str:
             continue
         elif token.endswith("["):
             link = _LINK.match(line, k)
-            if link and link.group(3) and not _EXTERNAL_URL.match(link.group(3)):
+            target = link.group(3).strip().lstrip("<") if link else ""
+            if link and not _EXTERNAL_URL.match(target):
                 # A path or #anchor of the article's own site means nothing here: keep the words.
                 out.append(escape_line(link.group(2)))
+                i = link.end()
+            elif link:
+                # A link to another site: its words escaped, its destination as written
+                # (Python-Markdown puts it in an attribute).
+                out.append(f"{link.group(1)}[{escape_line(link.group(2))}]({link.group(3)})")
                 i = link.end()
             else:
                 out.append(token)
@@ -153,8 +168,11 @@ def _url_kind(value: str) -> str:
 
 
 def _attr_html(value: str) -> str:
-    value = re.sub(r"&(?!(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)", "&amp;", value, flags=re.I)
-    return value.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    # The parser gave the value with its character references decoded: encode every '&'
+    # again. Keeping the ones that look like references would decode them twice:
+    # href="javascript&amp;colon;x" would come out as href="javascript&colon;x", which the
+    # browser reads as javascript:x.
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 class _Filter(HTMLParser):

@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from kb.core import cache
+from kb.core import atomic, cache
 
 # jieba's own dictionary, (FREQ, total), read once per process: a pure function of
 # jieba's files (_dictionary_id), whoever asks first.
@@ -100,7 +100,7 @@ def _base(folder: Path | None) -> tuple[dict, int]:
             pass                           # a damaged file: load from jieba and write it again
     _BASE = _jieba_cache() or _jieba_initialize()
     if stored is not None:
-        cache.write_atomically(stored, marshal.dumps(_BASE))
+        atomic.write_file(stored, marshal.dumps(_BASE))
     return _BASE
 
 

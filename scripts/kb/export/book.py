@@ -6,9 +6,9 @@
           --assemble---> one HTML string: every stylesheet, script and font inside it
 
 `read_book`, `index` and `assemble` are pure (text in, text out); the browser and the disk
-are touched only by `render` and `export`. `export` writes each output beside its final
-name and renames it into place only when everything succeeded, so a failed export leaves
-dist/ as it was.
+are touched only by `render` and `export`. `export` writes both outputs into a new folder
+beside dist/ and swaps it in only when everything succeeded (kb.atomic), so a failed or
+killed export leaves dist/ as it was.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
+from kb.core import atomic
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from kb.core.clock import Clock
 from kb.core.context import Context
@@ -574,15 +575,18 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
         raise KbError(str(site), None, "the site was not built for offline use (search/search_index.js missing)",
                       "keep the `offline` plugin in mkdocs.yml and rebuild with `kb build`")
     node_modules = root / "node_modules"
-    dist.mkdir(parents=True, exist_ok=True)
     html_path, zip_path = dist / f"{name}.html", dist / f"{name}-site.zip"
-    partial = [dist / f".{name}.partial.html", dist / f".{name}-site.partial.zip"]   # suffixes kept: the link check reads .html
+    _check_export_folder(dist, {html_path.name, zip_path.name})
     clock = Clock()
-    try:
+    # Both files are written into a new folder beside dist/, which replaces dist/ whole
+    # when everything succeeded: a failed or killed export leaves dist/ as it was, and
+    # the two editions in it always come from the same export.
+    with atomic.staged(dist) as staging:
+        new_html, new_zip = staging.path / html_path.name, staging.path / zip_path.name
         with clock.stage("zip"):
             progress(f"zipping {site.name}/ into {zip_path.name}")
-            count = zip_site(site, partial[1], f"{name}-site")
-            progress(f"  {count} files, {partial[1].stat().st_size / 1e6:.1f} MB")
+            count = zip_site(site, new_zip, f"{name}-site")
+            progress(f"  {count} files, {new_zip.stat().st_size / 1e6:.1f} MB")
 
         with clock.stage("read"):
             plan = read_plan(root / "sources")
@@ -614,22 +618,32 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
 
         with clock.stage("assemble"):
             html, breakdown = assemble(book, rendered, search, assets)
-            partial[0].write_text(html, encoding="utf-8")
+            new_html.write_text(html, encoding="utf-8")
 
         with clock.stage("linkcheck"):
             progress("checking every link and anchor inside the file")
-            broken = linkcheck.check(partial[0])
+            broken = linkcheck.check(new_html)
             if broken:
                 raise KbError(html_path.name, broken[0].line,
                               f"{len(broken)} links inside the file lead nowhere, first: {broken[0].url!r} ({broken[0].problem})",
                               "the page or template that writes the link, or export.py's link rewriting, needs fixing")
-            os.replace(partial[1], zip_path)
-            os.replace(partial[0], html_path)
-    finally:
-        for path in partial:
-            path.unlink(missing_ok=True)
+            staging.commit()
     return Result(html_path, zip_path, html_path.stat().st_size, zip_path.stat().st_size, breakdown,
                   time.perf_counter() - started, clock.seconds)
+
+
+def _check_export_folder(dist: Path, outputs: set[str]) -> None:
+    """dist/ is replaced whole: refuse a folder that holds anything kb export did not write."""
+    if not dist.exists():
+        return
+    if not dist.is_dir():
+        raise KbError(str(dist), None, "not a folder", "pass a folder to --dist")
+    foreign = sorted(p.name for p in dist.iterdir() if p.name not in outputs)
+    if foreign:
+        raise KbError(str(dist / foreign[0]), None,
+                      f"the export folder also holds what kb export did not write ({', '.join(foreign[:3])}"
+                      f"{', …' if len(foreign) > 3 else ''}), and an export replaces the folder whole",
+                      "move those away, or export into a new folder with --dist")
 
 
 def _site_title(index_html: str) -> str:

@@ -12,13 +12,12 @@ import functools
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
+from kb.core import atomic
 from kb.core.model import Article, Chapter, KnowledgeBase, Labels, Section, Topic, Unit
 from kb.core.plan import (
     ENTITIES_PAGE,
@@ -35,7 +34,7 @@ from kb.core.plan import (
     site_plan,
     source_page,
 )
-from kb.core.sanitize import escape_inline, html_text
+from kb.core.sanitize import escape_inline, escape_line, html_text
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
@@ -157,7 +156,8 @@ def _chapter_index(kb: KnowledgeBase, chapter: Chapter, by_topic: dict[str, list
         out.append("")
         lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
         if lead:
-            out.append(f"> {_lead_sentence(lead.article, lead.section)}")
+            # Source text, escaped as the topic pages escape it (raw HTML shown as text).
+            out.append(f"> {escape_line(_lead_sentence(lead.article, lead.section))}")
             out.append(f"> ——{_cite(chapter_page(chapter.id), lead)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
@@ -394,24 +394,12 @@ def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, lis
 
 def write_tree(files: dict[str, str], docs: Path) -> None:
     """Write files as the new docs/ in one swap; on any error docs/ is untouched."""
-    parent = docs.parent
-    tmp = Path(tempfile.mkdtemp(prefix="docs.tmp-", dir=parent))
-    try:
+    with atomic.staged(docs) as staging:
         for rel, text in sorted(files.items()):
-            path = tmp / rel
+            path = staging.path / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
-        old = None
-        if docs.exists():
-            old = Path(tempfile.mkdtemp(prefix="docs.old-", dir=parent))
-            old.rmdir()
-            docs.rename(old)
-        tmp.rename(docs)
-        if old:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        staging.commit()
 
 
 def update_tree(files: dict[str, str], docs: Path) -> list[str]:
@@ -424,11 +412,7 @@ def update_tree(files: dict[str, str], docs: Path) -> list[str]:
     touched = []
     for rel, text in sorted(files.items()):
         if current.get(rel) != text:
-            path = docs / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8", newline="\n")
-            os.replace(tmp, path)
+            atomic.write_text(docs / rel, text)
             touched.append(rel)
     for rel in sorted(current.keys() - files.keys()):
         (docs / rel).unlink()

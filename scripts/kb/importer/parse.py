@@ -151,7 +151,8 @@ def _candidates(article: Article, tokens) -> list[Candidate]:
         if tok.level != 0 or not tok.map:
             continue
         if tok.type == "heading_open":
-            text = strip_markup(tokens[i + 1].content)
+            # A setext heading may run over several lines: one line of text, as headings are.
+            text = strip_markup(" ".join(tokens[i + 1].content.split("\n")))
             if text:
                 out.append(Candidate(tok.map[0] + 1, text, int(tok.tag[1])))
         elif tok.type == "paragraph_open":

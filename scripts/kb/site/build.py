@@ -67,15 +67,15 @@ def load_config(root: Path, **options):
     return mkdocs_load_config(config_file=str(root / CONFIG_FILE), strict=True, **options)
 
 
-def build(root: Path) -> bool:
-    """`mkdocs build --strict` of the repository at `root` into its site/; False (with
-    the warnings or the error printed) when it failed."""
+def build(root: Path, site_dir: Path | None = None) -> bool:
+    """`mkdocs build --strict` of the repository at `root` into `site_dir` (default: the
+    configuration's, site/); False (with the warnings or the error printed) when it failed."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
     with mkdocs_logging(), build_date(root):
         try:
-            config = load_config(root)
+            config = load_config(root, **({"site_dir": str(site_dir)} if site_dir else {}))
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 mkdocs_build(config)

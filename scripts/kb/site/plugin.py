@@ -28,7 +28,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from kb.core import cache, segment
+from kb.core import atomic, cache, segment
 from kb.core.context import Context
 from kb.core.editorial import load_editorial
 from kb.core.model import Editorial, KbError
@@ -101,7 +101,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         text = search.user_dictionary(editorial)
         path = self.root / self.config.search_dictionary
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            cache.write_atomically(path, text.encode("utf-8"))
+            atomic.write_text(path, text)
         if mkdocs_compat.can_segment_for(plugin):
             # Material would load jieba's dictionary in every build and cut every page
             # again; kb's segmenter, with the same dictionary, keeps its cuts in the cache.
@@ -166,7 +166,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         # source (and its own and Python's version), so an edited template compiles again.
         folder = self.root / self.config.cache_dir / "jinja"
         folder.mkdir(parents=True, exist_ok=True)
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        env.bytecode_cache = _BytecodeCache(str(folder))
         return env
 
     def on_pre_page(self, page, *, config, files):
@@ -215,6 +215,14 @@ class KbPlugin(BasePlugin[KbConfig]):
     def on_shutdown(self):
         if self.context is not None:
             self.cache.save(now=True)
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, each entry written through kb.core.atomic like every other file
+    kb writes (temporary names it knows how to clean up after a kill)."""
+
+    def dump_bytecode(self, bucket):
+        atomic.write_file(Path(self.directory) / (self.pattern % (bucket.key,)), bucket.bytecode_to_string())
 
 
 def _search_plugin(config):

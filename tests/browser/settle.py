@@ -1,0 +1,21 @@
+"""Waiting for a page to come to rest, instead of sleeping for a while.
+
+A fixed sleep is too short on a slow machine and wasted on a fast one; these wait for the
+state itself, however long it takes (up to the timeout, which only ends a wait that would
+never end).
+"""
+from __future__ import annotations
+
+# Every image loaded or failed (so its onload/onerror ran), and every animation or CSS
+# transition that ends has ended (endless ones, such as a spinner, are left out).
+_AT_REST = """() => document.readyState === 'complete'
+    && [...document.images].every(img => img.complete)
+    && document.getAnimations().every(a => a.playState !== 'running'
+        || a.effect?.getComputedTiming().endTime === Infinity)"""
+
+
+def settle(page, timeout: float = 30_000) -> None:
+    """Wait until the page has loaded, its images are done, its animations have ended and
+    the network has been quiet for half a second."""
+    page.wait_for_function(_AT_REST, timeout=timeout)
+    page.wait_for_load_state("networkidle", timeout=timeout)
