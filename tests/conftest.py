@@ -31,3 +31,11 @@ def scratch(tmp_path) -> Path:
 def empty_scratch(tmp_path) -> Path:
     """A repository root whose sources/ holds only the editorial file."""
     return make_root(tmp_path, sources=False)
+
+
+@pytest.fixture(scope="session")
+def realworld_site(tmp_path_factory) -> Path:
+    """The real-world corpus (tests/fixtures/realworld/) built once per session."""
+    import realworld
+
+    return realworld.build(tmp_path_factory.mktemp("realworld"))
