@@ -11,6 +11,7 @@ CORPUS = REPO / "tests" / "fixtures" / "realworld"
 ARTICLES = sorted(p for p in CORPUS.rglob("*.md") if p.parent != CORPUS)
 # Tag text a reader would see: `<div align="center">`, `</figure>`, `<br>` …
 HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
+HEADING_RESIDUE = re.compile(r"\[|\]\(|\*\*|<|%E")
 TAG_TEXT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?=[\s/>])[^<>]{0,200}>")
 
 
@@ -55,3 +56,13 @@ def visible_text(page: Path, *, headings: bool = True):
                 node.find_parent(HEADINGS) or node.find_parent(class_="kb-source")):
             continue
         yield str(node), bool(node.find_parent(["code", "pre"]) or node.find_parent(class_="arithmatex"))
+
+
+def headings(page: Path) -> list[str]:
+    """The text of every heading, table-of-contents entry and source note of a page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    found = soup.select("article h1, article h2, article h3, article h4, article h5, article h6, "
+                        "article .kb-source, nav.md-nav--secondary a, title")
+    return [node.get_text().replace("¶", "").strip() for node in found]

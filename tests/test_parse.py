@@ -84,3 +84,23 @@ def test_an_unclosed_code_fence_is_an_error_naming_its_line():
 def test_an_article_with_no_headings_is_one_section_titled_by_its_file():
     a = tree("第一段文字，讲述大模型。\n\n第二段文字。", name="无标题文章.txt")
     assert [(s.heading, s.start, s.end) for s in a.sections()] == [("无标题文章", 1, 3)]
+
+
+@pytest.mark.parametrize("heading, words", [
+    ("#### [通过思维导图梳理功能](http://e.org/%E9%80%9A)", "通过思维导图梳理功能"),
+    ("## [**自注意力**]", "自注意力"),
+    ("## 使用 `kb import` 与 **Markdown** 和 *斜体*", "使用 kb import 与 Markdown 和 斜体"),
+    ("## 欢迎——<br>🐧 [项目](https://e.org/)：介绍", "欢迎—— 🐧 项目：介绍"),
+    ("## ![logo](a.png) ChatGLM <sup>1</sup>", "ChatGLM 1"),
+])
+def test_a_heading_keeps_its_words_and_loses_its_markup(heading, words):
+    assert [s.heading for s in tree(f"# 标题\n\n{heading}\n\n正文。").sections()][1] == words
+
+
+def test_a_setext_underline_is_not_left_in_the_section_body():
+    from kb.importer.render import body_lines
+
+    a = tree("标题\n====\n\n正文一。\n\n小节\n----\n\n正文二。")
+    sub = a.sections()[1]
+    assert sub.heading == "小节"
+    assert body_lines(a.text(sub.start + 1, sub.end)) == ["正文二。"]

@@ -57,6 +57,32 @@ def strip_markup(text: str) -> str:
     return _MARKUP.sub("", text).strip()
 
 
+def heading_words(inline) -> str:
+    """The words of a heading's inline Markdown (markdown-it's inline token): text and
+    code keep their words; links keep their text, images and HTML go (`<br>` is a
+    space); emphasis marks and d2lbook's `[**…**]` highlight brackets go."""
+    children = inline.children or []
+    out: list[str] = []
+    for k, child in enumerate(children):
+        kind = child.type
+        if kind == "image":
+            continue
+        if kind == "text":
+            text = child.content
+            before = children[k - 1].type if k else ""
+            after = children[k + 1].type if k + 1 < len(children) else ""
+            if after == "strong_open" and text.endswith("["):
+                text = text[:-1]
+            if before == "strong_close" and text.startswith("]"):
+                text = text[1:]
+            out.append(text)
+        elif kind == "code_inline":
+            out.append(child.content)
+        elif kind in ("softbreak", "hardbreak") or kind == "html_inline" and re.match(r"<\s*/?\s*br\b", child.content, re.I):
+            out.append(" ")
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
 def normalise(text: str) -> str:
     """For comparing a table-of-contents line with a heading."""
     text = re.sub(r"^\s*(?:#+|[-*+]|\d+[.)])\s+", "", text)
@@ -151,7 +177,7 @@ def _candidates(article: Article, tokens) -> list[Candidate]:
         if tok.level != 0 or not tok.map:
             continue
         if tok.type == "heading_open":
-            text = strip_markup(tokens[i + 1].content)
+            text = heading_words(tokens[i + 1])
             if text:
                 out.append(Candidate(tok.map[0] + 1, text, int(tok.tag[1])))
         elif tok.type == "paragraph_open":

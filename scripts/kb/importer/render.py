@@ -13,6 +13,7 @@ from kb.core.sanitize import escape_body, escape_inline
 from kb.core.text import LIST_ITEM, Kind, indent, scan
 
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})\s*$")
 _QUOTES = re.compile(r"^\s*(?:>[ ]?){2,}")
 # Lists and quotes deeper than this are shown at this depth: Python-Markdown recurses once
 # per level and fails at around 200, and no article needs more than a handful.
@@ -20,7 +21,13 @@ MAX_NESTING = 16
 
 
 def body_lines(lines: list[str]) -> list[str]:
-    """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges."""
+    """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges.
+
+    `lines` start right after the heading: a first line of `=` or `-` is the heading's
+    setext underline, which the heading already stands for.
+    """
+    if lines and _SETEXT_UNDERLINE.match(lines[0]):
+        lines = lines[1:]
     return list(_body_lines(tuple(lines)))
 
 
