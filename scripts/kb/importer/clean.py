@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from kb.core.model import Article, KnowledgeBase, Labels, Section
+from kb.core.text import maths_problems
 
 UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
 
@@ -41,9 +42,12 @@ def own_body(article: Article, section: Section) -> list[str]:
 
 
 def clean(kb: KnowledgeBase) -> KnowledgeBase:
-    """Every section that is not knowledge gets the reason why (Section.dropped)."""
+    """Every section that is not knowledge gets the reason why (Section.dropped); display
+    maths that KaTeX cannot typeset as written is told to the editor."""
     for article in kb.articles:
         mark_dropped(article)
+        for index, message in maths_problems(article.lines):
+            kb.tell(article.shown, index + 1, "maths", f"{message}: KaTeX cannot typeset the formula, readers see its source")
     return kb
 
 

@@ -39,7 +39,14 @@ def _body_lines(raw: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     block_shift = 0
     in_list = False
+    after_maths = False
     for line, what in zip(lines, scan(lines)):
+        # Display maths is a paragraph of its own for arithmatex: blank lines around it.
+        if after_maths and line.strip() and not (what.kind is Kind.MATHS and not what.first):
+            out.append("")
+        after_maths = what.kind is Kind.MATHS
+        if what.kind is Kind.MATHS and what.first and out and out[-1].strip():
+            out.append("")
         if what.in_block:
             # Fenced code and display maths are kept as written, moved with their first
             # line into the list they are in; one at the left margin ends the list.
