@@ -104,3 +104,8 @@ def test_a_setext_underline_is_not_left_in_the_section_body():
     sub = a.sections()[1]
     assert sub.heading == "小节"
     assert body_lines(a.text(sub.start + 1, sub.end)) == ["正文二。"]
+
+
+def test_html_a_heading_would_show_as_text_stays_in_its_words():
+    a = tree("# </title><script>x()</script>标题\n\n正文。")
+    assert a.sections()[0].heading == "</title><script>x()</script>标题"

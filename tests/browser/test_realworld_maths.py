@@ -22,6 +22,8 @@ def test_every_formula_of_the_corpus_is_typeset_and_no_display_maths_is_left_as_
         page.wait_for_function(
             "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error'))",
             timeout=10000)
+        # every formula is in the page's article (raw HTML did not break the page apart)
+        assert page.locator("article .arithmatex").count() == page.locator(".arithmatex").count(), rel
         errors = page.eval_on_selector_all(".arithmatex .katex-error", "els => els.map(e => e.textContent)")
         assert errors == [], rel
         left = page.evaluate("""() => {

@@ -99,6 +99,16 @@ class HtmlTags:
     opening tag is in another section)."""
     open: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
+    # Opened after text on its line (inside a paragraph or a table cell): the browser closes
+    # it with its paragraph or cell, so it is forgotten at the end of the line.
+    inline: list[bool] = field(default_factory=list)
+    at_line_start: bool = True
+
+    def end_line(self) -> None:
+        keep = [n for n, (name, inline) in enumerate(zip(self.open, self.inline)) if not inline]
+        self.open = [self.open[n] for n in keep]
+        self.inline = [False] * len(self.open)
+        self.at_line_start = True
 
     def tag(self, line: str, k: int) -> tuple[str, int] | None:
         """The tag at line[k] as nh3 writes it and where it ends, or None to show it as text."""
@@ -113,7 +123,8 @@ class HtmlTags:
                 return "<br>", m.end()
             if name in self.open:
                 while self.open.pop() != name:
-                    pass
+                    self.inline.pop()
+                self.inline.pop()
                 return f"</{name}>", m.end()
             if name in self.shown:
                 self.shown.remove(name)
@@ -133,6 +144,7 @@ class HtmlTags:
             return None
         if name not in ("br", "img"):
             self.open.append(name)
+            self.inline.append(not self.at_line_start)
         return start.group(0), m.end()
 
 
@@ -149,7 +161,7 @@ def indent_of(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def escape_line(line: str, tags: HtmlTags | None = None) -> str:
+def escape_line(line: str, tags: HtmlTags | None = None, *, whole_line: bool = True) -> str:
     """Escape raw HTML and attribute lists in one line of prose, leaving code and maths.
 
     Links to paths or anchors (`[text](other.md)`, `![图](pic.png)`) point into the site the
@@ -159,12 +171,19 @@ def escape_line(line: str, tags: HtmlTags | None = None) -> str:
     thousands of them make Python-Markdown recurse until it fails.
     """
     if _HR_LINE.match(line) or not _SPECIAL.search(line):
+        if tags is not None and whole_line and line.strip():
+            tags.end_line()
         return line
+    tags = tags if tags is not None else HtmlTags()
+    if whole_line:
+        tags.at_line_start = True
     out: list[str] = []
     i = 0
     while (m := _SPECIAL.search(line, i)) is not None:
         k = m.start()
         out.append(line[i:k])
+        if line[i:k].strip():
+            tags.at_line_start = False
         token = m.group(0)
         end = None
         if token == "\\":
@@ -181,15 +200,17 @@ def escape_line(line: str, tags: HtmlTags | None = None) -> str:
         elif token == "<":
             if auto := _AUTOLINK.match(line, k):
                 end = auto.end()
-            elif kept := (tags or HtmlTags()).tag(line, k):
+            elif kept := tags.tag(line, k):
                 out.append(kept[0])
                 i = kept[1]
                 continue
             else:
                 out.append("&lt;")
+                tags.at_line_start = False
                 i = k + 1
                 continue
         elif token == "{":
+            tags.at_line_start = False
             out.append("\\{")
             i = k + 1
             continue
@@ -197,7 +218,8 @@ def escape_line(line: str, tags: HtmlTags | None = None) -> str:
             link = _LINK.match(line, k)
             if link and link.group(3) and not _EXTERNAL_URL.match(link.group(3)):
                 # A path or #anchor of the article's own site means nothing here: keep the words.
-                out.append(escape_line(link.group(2), tags))
+                tags.at_line_start = False
+                out.append(escape_line(link.group(2), tags, whole_line=False))
                 i = link.end()
             else:
                 out.append(token)
@@ -207,9 +229,12 @@ def escape_line(line: str, tags: HtmlTags | None = None) -> str:
             out.append("".join("\\" + ch for ch in token))
             i = m.end()
             continue
+        tags.at_line_start = False
         out.append(line[k:end])
         i = end
     out.append(line[i:])
+    if whole_line:
+        tags.end_line()
     return "".join(out)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from kb.core import cache
 from kb.core.model import Article, KbError, KnowledgeBase, Section
+from kb.core.sanitize import HtmlTags
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -59,8 +60,9 @@ def strip_markup(text: str) -> str:
 
 def heading_words(inline) -> str:
     """The words of a heading's inline Markdown (markdown-it's inline token): text and
-    code keep their words; links keep their text, images and HTML go (`<br>` is a
-    space); emphasis marks and d2lbook's `[**…**]` highlight brackets go."""
+    code keep their words; links keep their text, images and allowed HTML go (`<br>` is
+    a space; HTML the body would show as text stays text); emphasis marks and d2lbook's
+    `[**…**]` highlight brackets go."""
     children = inline.children or []
     out: list[str] = []
     for k, child in enumerate(children):
@@ -78,8 +80,15 @@ def heading_words(inline) -> str:
             out.append(text)
         elif kind == "code_inline":
             out.append(child.content)
-        elif kind in ("softbreak", "hardbreak") or kind == "html_inline" and re.match(r"<\s*/?\s*br\b", child.content, re.I):
+        elif kind in ("softbreak", "hardbreak"):
             out.append(" ")
+        elif kind == "html_inline":
+            # Markup the site would render goes (`<br>` is a space); any other tag is
+            # shown as the author wrote it, as in the body.
+            if HtmlTags().tag(child.content, 0) is None:
+                out.append(child.content)
+            elif re.match(r"</?br\b", child.content, re.I):
+                out.append(" ")
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
