@@ -109,3 +109,23 @@ def test_a_setext_underline_is_not_left_in_the_section_body():
 def test_html_a_heading_would_show_as_text_stays_in_its_words():
     a = tree("# </title><script>x()</script>标题\n\n正文。")
     assert a.sections()[0].heading == "</title><script>x()</script>标题"
+
+
+def test_yaml_front_matter_is_read_and_makes_no_heading():
+    from kb.importer.parse import front_matter
+
+    a = tree("---\ntitle: 混合搜索\nsummary: 摘要。\n---\n\n正文第一段。\n\n## 小节\n\n正文。")
+    assert [s.heading for s in a.sections()] == ["混合搜索", "小节"]
+    assert a.title == "混合搜索"
+    assert front_matter(a) == ({"title": "混合搜索", "summary": "摘要。"}, 3, None)
+
+
+def test_front_matter_that_is_not_yaml_is_a_warning_naming_its_line(tmp_path):
+    from kb.importer.pipeline import load
+    from kbtest import make_root
+
+    root = make_root(tmp_path, sources=False)
+    (root / "sources" / "fm.md").write_text("---\ntitle: [未闭合\n---\n\n# 标题\n\n正文。\n", encoding="utf-8")
+    _, warnings = load(root / "sources")
+    told = [w for w in warnings if w.startswith("sources/fm.md")]
+    assert len(told) == 1 and told[0].startswith("sources/fm.md:1: YAML front matter cannot be read")

@@ -312,3 +312,17 @@ def maths_problems(lines: Sequence[str]) -> list[tuple[int, str]]:
             out.append((i, "display maths opened with $$ here is never closed (a blank line ends it)"))
         i += 1
     return out
+
+
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(?:\s|$)")
+
+
+def front_matter_end(lines: Sequence[str]) -> int | None:
+    """If the lines open with YAML front matter (`---`, `key: value` lines, `---` or
+    `...`), the index of its closing line."""
+    if not lines or lines[0].rstrip() != "---" or len(lines) < 3 or not _YAML_KEY.match(lines[1]):
+        return None
+    for j in range(2, min(len(lines), 200)):
+        if lines[j].rstrip() in ("---", "..."):
+            return j
+    return None

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from kb.core.model import Article, KnowledgeBase, Labels, Section
-from kb.core.text import maths_problems
+from kb.core.text import front_matter_end, maths_problems
+from kb.importer.parse import front_matter
 
 UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
 
@@ -34,8 +35,11 @@ _META = re.compile(r"本文|本章|下一章|接下来的章节|本部分")
 
 
 def own_body(article: Article, section: Section) -> list[str]:
-    """The section's own non-blank lines after its heading line."""
+    """The section's own non-blank lines after its heading line (YAML front matter is the
+    article's metadata, not its body)."""
     first = section.start if section.kind == "title" and section.md_level == 0 else section.start + 1
+    if section.kind == "title" and (end := front_matter_end(article.lines)) is not None:
+        first = max(first, end + 2)
     if section.kind == "author" and section.md_level == 0:
         first = section.start
     return [line for line in article.text(first, section.end) if line.strip()]
@@ -46,6 +50,9 @@ def clean(kb: KnowledgeBase) -> KnowledgeBase:
     maths that KaTeX cannot typeset as written is told to the editor."""
     for article in kb.articles:
         mark_dropped(article)
+        if (meta := front_matter(article)) and meta[2]:
+            kb.tell(article.shown, 1, "front-matter", f"YAML front matter cannot be read ({meta[2]}): "
+                    "its fields are not used; it is shown as written on the article's page")
         for index, message in maths_problems(article.lines):
             kb.tell(article.shown, index + 1, "maths", f"{message}: KaTeX cannot typeset the formula, readers see its source")
     return kb

@@ -16,9 +16,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+import yaml
+
 from kb.core import cache
 from kb.core.model import Article, KbError, KnowledgeBase, Section
 from kb.core.sanitize import HtmlTags
+from kb.core.text import front_matter_end
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -135,7 +138,26 @@ def _plain_heading(text: str) -> bool:
 
 
 def _tokens(article: Article):
-    return _commonmark().parse("\n".join(article.lines) + "\n")
+    # YAML front matter is not Markdown: its lines are read as blank (no stray headings).
+    lines = article.lines
+    if (end := front_matter_end(lines)) is not None:
+        lines = [""] * (end + 1) + lines[end + 1:]
+    return _commonmark().parse("\n".join(lines) + "\n")
+
+
+def front_matter(article: Article) -> tuple[dict, int, str | None] | None:
+    """The article's YAML front matter: (fields, closing line index, error), or None."""
+    if (end := front_matter_end(article.lines)) is None:
+        return None
+    try:
+        data = yaml.safe_load("\n".join(article.lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 2}: " if mark is not None else ""
+        return {}, end, f"{where}{getattr(exc, 'problem', None) or exc}"
+    if not isinstance(data, dict):
+        return {}, end, "front matter is not a mapping of fields (key: value)"
+    return data, end, None
 
 
 @functools.lru_cache(maxsize=1)
@@ -280,6 +302,10 @@ def parse(article: Article, memos: cache.Cache | None = None) -> Article:
         root = Section(title.text, "title", None, -1, title.md_level, title.line)
     else:
         stem = article.path.rsplit(".", 1)[0]
+        meta = front_matter(article)
+        title = meta[0].get("title") if meta else None
+        if isinstance(title, str) and title.strip():
+            stem = title.strip()
         root = Section(stem, "title", None, -1, 0, first_text)
     article.title = root.heading.strip().removeprefix("《").removesuffix("》").strip() or root.heading
     prefix = ("" if article.key[0].isalpha() else "s") + article.key + "-"

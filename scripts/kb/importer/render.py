@@ -10,7 +10,7 @@ import functools
 import re
 
 from kb.core.sanitize import escape_body, escape_inline
-from kb.core.text import LIST_ITEM, Kind, indent, scan
+from kb.core.text import LIST_ITEM, Kind, front_matter_end, indent, scan
 
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})\s*$")
@@ -24,10 +24,14 @@ def body_lines(lines: list[str]) -> list[str]:
     """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges.
 
     `lines` start right after the heading: a first line of `=` or `-` is the heading's
-    setext underline, which the heading already stands for.
+    setext underline, which the heading already stands for. YAML front matter at the
+    start is shown as a YAML code block.
     """
     if lines and _SETEXT_UNDERLINE.match(lines[0]):
         lines = lines[1:]
+    if (end := front_matter_end(lines)) is not None:
+        # YAML front matter is the article's metadata: shown as such, never as headings.
+        return ["```yaml", *lines[1:end], "```", *body_lines(lines[end + 1:])]
     return list(_body_lines(tuple(lines)))
 
 
