@@ -129,3 +129,12 @@ def test_front_matter_that_is_not_yaml_is_a_warning_naming_its_line(tmp_path):
     _, warnings = load(root / "sources")
     told = [w for w in warnings if w.startswith("sources/fm.md")]
     assert len(told) == 1 and told[0].startswith("sources/fm.md:1: YAML front matter cannot be read")
+
+
+def test_licence_citation_and_credits_blocks_are_dropped_with_a_reason():
+    from kb.importer.clean import REASON_COLOPHON, mark_dropped
+
+    a = mark_dropped(tree("# 项目\n\n## 1 介绍\n\n项目介绍的正文。\n\n## 协议\n\nApache-2.0\n\n## 引用\n\n```bibtex\n@a{}\n```\n\n"
+                          "## 致谢\n\n感谢各位。"))
+    assert {s.heading: s.dropped for s in a.sections()[1:]} == {
+        "1 介绍": None, "协议": REASON_COLOPHON, "引用": REASON_COLOPHON, "致谢": REASON_COLOPHON}
