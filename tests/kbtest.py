@@ -7,6 +7,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
 
+# The one formula of the five articles KaTeX cannot typeset (tests/browser/test_diagrams.py):
+# `kb import` says so.
+KNOWN_BAD_TEX_WARNING = ("sources/002_e776048416465ebb.txt:403: \\end{for} does not close an open \\begin: "
+                         "KaTeX cannot typeset the formula, readers see its source")
+
+
+def only_the_known_bad_formula(warnings: list[str]) -> bool:
+    """Whether every warning is the known bad formula (in the article or a copy of it)."""
+    return all(w.split(":", 2)[2] == KNOWN_BAD_TEX_WARNING.split(":", 2)[2] for w in warnings)
+
+
 SEED_NAMES = sorted(p.name for p in (REPO / "sources").glob("*.txt"))
 
 

@@ -84,3 +84,57 @@ def test_an_unclosed_code_fence_is_an_error_naming_its_line():
 def test_an_article_with_no_headings_is_one_section_titled_by_its_file():
     a = tree("第一段文字，讲述大模型。\n\n第二段文字。", name="无标题文章.txt")
     assert [(s.heading, s.start, s.end) for s in a.sections()] == [("无标题文章", 1, 3)]
+
+
+@pytest.mark.parametrize("heading, words", [
+    ("#### [通过思维导图梳理功能](http://e.org/%E9%80%9A)", "通过思维导图梳理功能"),
+    ("## [**自注意力**]", "自注意力"),
+    ("## 使用 `kb import` 与 **Markdown** 和 *斜体*", "使用 kb import 与 Markdown 和 斜体"),
+    ("## 欢迎——<br>🐧 [项目](https://e.org/)：介绍", "欢迎—— 🐧 项目：介绍"),
+    ("## ![logo](a.png) ChatGLM <sup>1</sup>", "ChatGLM 1"),
+])
+def test_a_heading_keeps_its_words_and_loses_its_markup(heading, words):
+    assert [s.heading for s in tree(f"# 标题\n\n{heading}\n\n正文。").sections()][1] == words
+
+
+def test_a_setext_underline_is_not_left_in_the_section_body():
+    from kb.importer.render import body_lines
+
+    a = tree("标题\n====\n\n正文一。\n\n小节\n----\n\n正文二。")
+    sub = a.sections()[1]
+    assert sub.heading == "小节"
+    assert body_lines(a.text(sub.start + 1, sub.end)) == ["正文二。"]
+
+
+def test_html_a_heading_would_show_as_text_stays_in_its_words():
+    a = tree("# </title><script>x()</script>标题\n\n正文。")
+    assert a.sections()[0].heading == "</title><script>x()</script>标题"
+
+
+def test_yaml_front_matter_is_read_and_makes_no_heading():
+    from kb.importer.parse import front_matter
+
+    a = tree("---\ntitle: 混合搜索\nsummary: 摘要。\n---\n\n正文第一段。\n\n## 小节\n\n正文。")
+    assert [s.heading for s in a.sections()] == ["混合搜索", "小节"]
+    assert a.title == "混合搜索"
+    assert front_matter(a) == ({"title": "混合搜索", "summary": "摘要。"}, 3, None)
+
+
+def test_front_matter_that_is_not_yaml_is_a_warning_naming_its_line(tmp_path):
+    from kb.importer.pipeline import load
+    from kbtest import make_root
+
+    root = make_root(tmp_path, sources=False)
+    (root / "sources" / "fm.md").write_text("---\ntitle: [未闭合\n---\n\n# 标题\n\n正文。\n", encoding="utf-8")
+    _, warnings = load(root / "sources")
+    told = [w for w in warnings if w.startswith("sources/fm.md")]
+    assert len(told) == 1 and told[0].startswith("sources/fm.md:1: YAML front matter cannot be read")
+
+
+def test_licence_citation_and_credits_blocks_are_dropped_with_a_reason():
+    from kb.importer.clean import REASON_COLOPHON, mark_dropped
+
+    a = mark_dropped(tree("# 项目\n\n## 1 介绍\n\n项目介绍的正文。\n\n## 协议\n\nApache-2.0\n\n## 引用\n\n```bibtex\n@a{}\n```\n\n"
+                          "## 致谢\n\n感谢各位。"))
+    assert {s.heading: s.dropped for s in a.sections()[1:]} == {
+        "1 介绍": None, "协议": REASON_COLOPHON, "引用": REASON_COLOPHON, "致谢": REASON_COLOPHON}

@@ -34,3 +34,25 @@ def test_a_fence_in_a_list_moves_with_its_opening_line_to_four_spaces():
 def test_a_maths_block_in_a_list_moves_with_its_opening_line_to_four_spaces():
     md = "1. 损失\n\n   $$\n   J = x\n   $$"
     assert render(md) == "1. 损失\n\n    $$\n    J = x\n    $$"
+
+
+def _html(markdown_text: str) -> str:
+    import markdown
+    from kbtest import REPO
+    from mkdocs.config import load_config
+
+    config = load_config(str(REPO / "mkdocs.yml"))
+    md = markdown.Markdown(extensions=config["markdown_extensions"], extension_configs=config["mdx_configs"])
+    return md.convert("\n".join(body_lines(markdown_text.split("\n"))))
+
+
+def test_display_maths_without_blank_lines_around_it_is_a_maths_block():
+    html = _html("文字\n$$\n\\begin{equation}\nx=1\n\\end{equation}\n$$\n后文 $$a^2$$ 不是块\n$$b^2$$\n结尾")
+    assert html.count('<div class="arithmatex">') == 2
+    assert "\\[\n\\begin{equation}\nx=1\n\\end{equation}\n\\]" in html and "\\[b^2\\]" in html
+
+
+def test_square_bracket_maths_is_a_block_and_a_price_stays_text():
+    html = _html("公式：\n\\[\nE = mc^2\n\\]\n价格 $5 到 $10。")
+    assert '<div class="arithmatex">\\[\nE = mc^2\n\\]</div>' in html
+    assert "价格 $5 到 $10。" in html

@@ -4,7 +4,8 @@ Markdown in, one word per line out: what the scanner says each line is.
 """
 from __future__ import annotations
 
-from kb.core.text import Fence, Kind, protected_spans, scan, split_protected
+import pytest
+from kb.core.text import Fence, Kind, maths_problems, protected_spans, scan, split_protected
 
 SHORT = {Kind.BLANK: "blank", Kind.PROSE: "prose", Kind.FENCE_OPEN: "open", Kind.CODE: "code",
          Kind.FENCE_CLOSE: "close", Kind.MATHS: "maths", Kind.INDENTED_CODE: "indented"}
@@ -169,3 +170,17 @@ def test_a_split_line_is_the_line_again():
     pieces = split_protected(line)
     assert "".join(text for text, _ in pieces) == line
     assert [text for text, protected in pieces if protected] == ["`code`", "$x$", "[链接](a.md)"]
+
+
+@pytest.mark.parametrize("lines, problems", [
+    (["$$\\begin{aligned}", "x &= 1", "$$"], [(0, "\\begin{aligned} is never closed by \\end{aligned}")]),
+    (["$$", "x \\end{cases}", "$$"], [(1, "\\end{cases} does not close an open \\begin")]),
+    (["$$ x = 1", "", "正文"], [(0, "display maths opened with $$ here is never closed (a blank line ends it)")]),
+    (["$$\\begin{equation}", "\\begin{cases}a\\\\b\\end{cases}", "\\end{equation}$$", "价格 $5 和 $10"], []),
+])
+def test_display_maths_katex_cannot_typeset_is_found_with_its_line(lines, problems):
+    assert maths_problems(lines) == problems
+
+
+def test_a_square_bracket_block_is_display_maths():
+    assert [w.kind for w in scan(["文字", "\\[", "x^2", "\\]"])] == [Kind.PROSE, Kind.MATHS, Kind.MATHS, Kind.MATHS]

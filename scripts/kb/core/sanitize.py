@@ -4,8 +4,12 @@ Two layers, at the two trust boundaries:
 
 1. Import (`escape_body`, `escape_inline`, `html_text`): source text is written into the
    generated Markdown so that Python-Markdown cannot read any of it as markup that acts in
-   a browser. Raw HTML outside code and maths is escaped (`<` -> `&lt;`), so
-   `<script>` shows as the text the author wrote; `{` is escaped so a line ending in
+   a browser. Raw HTML outside code and maths goes through nh3 (Ammonia) tag by tag: a tag
+   on the allowlist below, every attribute of which nh3 keeps (figures, images, alignment
+   wrappers, tables, details, line breaks, sub/sup, kbd, emphasis, web links), is written
+   as nh3 serialises it; any other tag is escaped (`<` -> `&lt;`), so `<script>` or
+   `<div onclick=...>` shows as the text the author wrote. A closing tag is kept only when
+   it closes a kept one. `{` is escaped so a line ending in
    `{: onclick=... }` is not an attribute list. Code (fenced, indented, inline) and maths
    (`$$ ... $$`, `$ ... $`, `\\( ... \\)`) are left alone: Markdown and arithmatex escape
    those themselves (which lines and spans those are is `kb.core.text`'s to say). Markup
@@ -26,7 +30,10 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+import nh3
 
 from kb.core.text import backtick_run_end, code_span_end, escape_end, inline_maths_end, scan
 
@@ -49,7 +56,115 @@ _REFERENCE = re.compile(r"^((?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))*[ \t]*)\
 _HR_LINE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 
 
-def escape_line(line: str) -> str:
+# --- raw HTML the articles may use: the allowlist nh3 applies ------------------------------
+
+_ALIGN = {"align"}
+_CELL = {"colspan", "rowspan", "align"}
+# `markdown` is md_in_html's switch (Python-Markdown removes it); `open` shows a details' body.
+HTML_ATTRIBUTES: dict[str, set[str]] = {
+    "figure": set(), "figcaption": set(),
+    "img": {"src", "alt", "width", "height", "loading"},
+    "div": _ALIGN | {"markdown"}, "p": _ALIGN | {"markdown"}, "center": {"markdown"},
+    "br": set(), "sub": set(), "sup": set(), "kbd": set(),
+    "table": _ALIGN, "thead": set(), "tbody": set(), "tr": _ALIGN,
+    "th": _CELL, "td": _CELL,
+    "details": {"open", "markdown"}, "summary": set(),
+    "b": set(), "i": set(), "strong": set(), "em": set(), "code": set(), "pre": set(),
+    "a": {"href", "title"},
+}
+HTML_TAGS = frozenset(HTML_ATTRIBUTES)
+HTML_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Attributes that change only looks or window handling: dropped, the tag kept (`style`
+# never survives either way).
+_QUIET_ATTRIBUTES = frozenset({"valign", "nowrap", "style", "target", "rel", "class", "id"})
+_QUIET = re.compile(r"""\s+(?:valign|nowrap|style|target|rel|class|id)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""",
+                    re.I)
+# Tags that start a raw HTML block in Python-Markdown when a line starts with them.
+BLOCK_TAGS = frozenset({"figure", "div", "p", "center", "table", "details"})
+
+_CONTEXT = {"thead": "<table>", "tbody": "<table>", "tr": "<table><tbody>",
+            "td": "<table><tbody><tr>", "th": "<table><tbody><tr>"}
+_LOCAL_HREF = re.compile(r"""\s+href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s\"'>/=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)"
+                  r"\s*(/?)>")
+_ATTR_NAME = re.compile(r"""\s+([^\s"'>/=]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+
+
+def _clean(fragment: str) -> str:
+    return nh3.clean(fragment, tags=set(HTML_TAGS), attributes=HTML_ATTRIBUTES,
+                     url_schemes=set(HTML_URL_SCHEMES), link_rel=None, strip_comments=True)
+
+
+@dataclass
+class HtmlTags:
+    """The raw HTML tags of one body so far: a closing tag is kept for a kept opening tag,
+    shown as text for one shown as text, and dropped when it closes nothing here (its
+    opening tag is in another section)."""
+    open: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+    # Opened after text on its line (inside a paragraph or a table cell): the browser closes
+    # it with its paragraph or cell, so it is forgotten at the end of the line.
+    inline: list[bool] = field(default_factory=list)
+    at_line_start: bool = True
+
+    def end_line(self) -> None:
+        keep = [n for n, (name, inline) in enumerate(zip(self.open, self.inline)) if not inline]
+        self.open = [self.open[n] for n in keep]
+        self.inline = [False] * len(self.open)
+        self.at_line_start = True
+
+    def tag(self, line: str, k: int) -> tuple[str, int] | None:
+        """The tag at line[k] as nh3 writes it and where it ends, or None to show it as text."""
+        m = _TAG.match(line, k)
+        if not m:
+            return None
+        closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
+        if name not in HTML_TAGS:
+            return None
+        if closing:
+            if name == "br":                  # `</br>` is read as `<br>` by browsers
+                return "<br>", m.end()
+            if name in self.open:
+                while self.open.pop() != name:
+                    self.inline.pop()
+                self.inline.pop()
+                return f"</{name}>", m.end()
+            if name in self.shown:
+                self.shown.remove(name)
+                return None
+            return "", m.end()
+        if name == "a":
+            # A link into the article's own site means nothing here: keep the words.
+            attrs = _LOCAL_HREF.sub(lambda h: "" if _url_kind(html.unescape(h.group(1) or h.group(2) or h.group(3)
+                                                                            or "")) == "local" else h.group(0), attrs)
+        given = {a.lower() for a in _ATTR_NAME.findall(attrs)} - _QUIET_ATTRIBUTES
+        # nh3 parses as a browser does, so a table part is checked inside a table.
+        cleaned = _clean(_CONTEXT.get(name, "") + f"<{name}{_QUIET.sub('', attrs)}>")
+        start = re.compile(f"<{name}[\\s>]").search(cleaned)
+        start = start and _TAG.match(cleaned, start.start())
+        if not start or {a.lower() for a in _ATTR_NAME.findall(start.group(3))} != given:
+            self.shown.append(name)           # nh3 took something out: show what was written
+            return None
+        if name not in ("br", "img"):
+            self.open.append(name)
+            self.inline.append(not self.at_line_start)
+        return start.group(0), m.end()
+
+
+_MARKDOWN_INSIDE = re.compile(r"^(\s*<(?:details|div|center)\b)(?![^>]*\smarkdown=)")
+
+
+def starts_html_block(line: str) -> bool:
+    """Whether a (kept) line starts with a tag that opens a raw HTML block."""
+    m = _TAG.match(line.lstrip(" ")) if indent_of(line) < 4 else None
+    return bool(m and not m.group(1) and m.group(2).lower() in BLOCK_TAGS)
+
+
+def indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def escape_line(line: str, tags: HtmlTags | None = None, *, whole_line: bool = True) -> str:
     """Escape raw HTML and attribute lists in one line of prose, leaving code and maths.
 
     Links to paths or anchors (`[text](other.md)`, `![图](pic.png)`) point into the site the
@@ -60,7 +175,12 @@ def escape_line(line: str) -> str:
     thousands of them make Python-Markdown recurse until it fails.
     """
     if _HR_LINE.match(line) or not _SPECIAL.search(line):
+        if tags is not None and whole_line and line.strip():
+            tags.end_line()
         return line
+    tags = tags if tags is not None else HtmlTags()
+    if whole_line:
+        tags.at_line_start = True
     out: list[str] = []
     i = 0
     if (ref := _REFERENCE.match(line)) and not _EXTERNAL_URL.match(ref.group(2)):
@@ -71,6 +191,8 @@ def escape_line(line: str) -> str:
     while (m := _SPECIAL.search(line, i)) is not None:
         k = m.start()
         out.append(line[i:k])
+        if line[i:k].strip():
+            tags.at_line_start = False
         token = m.group(0)
         end = None
         if token == "\\":
@@ -87,11 +209,17 @@ def escape_line(line: str) -> str:
         elif token == "<":
             if auto := _AUTOLINK.match(line, k):
                 end = auto.end()
+            elif kept := tags.tag(line, k):
+                out.append(kept[0])
+                i = kept[1]
+                continue
             else:
                 out.append("&lt;")
+                tags.at_line_start = False
                 i = k + 1
                 continue
         elif token == "{":
+            tags.at_line_start = False
             out.append("\\{")
             i = k + 1
             continue
@@ -100,7 +228,8 @@ def escape_line(line: str) -> str:
             target = link.group(3).strip().lstrip("<") if link else ""
             if link and not _EXTERNAL_URL.match(target):
                 # A path or #anchor of the article's own site means nothing here: keep the words.
-                out.append(escape_line(link.group(2)))
+                tags.at_line_start = False
+                out.append(escape_line(link.group(2), tags, whole_line=False))
                 i = link.end()
             elif link:
                 # A link to another site: its words escaped, its destination as written
@@ -115,15 +244,47 @@ def escape_line(line: str) -> str:
             out.append("".join("\\" + ch for ch in token))
             i = m.end()
             continue
+        tags.at_line_start = False
         out.append(line[k:end])
         i = end
     out.append(line[i:])
+    if whole_line:
+        tags.end_line()
     return "".join(out)
 
 
 def escape_body(lines: list[str]) -> list[str]:
-    """Lines of Python-Markdown body text with raw HTML from the source made inert."""
-    return [escape_line(line) if what.is_prose else line for line, what in zip(lines, scan(lines))]
+    """Lines of Python-Markdown body text with raw HTML from the source made inert.
+
+    Allowed tags are kept (see `HtmlTags`); a line that starts a raw HTML block gets the
+    blank line before it that Python-Markdown needs, and the blank line after the line
+    that closes it.
+    """
+    tags = HtmlTags()
+    out: list[str] = []
+    close_after = False
+    for line, what in zip(lines, scan(lines)):
+        if not what.is_prose:
+            if close_after and line.strip():
+                out.append("")
+            close_after = False
+            out.append(line)
+            continue
+        depth = len(tags.open)
+        escaped = escape_line(line, tags)
+        opens = depth == 0 and starts_html_block(escaped)
+        if opens:
+            # md_in_html: the Markdown inside a details or an alignment wrapper is rendered.
+            escaped = _MARKDOWN_INSIDE.sub(r'\1 markdown="1"', escaped, count=1)
+        if (opens or close_after) and out and out[-1].strip():
+            out.append("")
+        close_after = False
+        out.append(escaped)
+        if (opens or depth) and not tags.open:
+            close_after = True
+    if tags.open:                             # closed in a later section: close it here
+        out += ["", "".join(f"</{name}>" for name in reversed(tags.open))]
+    return out
 
 
 def escape_inline(text: str) -> str:

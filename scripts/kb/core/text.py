@@ -21,8 +21,9 @@ The rules:
   container CommonMark measures from), and pymdownx.superfences, which renders fences,
   takes them at any depth.
 - Maths follows pymdownx.arithmatex, which renders it: a `$$` block is one paragraph
-  (never crosses a blank line) that starts with `$$` and ends with `$$`, or
-  `\\begin{env}` ... `\\end{env}`; inline maths is `$x$` (no space inside either `$`, so
+  (never crosses a blank line) that starts with `$$` and ends with `$$`, `\\[` ... `\\]`,
+  or `\\begin{env}` ... `\\end{env}`, whether or not blank lines surround it (the
+  renderer adds them); inline maths is `$x$` (no space inside either `$`, so
   "$5 和 $10" is not maths) or `\\( ... \\)`.
 - Code spans follow CommonMark: a run of backticks closes at the next run of the same
   length; a run that never closes is text.
@@ -167,6 +168,13 @@ def _maths_block_end(lines: Sequence[str], i: int) -> int | None:
             if lines[j].strip().endswith("$$"):
                 return j
         return None
+    if text.startswith("\\["):
+        for j in range(i, len(lines)):
+            if j > i and not lines[j].strip():
+                return None
+            if lines[j].rstrip().endswith("\\]") and (j > i or len(text) > 3):
+                return j
+        return None
     if m := _MATHS_ENV.match(text):
         end = f"\\end{{{m.group(1)}}}"
         for j in range(i, len(lines)):
@@ -275,3 +283,51 @@ def split_protected(line: str) -> list[tuple[str, bool]]:
     if pos < len(line):
         pieces.append((line[pos:], False))
     return pieces
+
+
+_BEGIN_END = re.compile(r"\\(begin|end)\{([A-Za-z*]+)\}")
+
+
+def maths_problems(lines: Sequence[str]) -> list[tuple[int, str]]:
+    """(0-based line, what is wrong) for display maths KaTeX cannot typeset as written:
+    a `$$` that never closes, and `\\begin`/`\\end` that do not pair up."""
+    out: list[tuple[int, str]] = []
+    kinds = scan(lines)
+    i = 0
+    while i < len(lines):
+        what = kinds[i]
+        if what.kind is Kind.MATHS and what.first:
+            j = i + 1
+            while j < len(lines) and kinds[j] is _MATHS:
+                j += 1
+            stack: list[str] = []
+            for k in range(i, j):
+                for m in _BEGIN_END.finditer(lines[k]):
+                    if m.group(1) == "begin":
+                        stack.append(m.group(2))
+                    elif not stack or stack.pop() != m.group(2):
+                        out.append((k, f"\\end{{{m.group(2)}}} does not close an open \\begin"))
+                        stack = []
+                        break
+            if stack:
+                out.append((i, f"\\begin{{{stack[-1]}}} is never closed by \\end{{{stack[-1]}}}"))
+            i = j
+            continue
+        if what.is_prose and lines[i].strip().startswith("$$") and lines[i].strip().count("$$") == 1:
+            out.append((i, "display maths opened with $$ here is never closed (a blank line ends it)"))
+        i += 1
+    return out
+
+
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(?:\s|$)")
+
+
+def front_matter_end(lines: Sequence[str]) -> int | None:
+    """If the lines open with YAML front matter (`---`, `key: value` lines, `---` or
+    `...`), the index of its closing line."""
+    if not lines or lines[0].rstrip() != "---" or len(lines) < 3 or not _YAML_KEY.match(lines[1]):
+        return None
+    for j in range(2, min(len(lines), 200)):
+        if lines[j].rstrip() in ("---", "..."):
+            return j
+    return None

@@ -16,8 +16,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+import yaml
+
 from kb.core import cache
 from kb.core.model import Article, KbError, KnowledgeBase, Section
+from kb.core.sanitize import HtmlTags
+from kb.core.text import front_matter_end
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -55,6 +59,40 @@ def chinese_number(text: str) -> int:
 def strip_markup(text: str) -> str:
     text = re.sub(r"\s+#+\s*$", "", text.strip())
     return _MARKUP.sub("", text).strip()
+
+
+def heading_words(inline) -> str:
+    """The words of a heading's inline Markdown (markdown-it's inline token): text and
+    code keep their words; links keep their text, images and allowed HTML go (`<br>` is
+    a space; HTML the body would show as text stays text); emphasis marks and d2lbook's
+    `[**…**]` highlight brackets go."""
+    children = inline.children or []
+    out: list[str] = []
+    for k, child in enumerate(children):
+        kind = child.type
+        if kind == "image":
+            continue
+        if kind == "text":
+            text = child.content
+            before = children[k - 1].type if k else ""
+            after = children[k + 1].type if k + 1 < len(children) else ""
+            if after == "strong_open" and text.endswith("["):
+                text = text[:-1]
+            if before == "strong_close" and text.startswith("]"):
+                text = text[1:]
+            out.append(text)
+        elif kind == "code_inline":
+            out.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif kind == "html_inline":
+            # Markup the site would render goes (`<br>` is a space); any other tag is
+            # shown as the author wrote it, as in the body.
+            if HtmlTags().tag(child.content, 0) is None:
+                out.append(child.content)
+            elif re.match(r"</?br\b", child.content, re.I):
+                out.append(" ")
+    return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
 def normalise(text: str) -> str:
@@ -100,7 +138,26 @@ def _plain_heading(text: str) -> bool:
 
 
 def _tokens(article: Article):
-    return _commonmark().parse("\n".join(article.lines) + "\n")
+    # YAML front matter is not Markdown: its lines are read as blank (no stray headings).
+    lines = article.lines
+    if (end := front_matter_end(lines)) is not None:
+        lines = [""] * (end + 1) + lines[end + 1:]
+    return _commonmark().parse("\n".join(lines) + "\n")
+
+
+def front_matter(article: Article) -> tuple[dict, int, str | None] | None:
+    """The article's YAML front matter: (fields, closing line index, error), or None."""
+    if (end := front_matter_end(article.lines)) is None:
+        return None
+    try:
+        data = yaml.safe_load("\n".join(article.lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 2}: " if mark is not None else ""
+        return {}, end, f"{where}{getattr(exc, 'problem', None) or exc}"
+    if not isinstance(data, dict):
+        return {}, end, "front matter is not a mapping of fields (key: value)"
+    return data, end, None
 
 
 @functools.lru_cache(maxsize=1)
@@ -151,8 +208,7 @@ def _candidates(article: Article, tokens) -> list[Candidate]:
         if tok.level != 0 or not tok.map:
             continue
         if tok.type == "heading_open":
-            # A setext heading may run over several lines: one line of text, as headings are.
-            text = strip_markup(" ".join(tokens[i + 1].content.split("\n")))
+            text = heading_words(tokens[i + 1])
             if text:
                 out.append(Candidate(tok.map[0] + 1, text, int(tok.tag[1])))
         elif tok.type == "paragraph_open":
@@ -246,6 +302,10 @@ def parse(article: Article, memos: cache.Cache | None = None) -> Article:
         root = Section(title.text, "title", None, -1, title.md_level, title.line)
     else:
         stem = article.path.rsplit(".", 1)[0]
+        meta = front_matter(article)
+        title = meta[0].get("title") if meta else None
+        if isinstance(title, str) and title.strip():
+            stem = title.strip()
         root = Section(stem, "title", None, -1, 0, first_text)
     article.title = root.heading.strip().removeprefix("《").removesuffix("》").strip() or root.heading
     prefix = ("" if article.key[0].isalpha() else "s") + article.key + "-"

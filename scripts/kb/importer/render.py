@@ -10,9 +10,10 @@ import functools
 import re
 
 from kb.core.sanitize import escape_body, escape_inline
-from kb.core.text import LIST_ITEM, Kind, indent, scan
+from kb.core.text import LIST_ITEM, Kind, front_matter_end, indent, scan
 
 _HR = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?:=+|-{2,})\s*$")
 _QUOTES = re.compile(r"^\s*(?:>[ ]?){2,}")
 # Lists and quotes deeper than this are shown at this depth: Python-Markdown recurses once
 # per level and fails at around 200, and no article needs more than a handful.
@@ -20,7 +21,17 @@ MAX_NESTING = 16
 
 
 def body_lines(lines: list[str]) -> list[str]:
-    """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges."""
+    """Adjust lines for Python-Markdown: list spacing and nesting, tabs; trim edges.
+
+    `lines` start right after the heading: a first line of `=` or `-` is the heading's
+    setext underline, which the heading already stands for. YAML front matter at the
+    start is shown as a YAML code block.
+    """
+    if lines and _SETEXT_UNDERLINE.match(lines[0]):
+        lines = lines[1:]
+    if (end := front_matter_end(lines)) is not None:
+        # YAML front matter is the article's metadata: shown as such, never as headings.
+        return ["```yaml", *lines[1:end], "```", *body_lines(lines[end + 1:])]
     return list(_body_lines(tuple(lines)))
 
 
@@ -32,7 +43,14 @@ def _body_lines(raw: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     block_shift = 0
     in_list = False
+    after_maths = False
     for line, what in zip(lines, scan(lines)):
+        # Display maths is a paragraph of its own for arithmatex: blank lines around it.
+        if after_maths and line.strip() and not (what.kind is Kind.MATHS and not what.first):
+            out.append("")
+        after_maths = what.kind is Kind.MATHS
+        if what.kind is Kind.MATHS and what.first and out and out[-1].strip():
+            out.append("")
         if what.in_block:
             # Fenced code and display maths are kept as written, moved with their first
             # line into the list they are in; one at the left margin ends the list.
