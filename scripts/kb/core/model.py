@@ -68,11 +68,12 @@ class Section:
 
 @dataclass
 class Article:
-    path: str                    # file name inside sources/
-    key: str                     # short stable id used in anchors and page names
+    path: str                    # POSIX path relative to sources/ ('tutorial/第一章/C1.md')
+    key: str                     # short stable ASCII id used in anchors
     lines: list[str]             # decoded text, one entry per source line
     title: str = ""
     root: Section | None = None  # the title section; every other section descends from it
+    page: str = ""               # its page under docs/sources/, without '.md' ('' : the key)
 
     @property
     def shown(self) -> str:
@@ -173,6 +174,7 @@ class Editorial:
     glossary: list[Term] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     labels: "Labels" = field(default_factory=lambda: _default_labels())   # the site's words and word lists
+    ignore: list[str] = field(default_factory=list)   # glob patterns (relative to sources/) that are not articles
 
     def topics(self) -> list[Topic]:
         return [t for c in self.chapters for t in c.topics]

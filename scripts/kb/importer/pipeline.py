@@ -55,7 +55,7 @@ def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
     """The editorial file and the articles, as lines; warnings for what is left out."""
     editorial = load_editorial(src_dir)
     check_site_name(editorial, src_dir.parent / CONFIG_FILE)
-    articles, warnings = read_sources(src_dir)
+    articles, warnings = read_sources(src_dir, editorial.ignore)
     if not articles:
         raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
     names = {a.path for a in articles}
@@ -69,5 +69,6 @@ def plan(src_dir: Path) -> SitePlan:
     """The site plan from the editorial file and the article files alone, without an
     import: what the site side (plugin, search, export) reads page roles from. Every
     topic is listed, and the articles' titles are unknown (None)."""
-    articles, _ = read_sources(src_dir)
-    return site_plan(load_editorial(src_dir), articles)
+    editorial = load_editorial(src_dir)
+    articles, _ = read_sources(src_dir, editorial.ignore)
+    return site_plan(editorial, articles)

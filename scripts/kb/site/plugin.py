@@ -76,7 +76,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         sources = self.root / self.config.sources
         try:
             editorial = load_editorial(sources)
-            self.plan = site_plan(editorial, read_sources(sources)[0])
+            self.plan = site_plan(editorial, read_sources(sources, editorial.ignore)[0])
         except KbError as exc:
             raise PluginError(str(exc)) from None
         self._set_up_search(config, editorial)
