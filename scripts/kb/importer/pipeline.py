@@ -15,6 +15,7 @@ from kb.core.plan import SitePlan, site_plan
 from kb.core.project import CONFIG_FILE
 from kb.importer.classify import classify
 from kb.importer.clean import clean
+from kb.importer.images import images
 from kb.importer.link import link
 from kb.importer.pages import pages
 from kb.importer.parse import attach_overrides, parse_all
@@ -28,6 +29,7 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
     clock = context.clock
     with clock.stage("read"):
         kb, warnings = read(src_dir)
+        kb = images(kb, src_dir)
     with clock.stage("parse"):
         kb = attach_overrides(parse_all(kb, context.cache))
     with clock.stage("clean"):
