@@ -45,12 +45,19 @@ def generate(src_dir: Path, context: Context | None = None, *,
              clock: Clock | None = None) -> tuple[dict[str, str], list[str]]:
     """{path under docs/: text} for the sources in src_dir, and warnings. `clock` times
     the stages in place of the context's (kb bench's probe passes one)."""
+    _, files, warnings = import_sources(src_dir, context, clock=clock)
+    return files, warnings
+
+
+def import_sources(src_dir: Path, context: Context | None = None, *,
+                   clock: Clock | None = None) -> tuple[KnowledgeBase, dict[str, str], list[str]]:
+    """The knowledge base, {path under docs/: text} and warnings (what `kb import` reports)."""
     context = context or Context.in_memory()
     if clock is not None:
         context = replace(context, clock=clock)
     kb, warnings = load(src_dir, context)
     with context.clock.stage("write"):
-        return pages(kb), warnings
+        return kb, pages(kb), warnings
 
 
 def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
