@@ -23,6 +23,7 @@ _IMG_TAG = re.compile(r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*'){0,2000}?/?>", re.I)
 _ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SIZE = re.compile(r"^\d{1,5}(?:px|%)?$")
 _WEB = re.compile(r"^(?:https?:)?//", re.I)
 
@@ -37,6 +38,7 @@ def find(lines: list[str]) -> list[tuple[int, str, str, str, str, str, str]]:
     """(line, markup, src, alt, kind, width, height) of every image outside code, in order."""
     out = []
     fence: str | None = None
+    in_list = in_code = False
     for number, line in enumerate(lines, 1):
         if fence is not None:
             if line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
@@ -45,8 +47,17 @@ def find(lines: list[str]) -> list[tuple[int, str, str, str, str, str, str]]:
         if m := _FENCE.match(line):
             fence = m.group(1)
             continue
-        if line.startswith("    ") and (number == 1 or not lines[number - 2].strip()):
-            continue                                  # indented code
+        if not line.strip():
+            continue
+        # Indented code, as kb.core.sanitize.escape_body reads it (a list item's text is indented too).
+        indent = len(line) - len(line.lstrip(" "))
+        if _LIST_ITEM.match(line):
+            in_list = True
+        elif indent == 0:
+            in_list = False
+        in_code = indent >= (8 if in_list else 4) and (number == 1 or not lines[number - 2].strip() or in_code)
+        if in_code:
+            continue
         code = [(c.start(), c.end()) for c in _CODE_SPAN.finditer(line)]
         found = []
         for m in _MD_IMAGE.finditer(line):

@@ -35,7 +35,7 @@ from kb.core.plan import (
     site_plan,
     source_page,
 )
-from kb.core.sanitize import escape_inline, html_text
+from kb.core.sanitize import escape_line, escape_inline, html_text
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
@@ -163,9 +163,11 @@ def _lead_sentence(article: Article, section: Section) -> str:
     """The first sentence of a section's first paragraph (for chapter summaries)."""
     for line in article.text(section.start + 1, section.end):
         text = line.strip()
-        if text and not text.startswith(("#", "-", "*", ">", "|", "`", "$")) and not text[0].isdigit():
+        if text and not text.startswith(("#", "-", "*", ">", "|", "`", "$", "!", "<")) and not text[0].isdigit():
             sentence = text.split("。")[0]
-            return sentence + "。" if len(sentence) < len(text) else sentence
+            sentence = sentence + "。" if len(sentence) < len(text) else sentence
+            # Source text like any other: raw HTML inert, links to the article's own site as words.
+            return escape_line(sentence)
     return ""
 
 
