@@ -56,7 +56,7 @@ def find(lines: list[str]) -> list[tuple[int, str, str, str, str, str, str]]:
         elif indent == 0:
             in_list = False
         in_code = indent >= (8 if in_list else 4) and (number == 1 or not lines[number - 2].strip() or in_code)
-        if in_code:
+        if in_code or ("![" not in line and "<img" not in line.lower()):
             continue
         code = [(c.start(), c.end()) for c in _CODE_SPAN.finditer(line)]
         found = []
