@@ -30,3 +30,52 @@ def make_root(dest: Path, *, sources: bool = True, docs: bool = False) -> Path:
     articles = sorted(p for p in (REPO / "sources").iterdir() if p.name != "editorial.yml") if sources else []
     scratch_copy(REPO, dest, articles=articles, docs=docs)
     return dest
+
+
+REALWORLD = REPO / "tests" / "fixtures" / "realworld"
+# The corpus's own notes are not articles.
+REALWORLD_NOT_ARTICLES = ("README.md", "SOURCES.md")
+
+
+def realworld_root(dest: Path, *, ignore: tuple[str, ...] = ()) -> Path:
+    """A repository root at dest whose sources/ is the real-world corpus (tests/fixtures/
+    realworld/, folders and images as they are) with the project's editorial file, which
+    lists the corpus's notes (and `ignore`) under `ignore:`."""
+    import shutil
+
+    make_root(dest, sources=False)
+    sources = dest / "sources"
+    shutil.copytree(REALWORLD, sources, dirs_exist_ok=True)
+    patterns = [*REALWORLD_NOT_ARTICLES, *ignore]
+    with (sources / "editorial.yml").open("a", encoding="utf-8") as f:
+        f.write("\nignore:\n" + "".join(f"  - {p!r}\n" for p in patterns))
+    return dest
+
+
+def realworld_articles() -> list[str]:
+    """Every article of the corpus, as a POSIX path relative to it, in path order."""
+    return sorted(p.relative_to(REALWORLD).as_posix() for p in REALWORLD.rglob("*")
+                  if p.suffix in (".md", ".txt", ".markdown") and p.is_file()
+                  and p.relative_to(REALWORLD).as_posix() not in REALWORLD_NOT_ARTICLES)
+
+
+def realworld_images() -> dict[str, list[dict]]:
+    """article -> the images expected.yml marks `exists: true` whose address resolves,
+    relative to the article's own file, to a file in the corpus (each with `file`: that
+    file relative to the corpus)."""
+    import posixpath
+    from urllib.parse import unquote
+
+    import yaml
+
+    expected = yaml.safe_load((REALWORLD / "expected.yml").read_text(encoding="utf-8"))
+    out: dict[str, list[dict]] = {}
+    for article, entry in expected.items():
+        for image in entry.get("images") or []:
+            src = unquote(image["src"])
+            if not image.get("exists") or src.startswith("/") or "://" in src:
+                continue
+            file = posixpath.normpath(posixpath.join(posixpath.dirname(article), src))
+            if not file.startswith("../") and (REALWORLD / file).is_file():
+                out.setdefault(article, []).append({**image, "file": file})
+    return out

@@ -15,7 +15,9 @@ from kb.core.cache import Cache
 from kb.core.model import KbError
 from kb.core.project import Project
 from kb.importer.pages import read_tree, write_tree
-from kb.importer.pipeline import generate
+from kb.core.plan import source_page
+from kb.importer import report
+from kb.importer.pipeline import generate, import_sources
 from kb.site import linkcheck
 
 
@@ -83,13 +85,30 @@ def cmd_import(args) -> int:
     project = _project(args)
     started = time.perf_counter()
     context = project.context()
-    files, warnings = generate(project.sources, context)
+    before = read_tree(project.docs) if project.docs.is_dir() else {}
+    kb, files, warnings = import_sources(project.sources, context)
+    told = {str(p) for p in kb.problems}
     for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        if w not in told:                      # the problems are summed up below and in the report
+            print(f"warning: {w}", file=sys.stderr)
     write_tree(files, project.docs)
     context.cache.save()
+    # What changed for the editor: the articles whose page under docs/sources/ is new or differs.
+    changed = {a.path for a in kb.articles if files.get(source_page(a)) != before.get(source_page(a))}
+    for line in report.summary(kb, changed):
+        print(line)
+    review = project.root / report.REPORT_FILE
+    review.parent.mkdir(parents=True, exist_ok=True)
+    review.write_text(report.review(kb), encoding="utf-8")
     pages = sum(1 for f in files if f.endswith(".md"))
     print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
+    problems = report.warnings(kb)
+    if problems:
+        print(f"kb import: {problems} warnings ({report.counts_line(kb)}); the full review is in "
+              f"{report.REPORT_FILE}", file=sys.stderr)
+    if args.strict and (problems or len(warnings) > len(told & set(warnings))):
+        print("kb import --strict: failing on the warnings above", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -193,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb", description="AI大模型创业知识库 tooling")
     parser.add_argument("--root", default=".", help="repository root (default: current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("import", help="sources/ -> docs/ (topic chapters and provenance manifest)")
+    p_import = sub.add_parser("import", help="sources/ -> docs/ (topic chapters and provenance manifest)")
+    p_import.add_argument("--strict", action="store_true",
+                          help="exit 1 when the import has any warning (for CI); docs/ is written all the same")
     sub.add_parser("check", help="fail when docs/ is out of date with sources/")
     sub.add_parser("build", help="docs/ -> site/ with mkdocs build --strict")
     serve = sub.add_parser("serve", help="preview the site on 127.0.0.1")

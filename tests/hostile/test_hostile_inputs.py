@@ -147,7 +147,13 @@ def test_a_file_name_with_spaces_and_chinese_is_imported(hostile):
 
 def test_links_into_the_articles_own_site_are_kept_as_words(hostile):
     page = _source_page(hostile[1], "relative-links.txt")
-    assert "见另一篇、锚点、图和绝对路径。外部链接[保留](https://example.com/)。" in page
+    assert "见另一篇、锚点、" in page and "和绝对路径。外部链接[保留](https://example.com/)。" in page
+
+
+def test_an_image_of_the_articles_own_site_that_is_not_in_sources_is_a_placeholder_with_its_words(hostile):
+    # Issue 14: an image whose file is not in sources/ no longer shrinks to its alt text alone.
+    page = _source_page(hostile[1], "relative-links.txt")
+    assert '锚点、<span class="kb-image-missing" role="img" aria-label="图">' in page
 
 
 def _import_cpu_seconds(root) -> float:

@@ -6,7 +6,7 @@ process the command starts (the `kb` command, and `python -m mkdocs` if the buil
 MkDocs in a second interpreter) then patches, as they are imported and before anything
 uses them:
 
-- kb.importer.pipeline.generate: given a kb.core.clock.Clock, so the pipeline reports read, parse,
+- kb.importer.pipeline.import_sources (or generate, in an older kb): given a kb.core.clock.Clock, so the pipeline reports read, parse,
   clean, classify, link and write (an older kb without the clock counts as one stage);
 - kb.importer.pages.write_tree: the write to disk;
 - mkdocs.commands.build.build: every plugin event handler is timed, and the build is
@@ -70,7 +70,9 @@ def _clock_class(pipeline):
 def _patch_pipeline(module) -> None:
     import inspect
 
-    original = module.generate
+    # kb import runs import_sources (generate goes through it too); older packages only generate.
+    entry = "import_sources" if hasattr(module, "import_sources") else "generate"
+    original = getattr(module, entry)
     takes_clock = "clock" in inspect.signature(original).parameters
 
     @functools.wraps(original)
@@ -89,7 +91,7 @@ def _patch_pipeline(module) -> None:
             for name, seconds in clock.seconds.items():
                 _add(name, seconds)
 
-    module.generate = generate
+    setattr(module, entry, generate)
 
 
 def _timed(name: str, function):

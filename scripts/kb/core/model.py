@@ -66,13 +66,30 @@ class Section:
             node = node.parent
 
 
+@dataclass(frozen=True)
+class Image:
+    """An image an article shows (`![alt](src)` or `<img src=…>`), and what the import made of it."""
+
+    line: int                    # 1-based line in the article
+    markup: str                  # the image as written on that line
+    src: str                     # its address as written
+    alt: str                     # "" when the author gave none
+    kind: str                    # markdown | html
+    width: str = ""              # as written on an <img>, else ""
+    height: str = ""
+    file: str | None = None      # the image file, relative to sources/ (POSIX), when it resolves to one
+    problem: str | None = None   # why it is not drawn: missing | outside | remote | None (drawn)
+
+
 @dataclass
 class Article:
-    path: str                    # file name inside sources/
-    key: str                     # short stable id used in anchors and page names
+    path: str                    # POSIX path relative to sources/ ('tutorial/第一章/C1.md')
+    key: str                     # short stable ASCII id used in anchors
     lines: list[str]             # decoded text, one entry per source line
     title: str = ""
     root: Section | None = None  # the title section; every other section descends from it
+    page: str = ""               # its page under docs/sources/, without '.md' ('' : the key)
+    images: list[Image] = field(default_factory=list)   # every image it shows, in line order (kb.importer.images)
 
     @property
     def shown(self) -> str:
@@ -173,6 +190,7 @@ class Editorial:
     glossary: list[Term] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     labels: "Labels" = field(default_factory=lambda: _default_labels())   # the site's words and word lists
+    ignore: list[str] = field(default_factory=list)   # glob patterns (relative to sources/) that are not articles
 
     def topics(self) -> list[Topic]:
         return [t for c in self.chapters for t in c.topics]
@@ -261,6 +279,7 @@ class SourceLabels:
     front_matter: str           # heading of the article's title section on its source page
     placed: str                 # before where a section now lives
     dropped: str                # before why a section was left out
+    image_missing: str          # before the alt text of an image that cannot be shown (any page)
 
 
 @dataclass(frozen=True)

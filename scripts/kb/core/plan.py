@@ -76,7 +76,7 @@ def chapter_page(chapter_id: str) -> str:
 
 
 def source_page(article: Article) -> str:
-    return f"{SOURCES_DIR}/{article.key}.md"
+    return f"{SOURCES_DIR}/{article.page or article.key}.md"
 
 
 def site_plan(editorial: Editorial, articles: Sequence[Article], topics: Collection[str] | None = None) -> SitePlan:

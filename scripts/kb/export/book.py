@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+import mimetypes
 import os
 import posixpath
 import re
@@ -155,8 +157,10 @@ def page_level(role: Role | None) -> int:
     return {Role.HOME: 0, Role.TOPIC: 2}.get(role, 1)
 
 
-def read_book(pages: dict[str, str], order: list[str], title: str, plan: SitePlan) -> Book:
-    """Book from {site path: page HTML}: each page's <article>, made to live in one file."""
+def read_book(pages: dict[str, str], order: list[str], title: str, plan: SitePlan,
+              site: Path | None = None) -> Book:
+    """Book from {site path: page HTML}: each page's <article>, made to live in one file.
+    `site`: the built site, where the images the pages draw are read from (inlined)."""
     anchors = {path: page_anchor(path) for path in order}
     book = []
     for path in order:
@@ -167,6 +171,7 @@ def read_book(pages: dict[str, str], order: list[str], title: str, plan: SitePla
         role = plan.role(docs_path(path))
         _prefix_ids(article, anchors[path])
         _rewrite_links(article, path, anchors)
+        _inline_images(article, path, site)
         if role is Role.TOPIC:
             _shift_headings(article)
         h1 = article.find(["h1", "h2"])
@@ -222,6 +227,27 @@ def _rewrite_links(article, path: str, anchors: dict[str, str]) -> None:
             target = anchors[resolved], parts.fragment
         page, fragment = target
         link["href"] = f"#{page}--{fragment}" if fragment else f"#{page}"
+
+
+def _inline_images(article, path: str, site: Path | None) -> None:
+    """Images the page draws from the site go into the file as data: URIs (the file may
+    load nothing); one whose file is not in the site keeps its alt text, as a placeholder."""
+    for img in article.find_all("img", src=True):
+        src = str(img["src"])
+        parts = urlsplit(src)
+        if parts.scheme or src.startswith("//"):
+            continue
+        file = None
+        if site is not None:
+            file = site / posixpath.normpath(posixpath.join(posixpath.dirname(path), unquote(parts.path)))
+        if file is None or not file.is_file() or site.resolve() not in file.resolve().parents:
+            img.name = "span"
+            img.attrs = {"class": ["kb-image-missing"], "role": "img", "aria-label": str(img.get("alt", ""))}
+            img.string = str(img.get("alt", "")) or posixpath.basename(parts.path)
+            continue
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        img["src"] = f"data:{kind};base64,{base64.b64encode(file.read_bytes()).decode('ascii')}"
+        img.attrs.pop("loading", None)        # nothing to wait for: the image is in the file
 
 
 def _shift_headings(article) -> None:
@@ -596,7 +622,7 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
                 raise KbError(f"site/{missing[0]}", None, "page in the navigation but not in the site",
                               "rebuild with `kb build`")
             pages = {p: (site / p).read_text(encoding="utf-8") for p in order}
-            book = read_book(pages, order, _site_title(pages.get("index.html", "")), plan)
+            book = read_book(pages, order, _site_title(pages.get("index.html", "")), plan, site)
             progress(f"collected {len(book.pages)} pages in reading order")
 
         with clock.stage("render"):

@@ -43,6 +43,7 @@ from kb.importer.link import (
     mentions,
     mermaid_flow,
 )
+from kb.importer.images import markup as image_markup
 from kb.importer.render import body_lines, code_span, heading_line
 
 
@@ -51,10 +52,40 @@ def _rel(from_page: str, to_page: str) -> str:
     return os.path.relpath(to_page, os.path.dirname(from_page) or ".").replace(os.sep, "/")
 
 
-def _section_lines(article: Article, section: Section) -> list[str]:
+def _section_lines(article: Article, section: Section, figures: "Figures") -> list[str]:
     """The section's own text after its heading line, adjusted for Python-Markdown."""
     first = section.start + (0 if section.md_level == 0 and section.kind == "title" else 1)
-    return body_lines(article.text(first, section.end))
+    return body_lines(figures.mark(article, first, section.end))
+
+
+class Figures:
+    """The images of one page: each is replaced in the source lines by a plain word that
+    escaping and the glossary linker leave alone, and the word by its HTML once the page
+    is made (kb.importer.images.markup: a figure, an inline image or a placeholder)."""
+
+    def __init__(self, page: str, labels: Labels):
+        self.page = page
+        self.label = labels.sources.image_missing
+        self.html: list[tuple[str, str, str]] = []      # (word, HTML inline, HTML as a block)
+
+    def mark(self, article: Article, start: int, end: int) -> list[str]:
+        lines = article.text(start, end)
+        if not article.images:
+            return lines
+        lines = list(lines)
+        for image in article.images:
+            if start <= image.line <= end:
+                word = f"kbimage{len(self.html)}z"
+                lines[image.line - start] = lines[image.line - start].replace(image.markup, word, 1)
+                self.html.append((word, image_markup(image, self.page, False, self.label),
+                                  image_markup(image, self.page, True, self.label)))
+        return lines
+
+    def fill(self, text: str) -> str:
+        for word, inline, block in self.html:
+            text = re.sub(rf"^{word}$", lambda _: f"\n{block}\n", text, count=1, flags=re.M)
+            text = text.replace(word, inline, 1)
+        return text
 
 
 def _cite(from_page: str, unit: Unit) -> str:
@@ -79,6 +110,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
     labels = kb.editorial.labels
     articles = {u.article.path for u in units}
     linker = TermLinker(kb.editorial.glossary, _rel(page, GLOSSARY_PAGE))
+    figures = Figures(page, labels)
     out = [f"# {topic.title}", ""]
     out.append(labels.topic.intro.format(articles=len(articles), topic=topic.title, sections=len(units)))
     out.append("")
@@ -96,7 +128,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
                 out.append(f"{labels.topic.source}[{cite}]({link})")
                 out.append('{ .kb-source }')
                 out.append("")
-            body = linker(_with_flow(section, _section_lines(article, section), labels))
+            body = linker(_with_flow(section, _section_lines(article, section, figures), labels))
             if body:
                 out.extend(body)
                 out.append("")
@@ -108,7 +140,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
     if backlinks:
         out += [f"## {labels.topic.backlinks} {{ #backlinks }}", "", labels.topic.backlinks_intro, ""]
         out += [f"- {_cite(page, unit)}" for unit in backlinks]
-    return "\n".join(out).rstrip() + "\n"
+    return figures.fill("\n".join(out).rstrip() + "\n")
 
 
 def _backlinks(kb: KnowledgeBase) -> dict[str, list[Unit]]:
@@ -130,9 +162,11 @@ def _lead_sentence(article: Article, section: Section) -> str:
     """The first sentence of a section's first paragraph (for chapter summaries)."""
     for line in article.text(section.start + 1, section.end):
         text = line.strip()
-        if text and not text.startswith(("#", "-", "*", ">", "|", "`", "$")) and not text[0].isdigit():
+        if text and not text.startswith(("#", "-", "*", ">", "|", "`", "$", "!", "<")) and not text[0].isdigit():
             sentence = text.split("。")[0]
-            return sentence + "。" if len(sentence) < len(text) else sentence
+            sentence = sentence + "。" if len(sentence) < len(text) else sentence
+            # Source text like any other: raw HTML inert, links to the article's own site as words.
+            return escape_line(sentence)
     return ""
 
 
@@ -282,6 +316,7 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
     """The article as written, each section saying where it went (or why it was left out)."""
     labels = kb.editorial.labels
     page = source_page(article)
+    figures = Figures(page, labels)
     out = [f"# 《{escape_inline(article.title)}》", "",
            labels.sources.page_intro.format(file=code_span(f"{SOURCES_DIR}/{article.path}")), ""]
     for section in article.sections():
@@ -299,15 +334,15 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
         out.append('{ .kb-source }')
         out.append("")
         if section.kind == "toc":
-            body = [_demote(line) for line in body_lines(article.text(section.start + 1, section.end))]
+            body = [_demote(line) for line in body_lines(figures.mark(article, section.start + 1, section.end))]
         elif section.kind == "author" and section.md_level == 0:
-            body = body_lines(article.text(section.start, section.end))
+            body = body_lines(figures.mark(article, section.start, section.end))
         else:
-            body = _section_lines(article, section)
+            body = _section_lines(article, section, figures)
         if body:
             out.extend(body)
             out.append("")
-    return "\n".join(out).rstrip() + "\n"
+    return figures.fill("\n".join(out).rstrip() + "\n")
 
 
 def _demote(line: str) -> str:

@@ -15,6 +15,7 @@ from kb.core.plan import SitePlan, site_plan
 from kb.core.project import CONFIG_FILE
 from kb.importer.classify import classify
 from kb.importer.clean import clean
+from kb.importer.images import images
 from kb.importer.link import link
 from kb.importer.pages import pages
 from kb.importer.parse import attach_overrides, parse_all
@@ -28,6 +29,7 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
     clock = context.clock
     with clock.stage("read"):
         kb, warnings = read(src_dir)
+        kb = images(kb, src_dir)
     with clock.stage("parse"):
         kb = attach_overrides(parse_all(kb, context.cache))
     with clock.stage("clean"):
@@ -43,19 +45,26 @@ def generate(src_dir: Path, context: Context | None = None, *,
              clock: Clock | None = None) -> tuple[dict[str, str], list[str]]:
     """{path under docs/: text} for the sources in src_dir, and warnings. `clock` times
     the stages in place of the context's (kb bench's probe passes one)."""
+    _, files, warnings = import_sources(src_dir, context, clock=clock)
+    return files, warnings
+
+
+def import_sources(src_dir: Path, context: Context | None = None, *,
+                   clock: Clock | None = None) -> tuple[KnowledgeBase, dict[str, str], list[str]]:
+    """The knowledge base, {path under docs/: text} and warnings (what `kb import` reports)."""
     context = context or Context.in_memory()
     if clock is not None:
         context = replace(context, clock=clock)
     kb, warnings = load(src_dir, context)
     with context.clock.stage("write"):
-        return pages(kb), warnings
+        return kb, pages(kb), warnings
 
 
 def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
     """The editorial file and the articles, as lines; warnings for what is left out."""
     editorial = load_editorial(src_dir)
     check_site_name(editorial, src_dir.parent / CONFIG_FILE)
-    articles, warnings = read_sources(src_dir)
+    articles, warnings = read_sources(src_dir, editorial.ignore)
     if not articles:
         raise KbError(src_dir.name, None, "no articles found", "add .txt or .md articles to sources/")
     names = {a.path for a in articles}
@@ -69,5 +78,6 @@ def plan(src_dir: Path) -> SitePlan:
     """The site plan from the editorial file and the article files alone, without an
     import: what the site side (plugin, search, export) reads page roles from. Every
     topic is listed, and the articles' titles are unknown (None)."""
-    articles, _ = read_sources(src_dir)
-    return site_plan(load_editorial(src_dir), articles)
+    editorial = load_editorial(src_dir)
+    articles, _ = read_sources(src_dir, editorial.ignore)
+    return site_plan(editorial, articles)

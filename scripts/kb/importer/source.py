@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import codecs
+import fnmatch
+import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from kb.core.model import Article, KbError
@@ -70,19 +73,64 @@ def article_key(stem: str) -> str:
     return slug
 
 
-def read_sources(src_dir: Path) -> tuple[list[Article], list[str]]:
-    """Every article file in src_dir, in name order, and warnings for files skipped."""
+def is_ignored(rel: str, patterns: Sequence[str]) -> bool:
+    """Whether the POSIX path `rel` (relative to sources/) matches an `ignore:` pattern of
+    the editorial file, itself or through one of its folders (`drafts` ignores drafts/a.md)."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    return any(fnmatch.fnmatchcase(prefix, pattern) for pattern in patterns for prefix in prefixes)
+
+
+def _article_files(src_dir: Path, patterns: Sequence[str]) -> list[tuple[str, Path]]:
+    """(POSIX path relative to sources/, path) of every article file below src_dir, at any
+    depth, sorted by that relative path; hidden files and folders, the editorial file and
+    ignored paths left out. Links to folders are not followed (a link to a file is read)."""
+    found: list[tuple[str, Path]] = []
+    for folder, dirs, files in os.walk(src_dir):
+        base = Path(folder)
+        rel_dir = base.relative_to(src_dir).as_posix()
+        rel_dir = "" if rel_dir == "." else rel_dir + "/"
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not is_ignored(rel_dir + d, patterns)]
+        for name in files:
+            rel = rel_dir + name
+            if (name.startswith(".") or Path(name).suffix.lower() not in SOURCE_SUFFIXES
+                    or is_ignored(rel, patterns)):
+                continue
+            found.append((rel, base / name))
+    return sorted(found)
+
+
+def _page_name(rel: str, key: str, taken: set[str]) -> str:
+    """The article's page under docs/sources/, without '.md': a file directly in sources/
+    with an ASCII key keeps it (`000_661c….txt` -> `000`); any other is its path without the
+    suffix, Chinese kept readable (`tutorial/第一章/C1`), characters that break a URL replaced."""
+    if "/" not in rel and key:
+        name = key
+    else:
+        stem = rel.rsplit(".", 1)[0]
+        name = "/".join(re.sub(r"[\s#?%&'\"<>\\]+", "-", part).strip("-") or "article" for part in stem.split("/"))
+    if name == "index" or name.endswith("/index"):
+        name += "-article"                        # sources/index.md is the list of articles
+    unique, n = name, 2
+    while unique.lower() in taken:                # deterministic: in path order, -2, -3 …
+        unique, n = f"{name}-{n}", n + 1
+    taken.add(unique.lower())
+    return unique
+
+
+def read_sources(src_dir: Path, ignore: Sequence[str] = ()) -> tuple[list[Article], list[str]]:
+    """Every article file below src_dir (in folders too), in path order, and warnings for
+    files skipped. `ignore`: the editorial file's `ignore:` glob patterns."""
     import hashlib
 
     articles: list[Article] = []
     warnings: list[str] = []
+    pages: set[str] = set()
     if not src_dir.is_dir():
         raise KbError(str(src_dir), None, "sources folder not found", "create it and add articles")
     root = src_dir.resolve()
-    for path in sorted(src_dir.iterdir(), key=lambda p: p.name):
-        if path.name.startswith(".") or path.suffix.lower() not in SOURCE_SUFFIXES:
-            continue
-        shown = f"{src_dir.name}/{path.name}"
+    for rel, path in _article_files(src_dir, ignore):
+        shown = f"{src_dir.name}/{rel}"
         if path.is_symlink():
             try:
                 real = path.resolve(strict=True)
@@ -101,6 +149,6 @@ def read_sources(src_dir: Path) -> tuple[list[Article], list[str]]:
             continue
         key = article_key(path.stem)
         if not key or any(a.key == key for a in articles):
-            key = "a" + hashlib.sha1(path.name.encode()).hexdigest()[:8]
-        articles.append(Article(path=path.name, key=key, lines=lines))
+            key = "a" + hashlib.sha1(rel.encode()).hexdigest()[:8]
+        articles.append(Article(path=rel, key=key, lines=lines, page=_page_name(rel, key, pages)))
     return articles, warnings

@@ -35,6 +35,7 @@ from kb.core.model import Editorial, KbError
 from kb.core.plan import NAV_FILE, SitePlan, site_plan
 from kb.core import sanitize
 from kb.core.sanitize import sanitize_html
+from kb.importer import images
 from kb.importer.source import read_sources
 from kb.site import assets, mkdocs_compat, render, search
 from kb.site.config import KbConfig
@@ -50,6 +51,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.given: Context | None = None       # kb serve's context, kept from one build to the next
         self.context: Context | None = None     # this build's memos and segmenters
         self.plan: SitePlan | None = None       # every page kb import writes, with its role
+        self.images: dict[str, Path] = {}       # site path -> image file in sources/ that a page draws
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
         self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
@@ -78,7 +80,11 @@ class KbPlugin(BasePlugin[KbConfig]):
         sources = self.root / self.config.sources
         try:
             editorial = load_editorial(sources)
-            self.plan = site_plan(editorial, read_sources(sources)[0])
+            articles = read_sources(sources, editorial.ignore)[0]
+            self.plan = site_plan(editorial, articles)
+            self.images = {images.asset_path(image): sources / image.file
+                           for article in articles for image in images.scan(article, sources)
+                           if image.file is not None}
         except KbError as exc:
             raise PluginError(str(exc)) from None
         self._set_up_search(config, editorial)
@@ -136,6 +142,9 @@ class KbPlugin(BasePlugin[KbConfig]):
             worker = search.worker_files(node_modules, Path(material[0].abs_src_path))
         except KbError as exc:
             raise PluginError(str(exc)) from None
+        # The images the articles draw, from sources/ (kb.importer.images says which).
+        for dest, src in sorted(self.images.items()):
+            files.append(File.generated(config, dest, abs_src_path=str(src)))
         for dest, src in [*vendored.items(), *worker.items()]:
             if isinstance(src, Path):
                 files.append(File.generated(config, dest, abs_src_path=str(src)))

@@ -1,0 +1,124 @@
+"""The import report for editors: what `kb import` decided for each article and what it
+could not do. Pure: a KnowledgeBase in, text out (kb.cli prints the summary and writes
+the review to build/import-report.md)."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+
+from kb.core.model import Article, KnowledgeBase, Unit
+from kb.importer.classify import HEADING_WEIGHT
+
+REPORT_FILE = "build/import-report.md"
+# Below this a section matched no more than one two-character keyword in its own heading:
+# it is placed with low confidence and worth a look.
+LOW_SCORE = 2 * HEADING_WEIGHT
+
+
+def reason(unit: Unit) -> str:
+    """Why the unit is on its topic, in a few words."""
+    if unit.overridden:
+        return "editorial override"
+    if any(s.kind == "appendix" for s in (unit.section, *unit.section.ancestors())):
+        prefix = "under the article's 附录: "
+    else:
+        prefix = ""
+    if unit.score <= 0:
+        return prefix + "no keyword matched: the first topic"
+    if unit.score < LOW_SCORE:
+        return prefix + "few keywords matched: low confidence"
+    return prefix + "keywords"
+
+
+def _low(unit: Unit) -> bool:
+    return not unit.overridden and unit.score < LOW_SCORE
+
+
+def _counts(kb: KnowledgeBase, article: Article) -> dict[str, int]:
+    sections = article.sections()
+    units = [u for u in kb.units if u.article is article]
+    images = [p for p in kb.problems if p.path == article.shown and p.kind == "image"]
+    return {
+        "sections": len(sections),
+        "placed": sum(1 for s in sections if not s.dropped),
+        "dropped": sum(1 for s in sections if s.dropped),
+        "low": sum(1 for u in units if _low(u)),
+        "images_copied": sum(1 for p in images if p.severity == "info"),
+        "images_missing": sum(1 for p in images if p.severity == "warning"),
+    }
+
+
+def _other_problems(kb: KnowledgeBase, article: Article) -> Counter:
+    return Counter(p.kind for p in kb.problems
+                   if p.path == article.shown and p.kind != "image" and p.severity == "warning")
+
+
+def summary(kb: KnowledgeBase, articles: Collection[str] | None = None) -> list[str]:
+    """One short paragraph per article (those whose path is in `articles`; None: all)."""
+    out = []
+    for article in kb.articles:
+        if articles is not None and article.path not in articles:
+            continue
+        c = _counts(kb, article)
+        line = (f"{article.shown}: {c['sections']} sections, {c['placed']} placed "
+                f"({c['low']} placed with low confidence), {c['dropped']} dropped; "
+                f"images: {c['images_copied']} copied, {c['images_missing']} not shown")
+        others = _other_problems(kb, article)
+        if others:
+            line += "; " + ", ".join(f"{n} {kind}" for kind, n in sorted(others.items()))
+        out.append(line)
+    return out
+
+
+def warnings(kb: KnowledgeBase) -> int:
+    return sum(1 for p in kb.problems if p.severity == "warning")
+
+
+def counts_line(kb: KnowledgeBase) -> str:
+    """Warnings by kind: '12 image, 3 maths'."""
+    by_kind = Counter(p.kind for p in kb.problems if p.severity == "warning")
+    return ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items()))
+
+
+def review(kb: KnowledgeBase) -> str:
+    """The full review: every section -> where it went (score and reason) or why it was
+    dropped, and every problem with file:line, article by article."""
+    placed = {}
+    for unit in kb.units:
+        for section in unit.sections():
+            if not section.dropped:
+                placed[(unit.article.path, section.anchor)] = unit
+    by_kind = Counter(p.kind for p in kb.problems if p.severity == "warning")
+    out = ["# kb import: review", "",
+           f"{len(kb.articles)} articles, {sum(len(a.sections()) for a in kb.articles)} sections, "
+           f"{warnings(kb)} warnings" + (" (" + ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items())) + ")"
+                                          if by_kind else "") + ".", ""]
+    for article in kb.articles:
+        out += [f"## {article.shown}", ""]
+        out += [f"- {line}" for line in summary(kb, [article.path])]
+        out += ["", "| line | section | where | score | why |", "| --- | --- | --- | --- | --- |"]
+        for section in article.sections():
+            heading = _cell(section.heading)
+            unit = placed.get((article.path, section.anchor))
+            if section.dropped:
+                out.append(f"| {section.start} | {heading} | dropped | | {_cell(section.dropped)} |")
+            elif unit is not None:
+                own = unit.section is section
+                score = f"{unit.score:g}" if own and not unit.overridden else ""
+                why = reason(unit) if own else f"with {_cell(unit.section.heading)}"
+                out.append(f"| {section.start} | {heading} | {unit.topic.key} | {score} | {why} |")
+            else:
+                out.append(f"| {section.start} | {heading} | (not placed) | | |")
+        problems = [p for p in kb.problems if p.path == article.shown]
+        if problems:
+            out += ["", "Problems:", ""]
+            out += [f"- {p.severity} [{p.kind}] {_cell(str(p))}" for p in problems]
+        out.append("")
+    rest = [p for p in kb.problems if p.path not in {a.shown for a in kb.articles}]
+    if rest:
+        out += ["## Other files", ""] + [f"- {p.severity} [{p.kind}] {p}" for p in rest] + [""]
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

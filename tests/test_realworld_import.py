@@ -1,0 +1,184 @@
+"""Articles nobody here wrote (issue 14): folders of articles, their images, and what
+`kb import` tells the editor. The real-world corpus is tests/fixtures/realworld/."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from kb.cli import main
+from kb.core.model import KbError
+from kb.importer import report
+from kb.importer.pipeline import import_sources
+from kbtest import REALWORLD, make_root, realworld_articles, realworld_images, realworld_root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """The corpus imported once: (root, knowledge base, {docs path: text})."""
+    root = realworld_root(tmp_path_factory.mktemp("realworld"))
+    kb, files, _ = import_sources(root / "sources")
+    return root, kb, files
+
+
+@pytest.fixture(scope="module")
+def manifest(corpus):
+    return json.loads(corpus[2]["provenance.json"])["sections"]
+
+
+def _article(root, rel: str, text: str) -> None:
+    path = root / "sources" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_folder_of_articles_is_imported_with_source_the_posix_path_relative_to_sources(manifest):
+    assert sorted({e["source"] for e in manifest}) == realworld_articles()
+
+
+def test_every_non_blank_line_of_the_corpus_is_in_exactly_one_provenance_entry(manifest):
+    for name in realworld_articles():
+        covered: dict[int, dict] = {}
+        for e in (e for e in manifest if e["source"] == name):
+            assert ("page" in e) != bool(e.get("dropped")), e
+            for n in range(e["lines"][0], e["lines"][1] + 1):
+                assert n not in covered, f"{name}:{n} in two entries"
+                covered[n] = e
+        lines = (REALWORLD / name).read_text(encoding="utf-8").splitlines()
+        missing = [n for n, text in enumerate(lines, 1) if text.strip() and n not in covered]
+        assert missing == [], f"{name}: lines in no manifest entry: {missing[:10]}"
+
+
+def test_a_chinese_file_name_gives_a_readable_page_url(corpus):
+    files = corpus[2]
+    assert "sources/ai-system/Textbook/第2章-神经网络基础/2.9-注意力机制和Transformer.md" in files
+
+
+def test_article_pages_follow_the_folders_of_sources(corpus):
+    files = corpus[2]
+    for name in realworld_articles():
+        stem = name.rsplit(".", 1)[0]
+        assert f"sources/{stem}.md" in files or any(
+            p.startswith(f"sources/{stem}") for p in files), name
+
+
+def test_articles_with_the_same_path_but_another_suffix_get_distinct_pages(empty_scratch):
+    _article(empty_scratch, "教程/第一章.md", "# 第一章\n\n大模型的定义。\n")
+    _article(empty_scratch, "教程/第一章.txt", "# 第一章 txt\n\n大模型的历史。\n")
+    kb, files, _ = import_sources(empty_scratch / "sources")
+    assert [a.path for a in kb.articles] == ["教程/第一章.md", "教程/第一章.txt"]
+    assert {"sources/教程/第一章.md", "sources/教程/第一章-2.md"} <= set(files)
+
+
+def test_hidden_folders_and_ignored_paths_are_not_articles(empty_scratch):
+    _article(empty_scratch, "a/文章.md", "# 文章\n\n大模型。\n")
+    _article(empty_scratch, ".git/notes.md", "# 隐藏\n\n文字。\n")
+    _article(empty_scratch, "drafts/草稿.md", "# 草稿\n\n文字。\n")
+    with (empty_scratch / "sources" / "editorial.yml").open("a", encoding="utf-8") as f:
+        f.write("\nignore:\n  - drafts\n")
+    kb, _, _ = import_sources(empty_scratch / "sources")
+    assert [a.path for a in kb.articles] == ["a/文章.md"]
+
+
+def test_an_ignore_entry_leaving_sources_is_an_error_naming_the_editorial_file_and_line(empty_scratch):
+    _article(empty_scratch, "a.md", "# 文章\n\n大模型。\n")
+    editorial = empty_scratch / "sources" / "editorial.yml"
+    lines = editorial.read_text(encoding="utf-8").count("\n")
+    with editorial.open("a", encoding="utf-8") as f:
+        f.write("ignore:\n  - ../secret\n")
+    with pytest.raises(KbError) as exc:
+        import_sources(empty_scratch / "sources")
+    assert exc.value.path == "sources/editorial.yml" and exc.value.line == lines + 2
+
+
+def _image_page(root, text: str, *, files: dict[str, bytes] = {}):
+    for rel, data in files.items():
+        (root / "sources" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "sources" / rel).write_bytes(data)
+    _article(root, "教程/第一章/C1.md", text)
+    kb, docs, _ = import_sources(root / "sources")
+    return kb, docs["sources/教程/第一章/C1.md"]
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+def test_an_image_with_an_empty_alt_is_drawn_from_the_site_assets(empty_scratch):
+    kb, page = _image_page(empty_scratch, "# C1\n\n大模型。\n\n![](figures/a.png)\n",
+                           files={"教程/第一章/figures/a.png": PNG})
+    assert '<img src="../../../assets/sources/%E6%95%99%E7%A8%8B/%E7%AC%AC%E4%B8%80%E7%AB%A0/figures/a.png" ' \
+           'alt="" loading="lazy">' in page
+    assert [p.severity for p in kb.problems if p.kind == "image"] == ["info"]
+
+
+def test_an_image_alt_text_is_its_caption_and_its_size_is_kept(empty_scratch):
+    _, page = _image_page(empty_scratch, '# C1\n\n大模型。\n\n<img src="./figures/a.png" alt="架构图" width="400">\n',
+                          files={"教程/第一章/figures/a.png": PNG})
+    assert re.search(r'<figure class="kb-figure"><img src="[^"]+/figures/a.png" alt="架构图" width="400" '
+                     r'loading="lazy"><figcaption>架构图</figcaption></figure>', page)
+
+
+def test_a_missing_image_is_a_placeholder_with_its_alt_and_a_warning_naming_file_and_line(empty_scratch):
+    kb, page = _image_page(empty_scratch, "# C1\n\n大模型。\n\n![架构图](figures/none.png)\n")
+    assert "kb-image-missing" in page and "架构图" in page
+    warnings = [str(p) for p in kb.problems if p.severity == "warning"]
+    assert len(warnings) == 1 and warnings[0].startswith("sources/教程/第一章/C1.md:5: ")
+
+
+def test_an_image_path_leaving_sources_is_a_placeholder_and_a_warning(empty_scratch):
+    (empty_scratch / "outside.png").write_bytes(PNG)
+    kb, page = _image_page(empty_scratch, "# C1\n\n大模型。\n\n![外部](../../../outside.png)\n")
+    assert "kb-image-missing" in page and "外部" in page
+    assert "<img" not in page
+    assert [p.line for p in kb.problems if p.severity == "warning"] == [5]
+
+
+def test_an_image_on_another_host_becomes_a_placeholder_with_a_link_and_a_warning(empty_scratch):
+    kb, page = _image_page(empty_scratch, "# C1\n\n大模型。\n\n![徽章](https://img.example.com/b.svg)\n")
+    assert "<img" not in page
+    assert '<a class="kb-remote-image" href="https://img.example.com/b.svg">' in page
+    assert [(p.kind, p.line) for p in kb.problems if p.severity == "warning"] == [("image", 5)]
+
+
+def test_an_image_inside_code_is_left_as_code(empty_scratch):
+    kb, page = _image_page(empty_scratch, "# C1\n\n大模型。\n\n```\n![](figures/none.png)\n```\n")
+    assert "![](figures/none.png)" in page
+    assert [p for p in kb.problems if p.kind == "image"] == []
+
+
+def test_the_review_lists_every_section_of_every_article(corpus):
+    _, kb, _ = corpus
+    review = report.review(kb)
+    for article in kb.articles:
+        part = review.split(f"## {article.shown}\n", 1)[1].split("\n## ", 1)[0]
+        rows = re.findall(r"^\| (\d+) \|", part, flags=re.M)
+        assert [int(n) for n in rows] == [s.start for s in article.sections()], article.path
+
+
+def test_the_review_lists_every_problem_with_file_and_line(corpus):
+    _, kb, _ = corpus
+    review = report.review(kb)
+    for problem in kb.problems:
+        assert str(problem).replace("|", "\\|") in review
+
+
+def test_kb_import_writes_the_review_and_prints_a_summary_per_changed_article(empty_scratch, capsys):
+    _article(empty_scratch, "教程/第一章/C1.md", "# C1\n\n大模型。\n\n![架构图](figures/none.png)\n")
+    assert main(["--root", str(empty_scratch), "import"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^sources/教程/第一章/C1.md: \d+ sections, .*images: 0 copied, 1 not shown$", out, re.M)
+    assert re.search(r"^kb import: \d+ pages written to docs/", out, re.M)
+    assert "## sources/教程/第一章/C1.md" in (empty_scratch / report.REPORT_FILE).read_text(encoding="utf-8")
+    assert main(["--root", str(empty_scratch), "import"]) == 0
+    assert "C1.md:" not in capsys.readouterr().out          # unchanged: no summary
+
+
+def test_kb_import_strict_fails_when_there_is_a_warning(empty_scratch):
+    _article(empty_scratch, "C1.md", "# C1\n\n大模型。\n\n![架构图](figures/none.png)\n")
+    assert main(["--root", str(empty_scratch), "import", "--strict"]) == 1
+
+
+def test_kb_import_strict_passes_on_the_five_articles_which_have_no_warning(scratch):
+    assert main(["--root", str(scratch), "import", "--strict"]) == 0
