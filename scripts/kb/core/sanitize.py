@@ -106,6 +106,9 @@ class HtmlTags:
     # it with its paragraph or cell, so it is forgotten at the end of the line.
     inline: list[bool] = field(default_factory=list)
     at_line_start: bool = True
+    # False: every tag is shown as text (a sentence quoted out of its article, where an
+    # image or a block would not make sense).
+    keep: bool = True
 
     def end_line(self) -> None:
         keep = [n for n, (name, inline) in enumerate(zip(self.open, self.inline)) if not inline]
@@ -116,7 +119,7 @@ class HtmlTags:
     def tag(self, line: str, k: int) -> tuple[str, int] | None:
         """The tag at line[k] as nh3 writes it and where it ends, or None to show it as text."""
         m = _TAG.match(line, k)
-        if not m:
+        if not m or not self.keep:
             return None
         closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
         if name not in HTML_TAGS:

@@ -34,7 +34,7 @@ from kb.core.plan import (
     site_plan,
     source_page,
 )
-from kb.core.sanitize import escape_inline, escape_line, html_text
+from kb.core.sanitize import HtmlTags, escape_inline, escape_line, html_text
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
@@ -191,7 +191,7 @@ def _chapter_index(kb: KnowledgeBase, chapter: Chapter, by_topic: dict[str, list
         lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
         if lead:
             # Source text, escaped as the topic pages escape it (raw HTML shown as text).
-            out.append(f"> {escape_line(_lead_sentence(lead.article, lead.section))}")
+            out.append(f"> {escape_line(_lead_sentence(lead.article, lead.section), HtmlTags(keep=False))}")
             out.append(f"> ——{_cite(chapter_page(chapter.id), lead)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
