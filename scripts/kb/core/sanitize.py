@@ -106,8 +106,8 @@ class HtmlTags:
     # it with its paragraph or cell, so it is forgotten at the end of the line.
     inline: list[bool] = field(default_factory=list)
     at_line_start: bool = True
-    # False: every tag is shown as text (a sentence quoted out of its article, where an
-    # image or a block would not make sense).
+    # False: every tag is left out, its words kept (a sentence quoted out of its article,
+    # where an image, a link or a block would not make sense).
     keep: bool = True
 
     def end_line(self) -> None:
@@ -119,8 +119,10 @@ class HtmlTags:
     def tag(self, line: str, k: int) -> tuple[str, int] | None:
         """The tag at line[k] as nh3 writes it and where it ends, or None to show it as text."""
         m = _TAG.match(line, k)
-        if not m or not self.keep:
+        if not m:
             return None
+        if not self.keep:
+            return "", m.end()
         closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
         if name not in HTML_TAGS:
             return None

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
 _FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})(.*)$")
-_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s|$)")
 _MATHS_ENV = re.compile(r"\\begin\{([A-Za-z*]+)\}")
 _TICKS = re.compile(r"`+")
 # Characters a backslash escapes in Python-Markdown ('<' is not one of them), and '$',
@@ -138,11 +137,9 @@ def scan(lines: Sequence[str]) -> list[Line]:
             out.append(_BLANK)
             continue
         previous_blank = i == 0 or not lines[i - 1].strip()
-        # Display maths starts a block (arithmatex reads `$$` as maths only there: after a
-        # blank line, a fence or a heading); inside a paragraph its lines are prose, raw
-        # HTML and all.
-        block_start = previous_blank or out[-1].kind is Kind.FENCE_CLOSE or _ATX_HEADING.match(lines[i - 1])
-        if block_start and (end := _maths_block_end(lines, i)) is not None:
+        # Display maths anywhere, also inside a paragraph: render sets it apart with blank
+        # lines, so arithmatex reads it as a block.
+        if (end := _maths_block_end(lines, i)) is not None:
             maths_until = end
             out.append(_MATHS_FIRST)
             continue

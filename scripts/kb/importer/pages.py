@@ -191,6 +191,7 @@ def _chapter_index(kb: KnowledgeBase, chapter: Chapter, by_topic: dict[str, list
         lead = next((u for u in units if _lead_sentence(u.article, u.section)), None)
         if lead:
             # Source text, escaped as the topic pages escape it (raw HTML shown as text).
+            # Source text quoted out of its section: its words, without its HTML.
             out.append(f"> {escape_line(_lead_sentence(lead.article, lead.section), HtmlTags(keep=False))}")
             out.append(f"> ——{_cite(chapter_page(chapter.id), lead)}")
             out.append("")
