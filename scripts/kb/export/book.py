@@ -400,7 +400,7 @@ def index(pages: list[BookPage], traditional: dict[str, str] | None = None, seg:
     uses: the page converts a query with it, and a character the text lacks finds nothing
     either way.
     """
-    seg = seg or Context.in_memory().segmenters.get("index", hmm=True)
+    seg = seg or index_segmenter(Context.in_memory().segmenters, "")
     sections: list[list[str]] = []
     postings: dict[str, dict[int, int]] = {}
     used: set[str] = set()
