@@ -113,26 +113,28 @@ def load_editorial(src_dir: Path) -> Editorial:
         overrides.append(ov)
     return Editorial(chapters=chapters, overrides=overrides, path=shown,
                      glossary=_glossary(root, shown), entities=_entities(root, shown),
-                     labels=_labels(root, shown), ignore=_ignore(root, shown))
+                     labels=_labels(root, shown), ignore=_patterns(root, shown, "ignore"),
+                     reviewed=_patterns(root, shown, "reviewed"))
 
 
-def _ignore(root: yaml.Node, shown: str) -> list[str]:
-    """`ignore:`: glob patterns, relative to sources/, of files and folders that are not articles."""
-    node = next((v for k, v in root.value if k.value == "ignore"), None)
+def _patterns(root: yaml.Node, shown: str, key: str) -> list[str]:
+    """`ignore:` (files and folders that are not articles) or `reviewed:` (articles whose
+    placement an editor reviewed): glob patterns relative to sources/."""
+    node = next((v for k, v in root.value if k.value == key), None)
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise KbError(shown, _line(node), "`ignore` must be a list of paths or glob patterns",
-                      "for example: ignore: [drafts, '*/README.md']")
+        raise KbError(shown, _line(node), f"`{key}` must be a list of paths or glob patterns",
+                      f"for example: {key}: [drafts, '*/README.md']")
     out = []
     for item in node.value:
         value = _construct(item)
         if not isinstance(value, str) or not value.strip():
-            raise KbError(shown, _line(item), f"`ignore` entry {value!r} is not a path or glob pattern",
+            raise KbError(shown, _line(item), f"`{key}` entry {value!r} is not a path or glob pattern",
                           "write it as a string relative to sources/, for example drafts/*.md")
         pattern = value.strip().strip("/") if not value.startswith("/") else value
         if value.startswith("/") or ".." in pattern.split("/") or "\\" in pattern:
-            raise KbError(shown, _line(item), f"`ignore` entry {value!r} must be relative to sources/",
+            raise KbError(shown, _line(item), f"`{key}` entry {value!r} must be relative to sources/",
                           "use forward slashes and no leading '/' or '..'")
         out.append(pattern)
     return out

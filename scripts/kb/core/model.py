@@ -112,8 +112,14 @@ class Unit:
     section: Section
     own_only: bool = False          # the section's own text only: its subsections are units of their own
     topic: "Topic | None" = None    # where classify put it
-    score: float = 0.0              # how well the topic's keywords matched (0 for an override)
+    score: float = 0.0              # how well it fits the topic: the keyword score (reviewed articles), else
+                                    # the mixed score of keywords and the learnt model (0 for an override)
     overridden: bool = False        # the editorial file chose the topic
+    runner_up: "Topic | None" = None  # the second-best topic
+    margin: float = 0.0             # how far the best score is ahead of the runner-up's (a share of it)
+    uncertain: bool = False         # margin under classify.MARGIN_MIN, or nothing matched: worth an editor's look
+    fallback: bool = False          # nothing matched at all: on the first topic for want of a better one
+    why: str = ""                   # the words that decided, for the import report
 
     def sections(self) -> list[Section]:
         return [self.section] if self.own_only else list(self.section.walk())
@@ -191,6 +197,8 @@ class Editorial:
     entities: list[Entity] = field(default_factory=list)
     labels: "Labels" = field(default_factory=lambda: _default_labels())   # the site's words and word lists
     ignore: list[str] = field(default_factory=list)   # glob patterns (relative to sources/) that are not articles
+    reviewed: list[str] = field(default_factory=list)  # glob patterns of articles whose placement an editor
+                                                       # reviewed: the labelled examples classify learns from
 
     def topics(self) -> list[Topic]:
         return [t for c in self.chapters for t in c.topics]

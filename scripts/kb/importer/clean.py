@@ -13,7 +13,11 @@ from kb.core.model import Article, KnowledgeBase, Labels, Section
 from kb.core.text import front_matter_end, maths_problems
 from kb.importer.parse import front_matter
 
-UNIT_DEPTH = 2  # sections at this depth (1.1, A.1) are placed whole, with their subsections
+UNIT_DEPTH = 2  # the depth of the sections an author numbers as outline entries (1.1, A.1)
+# A section larger than this (non-blank lines, with its subsections) is split at its own
+# headings; anything smaller stays one unit, together and in order. Chosen so that no
+# numbered section of the five articles is split (the largest, 002's 4.3, has 66).
+MAX_UNIT_LINES = 80
 
 REASON_TOC = "table of contents, rebuilt by the site"
 REASON_FRONT = "article front matter (title, keywords, abstract), shown on the article's source page"
@@ -92,11 +96,32 @@ def _reason(article: Article, section: Section) -> str | None:
         return REASON_COLOPHON
     if _SUMMARY_HEADING.match(section.heading) and _META.search("".join(body)):
         return REASON_META_SUMMARY
-    if not body and section.children and section.depth < UNIT_DEPTH:
+    if not body and splits(article, section):
         return REASON_EMPTY
     if not body and not section.children:
         return REASON_BARE
     return None
+
+
+def splits(article: Article, section: Section) -> bool:
+    """Whether a section is placed as its own text and its subsections one by one (else it
+    is one unit with all its subsections): when its subsections are the article's outline
+    (parts, chapters, the `x.y` sections an author numbers), or when it is larger than
+    MAX_UNIT_LINES. An override `unit: true` keeps it whole."""
+    if not section.children or (section.override is not None and section.override.unit):
+        return False
+    return outline(section) or _size(article, section) > MAX_UNIT_LINES
+
+
+def outline(section: Section) -> bool:
+    """Whether the section's subsections are entries of the article's outline: parts,
+    chapters, or sections the author numbered `x.y` (each placed on its own)."""
+    return any(c.kind in ("part", "chapter", "appendix") or (c.kind == "numbered" and c.depth <= UNIT_DEPTH)
+               for c in section.children)
+
+
+def _size(article: Article, section: Section) -> int:
+    return sum(1 for line in article.text(section.start, section.subtree_end) if line.strip())
 
 
 def shown_reason(reason: str, labels: Labels) -> str:

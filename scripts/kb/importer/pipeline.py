@@ -35,7 +35,7 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
     with clock.stage("clean"):
         kb = clean(kb)
     with clock.stage("classify"):
-        kb = classify(kb)
+        kb = classify(kb, context.segmenters, context.cache)
     with clock.stage("link"):
         kb = link(kb, context.segmenters)
     return kb, warnings + [str(p) for p in kb.problems if p.severity == "warning"]

@@ -7,31 +7,27 @@ from collections import Counter
 from collections.abc import Collection
 
 from kb.core.model import Article, KnowledgeBase, Unit
-from kb.importer.classify import HEADING_WEIGHT
+from kb.importer.classify import MARGIN_MIN
 
 REPORT_FILE = "build/import-report.md"
-# Below this a section matched no more than one two-character keyword in its own heading:
-# it is placed with low confidence and worth a look.
-LOW_SCORE = 2 * HEADING_WEIGHT
 
 
 def reason(unit: Unit) -> str:
-    """Why the unit is on its topic, in a few words."""
+    """Why the unit is on its topic, in a few words: the words that decided."""
     if unit.overridden:
         return "editorial override"
     if any(s.kind == "appendix" for s in (unit.section, *unit.section.ancestors())):
         prefix = "under the article's 附录: "
     else:
         prefix = ""
-    if unit.score <= 0:
-        return prefix + "no keyword matched: the first topic"
-    if unit.score < LOW_SCORE:
-        return prefix + "few keywords matched: low confidence"
-    return prefix + "keywords"
+    if unit.fallback:
+        return prefix + "nothing matched: the first topic, for want of a better one (UNCERTAIN)"
+    why = prefix + (unit.why or "keywords")
+    return why + (f" (UNCERTAIN: runner-up {unit.runner_up.key})" if unit.uncertain else "")
 
 
 def _low(unit: Unit) -> bool:
-    return not unit.overridden and unit.score < LOW_SCORE
+    return not unit.overridden and unit.uncertain
 
 
 def _counts(kb: KnowledgeBase, article: Article) -> dict[str, int]:
@@ -61,7 +57,7 @@ def summary(kb: KnowledgeBase, articles: Collection[str] | None = None) -> list[
             continue
         c = _counts(kb, article)
         line = (f"{article.shown}: {c['sections']} sections, {c['placed']} placed "
-                f"({c['low']} placed with low confidence), {c['dropped']} dropped; "
+                f"({c['low']} uncertain), {c['dropped']} dropped; "
                 f"images: {c['images_copied']} copied, {c['images_missing']} not shown")
         others = _other_problems(kb, article)
         if others:
@@ -104,11 +100,19 @@ def review(kb: KnowledgeBase) -> str:
                 out.append(f"| {section.start} | {heading} | dropped | | {_cell(section.dropped)} |")
             elif unit is not None:
                 own = unit.section is section
-                score = f"{unit.score:g}" if own and not unit.overridden else ""
+                score = f"{unit.score:g} (margin {unit.margin:.2f})" if own and not unit.overridden else ""
                 why = reason(unit) if own else f"with {_cell(unit.section.heading)}"
                 out.append(f"| {section.start} | {heading} | {unit.topic.key} | {score} | {why} |")
             else:
                 out.append(f"| {section.start} | {heading} | (not placed) | | |")
+        doubtful = [u for u in kb.units if u.article is article and _low(u)]
+        if doubtful:
+            out += ["", f"Uncertain placements (margin over the runner-up under {MARGIN_MIN:g}, or nothing matched): "
+                    "the two best topics; move a section with an override if neither is right.", "",
+                    "| line | section | placed on | runner-up | margin | words that decided |",
+                    "| --- | --- | --- | --- | --- | --- |"]
+            out += [f"| {u.section.start} | {_cell(u.section.heading)} | {u.topic.key} | {u.runner_up.key} | "
+                    f"{u.margin:.2f} | {_cell(u.why)} |" for u in doubtful]
         problems = [p for p in kb.problems if p.path == article.shown]
         if problems:
             out += ["", "Problems:", ""]
