@@ -23,7 +23,7 @@ import functools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb.core import cache as kbcache
 from kb.core.model import Article, Editorial, KnowledgeBase, Section, Topic, Unit
@@ -209,17 +209,18 @@ def place_by_keywords(unit_list: list[Unit], editorial: Editorial) -> list[Unit]
 # --------------------------------------------------------------------------- the learnt model
 
 def segmenter(segmenters: Segmenters, editorial: Editorial) -> Segmenter:
+    # The very setting of related sections (kb.importer.link.segmenter), and the same text
+    # cut (a unit's first TEXT_CAP characters): both stages share one tokenizer and one memo
+    # of cuts, so placing a unit costs no second jieba pass.
     words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
-    return segmenters.get("classify", words=words, word_freq=WORD_FREQ, hmm=False)
+    return segmenters.get("related", words=words, word_freq=WORD_FREQ, hmm=False)
 
 
 def features(unit: Unit, seg: Segmenter, stop: frozenset[str]) -> list[str]:
     """The unit's words: its heading's HEADING_REPEAT times, the headings above it, its text."""
 
     def words(text: str) -> list[str]:
-        # Line by line: lines repeat from one article to another, and each cut is memoised.
-        return [w for line in text.split("\n") if line.strip() for w in seg.cut(line)
-                if _WORD.match(w) and w not in stop]
+        return [w for w in seg.cut(text) if _WORD.match(w) and w not in stop]
 
     heading = words(unit.section.heading)
     return heading * HEADING_REPEAT + words(_ancestors(unit.section)) + words(unit_text(unit)[:TEXT_CAP])
@@ -231,6 +232,15 @@ class Model:
 
     idf: dict[str, float]                          # word -> inverse document frequency
     centroids: dict[str, dict[str, float]]         # topic key -> its unit-length centroid
+    # word -> (topic key, centroid weight) for every topic whose centroid has the word
+    postings: dict[str, list[tuple[str, float]]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        index: dict[str, list[tuple[str, float]]] = {}
+        for topic in sorted(self.centroids):
+            for w, weight in self.centroids[topic].items():
+                index.setdefault(w, []).append((topic, weight))
+        object.__setattr__(self, "postings", index)
 
     def vector(self, words: list[str]) -> dict[str, float]:
         counts = Counter(w for w in words if w in self.idf)
@@ -238,11 +248,14 @@ class Model:
         norm = math.sqrt(math.fsum(v * v for v in vec.values())) or 1.0
         return {w: v / norm for w, v in vec.items()}
 
-    def similarity(self, vec: dict[str, float], topic: str) -> float:
-        centroid = self.centroids.get(topic)
-        if not centroid:
-            return 0.0
-        return math.fsum(v * centroid[w] for w, v in vec.items() if w in centroid)
+    def similarities(self, vec: dict[str, float], topics: list[str]) -> list[float]:
+        """The cosine of the unit's vector with each topic's centroid (0 for a topic with
+        no placed section), through the words' postings: only the topics that share a word."""
+        totals: dict[str, list[float]] = {}
+        for w, v in vec.items():
+            for topic, weight in self.postings.get(w, ()):
+                totals.setdefault(topic, []).append(v * weight)
+        return [math.fsum(totals[t]) if t in totals else 0.0 for t in topics]
 
     def explain(self, vec: dict[str, float], topic: str) -> list[str]:
         centroid = self.centroids.get(topic, {})
@@ -251,6 +264,7 @@ class Model:
 
 
 EMPTY_MODEL = Model({}, {})
+
 
 
 def train(examples: list[Unit], editorial: Editorial, seg: Segmenter, cache: kbcache.Cache) -> Model:
@@ -342,7 +356,7 @@ def decide(unit: Unit, topics: list[Topic], model: Model, vec: dict[str, float])
     to the topic's placed sections (each scaled to 1 for its best topic), with its score,
     margin, runner-up and the words that decided."""
     keywords = _keyword_scores(unit, topics)
-    similar = [model.similarity(vec, t.key) for t in topics] if vec else [0.0] * len(topics)
+    similar = model.similarities(vec, [t.key for t in topics]) if vec else [0.0] * len(topics)
     top_kw, top_sim = max(keywords), max(similar)
     mixed = [PRIOR_WEIGHT * (k / top_kw if top_kw > 0 else 0.0)
              + (1 - PRIOR_WEIGHT) * (s / top_sim if top_sim > 0 else 0.0)
