@@ -64,7 +64,8 @@ def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbc
     seg = segmenter(segmenters, editorial)
     reviewed = [a for a in kb.articles if is_reviewed(a, editorial)]
     examples = [u for a in reviewed for u in place_by_keywords(units(a), editorial)]
-    model = train(examples, editorial, seg, cache)
+    # Only articles nobody reviewed need the model.
+    model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
     placed: dict[int, list[Unit]] = {id(u.article): [] for u in examples}
     for unit in examples:
         placed[id(unit.article)].append(unit)
@@ -73,7 +74,7 @@ def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbc
         if id(article) in placed:
             kb.units.extend(placed[id(article)])
         else:
-            kb.units.extend(place(units(article), editorial, model, seg))
+            kb.units.extend(place(units(article), editorial, model, seg, decisions=_decisions(cache, model, editorial)))
     for unit in kb.units:
         if unit.fallback:
             kb.tell(unit.article.shown, unit.section.start, "placement",
@@ -232,6 +233,7 @@ class Model:
 
     idf: dict[str, float]                          # word -> inverse document frequency
     centroids: dict[str, dict[str, float]]         # topic key -> its unit-length centroid
+    key: str = ""                                  # a digest of the labelled examples it was learnt from
     # word -> (topic key, centroid weight) for every topic whose centroid has the word
     postings: dict[str, list[tuple[str, float]]] = field(init=False, repr=False, compare=False)
 
@@ -286,7 +288,7 @@ def train(examples: list[Unit], editorial: Editorial, seg: Segmenter, cache: kbc
             return EMPTY_MODEL
         stored = _fit(docs)
         memo.put(key, stored)
-    return Model(stored["idf"], stored["centroids"])
+    return Model(stored["idf"], stored["centroids"], key)
 
 
 def _fit(docs: list[tuple[list[str], str]]) -> dict:
@@ -316,8 +318,18 @@ def _fit(docs: list[tuple[list[str], str]]) -> dict:
 
 # --------------------------------------------------------------------------- placing
 
+def _decisions(cache: kbcache.Cache, model: Model, editorial: Editorial) -> kbcache.Memo:
+    """What `decide` made of each unit, under this model, these keywords and this code: from
+    one run to the next most units are the same, and they are not weighed again."""
+    return cache.memo("classify-decisions", _MODEL_FORMAT, model.key, [(t.key, t.keywords) for t in editorial.topics()],
+                      sorted(editorial.labels.stop_words), kbcache.source_digest(__file__))
+
+
+_DECIDED = ("topic", "runner_up", "score", "margin", "fallback", "uncertain", "why")
+
+
 def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODEL, seg: Segmenter | None = None,
-          *, overrides: bool = True) -> list[Unit]:
+          *, overrides: bool = True, decisions: kbcache.Memo | None = None) -> list[Unit]:
     """Each unit on the topic its override names, else on the topic the keyword prior and
     the model agree on best (`decide`); an uncertain unit of a subtree split for its size
     (not an outline level) follows its parent section's topic (`follow_parent`)."""
@@ -331,9 +343,19 @@ def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODE
             unit.overridden = True
             unit.why = "editorial override"
             continue
-        vec = model.vector(features(unit, seg, stop)) if model.idf and seg is not None else {}
         topics = _candidates(unit, editorial)
-        decide(unit, topics, model, vec)
+        key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
+        known = decisions.get(key) if decisions is not None else None
+        if known is not None:
+            by_key = {t.key: t for t in topics}
+            for name, value in zip(_DECIDED, known):
+                setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
+        else:
+            vec = model.vector(features(unit, seg, stop)) if model.idf and seg is not None else {}
+            decide(unit, topics, model, vec)
+            if decisions is not None:
+                decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
+                                    for name in _DECIDED])
         parent = placed.get(id(unit.section.parent))
         if unit.uncertain and parent is not None and not outline(parent.section) and parent.topic in topics:
             follow_parent(unit, parent)

@@ -108,11 +108,9 @@ def review(kb: KnowledgeBase) -> str:
         doubtful = [u for u in kb.units if u.article is article and _low(u)]
         if doubtful:
             out += ["", f"Uncertain placements (margin over the runner-up under {MARGIN_MIN:g}, or nothing matched): "
-                    "the two best topics; move a section with an override if neither is right.", "",
-                    "| line | section | placed on | runner-up | margin | words that decided |",
-                    "| --- | --- | --- | --- | --- | --- |"]
-            out += [f"| {u.section.start} | {_cell(u.section.heading)} | {u.topic.key} | {u.runner_up.key} | "
-                    f"{u.margin:.2f} | {_cell(u.why)} |" for u in doubtful]
+                    "the two best topics; move a section with an override if neither is right.", ""]
+            out += [f"- line {u.section.start}, {_cell(u.section.heading)}: on {u.topic.key}, runner-up "
+                    f"{u.runner_up.key}, margin {u.margin:.2f} ({_cell(u.why)})" for u in doubtful]
         problems = [p for p in kb.problems if p.path == article.shown]
         if problems:
             out += ["", "Problems:", ""]
