@@ -81,7 +81,7 @@ from kb.importer import report
 from kb.importer.classify import MARGIN_MIN, classify, leave_one_out
 from kb.importer.clean import MAX_UNIT_LINES
 from kb.importer.pages import pages
-from kbtest import REALWORLD
+from kbtest import REALWORLD, SEED_NAMES
 
 # Measured with `kb bench classify` (bench/classify.md): 73.4 % of the five articles'
 # placed sections land on the same topic page when their article is left out of the
@@ -207,3 +207,17 @@ def test_a_corpus_article_stays_together_and_in_order_on_one_page(kb):
     page = pages(base)[where[0][1].topic.page]
     positions = [page.index(h) for h in headings]
     assert positions == sorted(positions)
+
+
+def test_reviewed_must_be_a_list_of_patterns_and_names_the_labelled_articles(empty_scratch):
+    import pytest
+    from kb.core.editorial import load_editorial
+    from kb.core.model import KbError
+
+    editorial = empty_scratch / "sources" / "editorial.yml"
+    assert load_editorial(empty_scratch / "sources").reviewed == SEED_NAMES
+    text = editorial.read_text(encoding="utf-8")
+    editorial.write_text(text.replace("reviewed:\n", "reviewed: 000_661c61a2ff7bbbb3.txt\nreviewed_was:\n"),
+                         encoding="utf-8")
+    with pytest.raises(KbError, match="`reviewed` must be a list"):
+        load_editorial(empty_scratch / "sources")
