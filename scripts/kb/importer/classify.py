@@ -253,11 +253,14 @@ class Model:
     def similarities(self, vec: dict[str, float], topics: list[str]) -> list[float]:
         """The cosine of the unit's vector with each topic's centroid (0 for a topic with
         no placed section), through the words' postings: only the topics that share a word."""
-        totals: dict[str, list[float]] = {}
+        # Summed in a fixed order (the unit's words as they come, topics sorted): the same
+        # unit gives the same figures on every run.
+        totals: dict[str, float] = {}
+        get = totals.get
         for w, v in vec.items():
             for topic, weight in self.postings.get(w, ()):
-                totals.setdefault(topic, []).append(v * weight)
-        return [math.fsum(totals[t]) if t in totals else 0.0 for t in topics]
+                totals[topic] = get(topic, 0.0) + v * weight
+        return [totals.get(t, 0.0) for t in topics]
 
     def explain(self, vec: dict[str, float], topic: str) -> list[str]:
         centroid = self.centroids.get(topic, {})
