@@ -15,8 +15,9 @@ Two measurements, both re-runnable and deterministic:
   by hand before any run): strict accuracy (the section's chapter is the first listed),
   lenient accuracy (any listed chapter), sections the import left out that the labels
   place, units marked uncertain, and articles torn apart: an article has a section on
-  another page than its parent section (a placed section with text of its own), which a
-  reader meets as `1.4` without its `1.`. Nothing here is tuned on these labels.
+  another page than its parent section (a placed section with text of its own, other than
+  the article's title), which a reader meets as `1.4` without its `1.`. Nothing here is
+  tuned on these labels.
 """
 from __future__ import annotations
 
@@ -88,14 +89,15 @@ def agreement(got: dict, want: dict) -> dict:
 
 
 def torn(kb, only: set[str] | None = None) -> dict:
-    """Sections on another page than their parent section (placed, with text of its own),
+    """Sections on another page than their parent section (placed, with text of its own,
+    not the article's title: an article's top sections are meant to spread over topics),
     not by an override: how many, and in how many articles (those in `only`; None: all)."""
     placed = {k: v for k, v in kb.placement().items() if only is None or k[0] in only}
     orphans = []
     for (path, anchor), where in placed.items():
         section = next(s for s in where.unit.sections() if s.anchor == anchor)
         parent = section.parent
-        if parent is None or parent.dropped or (path, parent.anchor) not in placed:
+        if parent is None or parent.dropped or parent.kind == "title" or (path, parent.anchor) not in placed:
             continue
         if placed[(path, parent.anchor)].topic.key != where.topic.key and not where.unit.overridden:
             orphans.append((path, section.heading))
