@@ -62,19 +62,18 @@ def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbc
     segmenters = segmenters or Segmenters(cache)
     editorial = kb.editorial
     seg = segmenter(segmenters, editorial)
-    reviewed = [a for a in kb.articles if is_reviewed(a, editorial)]
-    examples = [u for a in reviewed for u in place_by_keywords(units(a), editorial)]
+    # The reviewed articles' placements: as the editor accepted them, and the labels.
+    reviewed = {a.path: place_by_keywords(units(a), editorial) for a in kb.articles if is_reviewed(a, editorial)}
+    examples = [u for placed in reviewed.values() for u in placed]
     # Only articles nobody reviewed need the model.
     model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
-    placed: dict[int, list[Unit]] = {id(u.article): [] for u in examples}
-    for unit in examples:
-        placed[id(unit.article)].append(unit)
+    decisions = _decisions(cache, model, editorial)
     kb.units = []
     for article in kb.articles:
-        if id(article) in placed:
-            kb.units.extend(placed[id(article)])
+        if article.path in reviewed:
+            kb.units.extend(reviewed[article.path])
         else:
-            kb.units.extend(place(units(article), editorial, model, seg, decisions=_decisions(cache, model, editorial)))
+            kb.units.extend(place(units(article), editorial, model, seg, decisions=decisions))
     for unit in kb.units:
         if unit.fallback:
             kb.tell(unit.article.shown, unit.section.start, "placement",
@@ -96,8 +95,7 @@ def leave_one_out(kb: KnowledgeBase, held_out: Article, segmenters: Segmenters |
     seg = segmenter(segmenters, editorial)
     examples = [u for u in kb.units if u.article is not held_out]
     model = train(examples, editorial, seg, kbcache.Cache(None))
-    fresh = [Unit(u.article, u.section, u.own_only) for u in units(held_out)]
-    return place(fresh, editorial, model, seg, overrides=False)
+    return place(units(held_out), editorial, model, seg, overrides=False)
 
 
 # --------------------------------------------------------------------------- units
