@@ -192,3 +192,27 @@ def test_kb_import_strict_fails_on_the_five_articles_only_for_their_one_broken_f
 def test_kb_import_strict_passes_on_articles_without_warnings(scratch):
     (scratch / "sources" / "002_e776048416465ebb.txt").unlink()
     assert main(["--root", str(scratch), "import", "--strict"]) == 0
+
+
+# What the issue asks to drop: author, contact, credits, licence, citation, series and
+# table-of-contents blocks (expected.yml's reasons, written before any run).
+_COLOPHON_DROP = re.compile(r"licen[cs]e|citation|credits|sponsor|contact|see-also|table of contents|reference list", re.I)
+
+
+def test_licence_credits_contact_and_see_also_blocks_of_the_corpus_are_dropped_and_nothing_else_is(manifest):
+    import yaml
+    from kb.importer.clean import REASON_COLOPHON, REASON_NAVIGATION, REASON_TITLE_LINKS
+
+    expected = yaml.safe_load((REALWORLD / "expected.yml").read_text(encoding="utf-8"))
+    missed, wrong = [], []
+    for name, article in expected.items():
+        entries = {e["lines"][0]: e for e in manifest if e["source"] == name}
+        for s in article.get("sections", []):
+            e = entries.get(s["line"])
+            if e is None:
+                continue
+            if _COLOPHON_DROP.search(s.get("drop", "")) and not e.get("dropped"):
+                missed.append(f"{name}:{s['line']} {s['heading']}")
+            if not s.get("drop") and e.get("reason") in (REASON_COLOPHON, REASON_NAVIGATION, REASON_TITLE_LINKS):
+                wrong.append(f"{name}:{s['line']} {s['heading']}")
+    assert (missed, wrong) == ([], [])
