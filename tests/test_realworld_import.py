@@ -216,3 +216,19 @@ def test_licence_credits_contact_and_see_also_blocks_of_the_corpus_are_dropped_a
             if not s.get("drop") and e.get("reason") in (REASON_COLOPHON, REASON_NAVIGATION, REASON_TITLE_LINKS):
                 wrong.append(f"{name}:{s['line']} {s['heading']}")
     assert (missed, wrong) == ([], [])
+
+
+def test_yaml_front_matter_is_shown_as_metadata_on_the_source_page_never_as_raw_yaml(corpus):
+    page = corpus[2]["sources/pingcap-docs-cn/ai/guides/vector-search-hybrid-search.md"]
+    assert "- **标题**：混合搜索" in page and "- **摘要**：同时使用全文搜索和向量搜索，以提升搜索质量。" in page
+    assert "`aliases`" in page                      # named as a field left out, with the reason
+    for raw in ("title: 混合搜索", "summary:", "aliases: [", "/zh/tidbcloud/"):
+        assert raw not in page
+    kaiyuanshe = corpus[2]["sources/kaiyuanshe-2024-report/commercialization.md"]
+    assert "- **标题**：商业化篇" in kaiyuanshe and "tags: [" not in kaiyuanshe
+
+
+def test_front_matter_that_cannot_be_read_is_shown_as_written(empty_scratch):
+    _article(empty_scratch, "fm.md", "---\ntitle: [未闭合\n---\n\n# 标题\n\n正文。\n")
+    _, files, _ = import_sources(empty_scratch / "sources")
+    assert "```yaml\ntitle: [未闭合\n```" in files["sources/fm.md"]
