@@ -48,10 +48,11 @@ _COLOPHON_HEADING = re.compile(
 # (a project's 更新日志 with its news is knowledge, and stays).
 _NAVIGATION_HEADING = re.compile(
     r"^(?:内容导引|内容导航|另请参阅|相关链接|修订历史|See also|Revision history)[:：]?$", re.I)
-# A line of a README's title block: links (project pages, chat groups, the other language,
-# badges) with a few words around them, or markup alone (`<p align="center">`). A sentence
-# with a link in it has more words of its own than TITLE_LINK_WORDS.
-_LINKS = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<a\s[^>]*>.*?</a>|https?://\S+|</?[A-Za-z][^<>]*>", re.I)
+# A README's title block: lines of links (project pages, chat groups, the other language)
+# with a few words around them, and lines of markup alone (`<p align="center">`, badges).
+# A sentence with a link in it has more words of its own than TITLE_LINK_WORDS.
+_LINK = re.compile(r"(?<!!)\[[^\]]*\]\([^)]*\)|<a\s[^>]*>.*?</a>|https?://\S+", re.I)
+_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|</?[A-Za-z][^<>]*>")
 TITLE_LINK_WORDS = 20
 # Emoji, hearts and other symbols around a heading's words do not change what it is.
 _SYMBOLS = re.compile(r"[^\w:：;]+")
@@ -105,8 +106,7 @@ def _reason(article: Article, section: Section) -> str | None:
     if section.kind == "title":
         if any(_ABSTRACT_LINE.match(line) for line in body):
             return None
-        if body and all(_LINKS.search(line) and len(re.sub(r"\W", "", _LINKS.sub("", line))) <= TITLE_LINK_WORDS
-                        for line in body):
+        if _title_links(body):
             return REASON_TITLE_LINKS
         return REASON_FRONT if all(_FRONT_LINE.match(line) for line in body) else None
     words = _SYMBOLS.sub(" ", section.heading).strip()
@@ -123,6 +123,13 @@ def _reason(article: Article, section: Section) -> str | None:
     if not body and not section.children:
         return REASON_BARE
     return None
+
+
+def _title_links(body: list[str]) -> bool:
+    """Whether a title's body is only links and markup (a README's title block)."""
+    words = [len(re.sub(r"\W", "", _MARKUP.sub("", _LINK.sub("", line)))) for line in body]
+    linked = [bool(_LINK.search(line)) for line in body]
+    return any(linked) and all(n == 0 or (link and n <= TITLE_LINK_WORDS) for n, link in zip(words, linked))
 
 
 def shown_reason(reason: str, labels: Labels) -> str:
