@@ -316,6 +316,13 @@ def maths_problems(lines: Sequence[str]) -> list[tuple[int, str]]:
     return out
 
 
+def maths_warnings(lines: Sequence[str]) -> list[tuple[int, str]]:
+    """`maths_problems` in the words the editor is told them, by `kb import` (the article's
+    line) and by `kb build` (the page's line)."""
+    return [(index, f"{message}: KaTeX cannot typeset the formula, readers see its source")
+            for index, message in maths_problems(lines)]
+
+
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(?:\s|$)")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from importlib import metadata
 from pathlib import Path
 
@@ -35,10 +36,16 @@ from kb.core.model import Editorial, KbError
 from kb.core.plan import NAV_FILE, SitePlan, site_plan
 from kb.core import sanitize
 from kb.core.sanitize import sanitize_html
+from kb.core.text import maths_warnings
 from kb.importer import images
 from kb.importer.source import read_sources
 from kb.site import assets, mkdocs_compat, render, search
 from kb.site.config import KbConfig
+
+
+# Outside MkDocs' loggers: told on stderr, not counted by --strict (a formula KaTeX cannot
+# typeset does not fail the build: readers see its source).
+log = logging.getLogger("kb.site")
 
 
 class KbPlugin(BasePlugin[KbConfig]):
@@ -188,6 +195,11 @@ class KbPlugin(BasePlugin[KbConfig]):
         # anchors; searching them too would list each answer twice.
         if search.is_unsearched(self.plan.role(page.file.src_uri)):
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        # What kb import tells about an article's maths, told about the page that shows it
+        # (kb import writes pages without YAML meta: the lines are the file's).
+        for index, message in maths_warnings(markdown.split("\n")):
+            where = Path(config.docs_dir, page.file.src_uri).relative_to(self.root).as_posix()
+            log.warning(f"kb build: warning: {where}:{index + 1}: {message}")
         return markdown
 
     def on_page_content(self, html, *, page, config, files):
