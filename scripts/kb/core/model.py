@@ -79,6 +79,7 @@ class Image:
     height: str = ""
     file: str | None = None      # the image file, relative to sources/ (POSIX), when it resolves to one
     problem: str | None = None   # why it is not drawn: missing | outside | remote | None (drawn)
+    definition: int = 0          # `![alt][ref]`: the 1-based line of `[ref]: src` (0: none)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import nh3
 
-from kb.core.text import backtick_run_end, code_span_end, escape_end, inline_maths_end, scan
+from kb.core.text import backtick_run_end, code_span_end, escape_end, inline_display, inline_maths_end, scan
 
 # --- 1. import: escape source text for Python-Markdown -------------------------------------
 
@@ -209,7 +209,12 @@ def escape_line(line: str, tags: HtmlTags | None = None, *, whole_line: bool = T
             if end is None:                   # no closing run: the backticks are text
                 end = backtick_run_end(line, k)
         elif token == "$":
-            end = inline_maths_end(line, k) or k + 1
+            if (end := inline_maths_end(line, k)) is not None and line.startswith("$$", k):
+                tags.at_line_start = False
+                out.append(inline_display(line[k:end]))
+                i = end
+                continue
+            end = end or k + 1
         elif token == "<":
             if auto := _AUTOLINK.match(line, k):
                 end = auto.end()
@@ -313,11 +318,12 @@ _EVERYWHERE = {"class", "id", "title"}
 BUILD_ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(attrs) - {"markdown"} for tag, attrs in HTML_ATTRIBUTES.items()},
     **{tag: set() for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "hr", "blockquote", "ul", "li", "dl", "dt",
-                              "dd", "span", "abbr", "del", "ins", "mark", "small", "s", "u", "q", "caption",
+                              "dd", "abbr", "del", "ins", "mark", "small", "s", "u", "q", "caption",
                               "colgroup", "col", "tfoot", "svg", "g", "path", "circle", "rect", "line",
                               "polyline", "polygon", "text", "tspan")},
     "*": _EVERYWHERE,
     "ol": {"start", "type"},
+    "span": {"role", "aria-label"},           # kb's image placeholders
     "td": _CELL | {"style"}, "th": _CELL | {"style"},
 }
 BUILD_URL_SCHEMES = HTML_URL_SCHEMES | {"data"}

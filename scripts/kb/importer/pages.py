@@ -59,7 +59,7 @@ def _section_lines(article: Article, section: Section, figures: "Figures") -> li
     first = section.start + (0 if section.md_level == 0 and section.kind == "title" else 1)
     if section.kind == "title" and (end := front_matter_end(article.lines)) is not None:
         first = max(first, end + 1)          # YAML front matter: its fields are shown apart
-    return body_lines(figures.mark(article, first, section.end))
+    return body_lines(figures.mark(article, first, section.end, heading=section.start if first > section.start else 0))
 
 
 class Figures:
@@ -72,18 +72,30 @@ class Figures:
         self.label = labels.sources.image_missing
         self.html: list[tuple[str, str, str]] = []      # (word, HTML inline, HTML as a block)
 
-    def mark(self, article: Article, start: int, end: int) -> list[str]:
+    def mark(self, article: Article, start: int, end: int, heading: int = 0) -> list[str]:
+        """Lines start..end with each image replaced by its word; the images of the
+        `heading` line (which the page writes from the heading's words) come first, one
+        figure each, and a `[ref]: src` line an image used is left out (Markdown shows
+        no definition)."""
         lines = article.text(start, end)
         if not article.images:
             return lines
         lines = list(lines)
+        above: list[str] = []
         for image in article.images:
-            if start <= image.line <= end:
-                word = f"kbimage{len(self.html)}z"
-                lines[image.line - start] = lines[image.line - start].replace(image.markup, word, 1)
-                self.html.append((word, image_markup(image, self.page, False, self.label),
-                                  image_markup(image, self.page, True, self.label)))
-        return lines
+            if start <= image.definition <= end:
+                lines[image.definition - start] = ""
+            if heading and image.line == heading:
+                above += [self._word(image), ""]
+            elif start <= image.line <= end:
+                lines[image.line - start] = lines[image.line - start].replace(image.markup, self._word(image), 1)
+        return above + lines
+
+    def _word(self, image) -> str:
+        word = f"kbimage{len(self.html)}z"
+        self.html.append((word, image_markup(image, self.page, False, self.label),
+                          image_markup(image, self.page, True, self.label)))
+        return word
 
     def fill(self, text: str) -> str:
         for word, inline, block in self.html:

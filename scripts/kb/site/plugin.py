@@ -16,6 +16,7 @@ The plugin's state lives on the instance, made again for each build in on_config
 """
 from __future__ import annotations
 
+import filecmp
 import functools
 import inspect
 import logging
@@ -89,9 +90,7 @@ class KbPlugin(BasePlugin[KbConfig]):
             editorial = load_editorial(sources)
             articles = read_sources(sources, editorial.ignore)[0]
             self.plan = site_plan(editorial, articles)
-            self.images = {images.asset_path(image): sources / image.file
-                           for article in articles for image in images.scan(article, sources)
-                           if image.file is not None}
+            self.images = _drawn_images(sources, articles)
         except KbError as exc:
             raise PluginError(str(exc)) from None
         self._set_up_search(config, editorial)
@@ -230,12 +229,36 @@ class KbPlugin(BasePlugin[KbConfig]):
         server.watch(str(search.REWRITE_SOURCE))
         return server
 
+    def copy_new_images(self, config) -> list[str]:
+        """kb serve, after an import that rendered some pages again: copy into the site the
+        image files the articles draw now that it does not hold as they are (a newly
+        referenced image, an image file replaced); their site paths."""
+        sources = self.root / self.config.sources
+        try:
+            articles = read_sources(sources, load_editorial(sources).ignore)[0]
+        except KbError:
+            return []                     # the import told it; the site stays as it was
+        self.images = _drawn_images(sources, articles)
+        copied = []
+        for dest, src in sorted(self.images.items()):
+            target = Path(config.site_dir, dest)
+            if not (target.is_file() and filecmp.cmp(src, target, shallow=False)):
+                atomic.write_file(target, src.read_bytes())
+                copied.append(dest)
+        return copied
+
     def on_post_build(self, *, config):
         self.cache.save()
 
     def on_shutdown(self):
         if self.context is not None:
             self.cache.save(now=True)
+
+
+def _drawn_images(sources: Path, articles) -> dict[str, Path]:
+    """site path -> image file in sources/, for every image the articles draw."""
+    return {images.asset_path(image): sources / image.file
+            for article in articles for image in images.scan(article, sources) if image.file is not None}
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
