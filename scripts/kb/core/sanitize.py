@@ -12,16 +12,19 @@ Two layers, at the two trust boundaries:
    it closes a kept one. `{` is escaped so a line ending in
    `{: onclick=... }` is not an attribute list. Code (fenced, indented, inline) and maths
    (`$$ ... $$`, `$ ... $`, `\\( ... \\)`) are left alone: Markdown and arithmatex escape
-   those themselves (which lines and spans those are is `kb.core.text`'s to say). Markup
+   those themselves (which lines and spans those are is `kb.core.text`'s to say);
+   `$$ ... $$` inside a sentence is written as arithmatex reads maths there. Markup
    that `kb import` itself writes around the text is trusted.
 
 2. Build (`sanitize_html`, from the MkDocs `on_page_content` hook): the HTML of each page
-   body is filtered, whatever made it: elements that run or fetch (script, style, iframe,
-   object, embed, base, meta, link, SVG animation) are removed with their content, event
-   handler attributes (`on*`) are removed, URLs other than http(s), mailto, relative and
+   body goes through nh3 again, whatever made it, with the import's allowlist plus what
+   Python-Markdown and kb write (`BUILD_ATTRIBUTES`): elements that run or fetch (script,
+   style, iframe, object, embed, base, meta, link, SVG animation) are removed with their
+   content, event handler attributes and URLs other than http(s), mailto, relative and
    fragment links are removed, and images on other hosts become links (the site makes no
-   request to any other host). Content without any of these comes out byte-identical, so
-   this layer never changes legitimate pages; `tests/hostile/test_sanitize.py` holds that.
+   request to any other host). Content nh3 takes nothing from comes out byte-identical,
+   so this layer never changes legitimate pages; `tests/hostile/test_sanitize.py` holds
+   that.
 
 If a later feature needs a script in page bodies, it belongs in `extra_javascript`
 (theme level, not filtered here), not in the Markdown.
