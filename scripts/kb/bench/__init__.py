@@ -17,6 +17,8 @@ TARGETS = {
     "build": ("kb.bench.perf", "only the build timings of `kb bench all` (import, build, export, by stage)"),
     "weight": ("kb.bench.perf", "only page weight, search index size and search latency of `kb bench all`"),
     "serve": ("kb.bench.perf", "only the kb serve edit-to-browser time of `kb bench all`"),
+    "import-quality": ("kb.bench.quality", "the real-world corpus imported and built, per article, before and after "
+                       "issue 14 (lines, images, tag text, formulas, headings): bench/import-quality.md"),
 }
 
 

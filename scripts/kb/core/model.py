@@ -79,6 +79,7 @@ class Image:
     height: str = ""
     file: str | None = None      # the image file, relative to sources/ (POSIX), when it resolves to one
     problem: str | None = None   # why it is not drawn: missing | outside | remote | None (drawn)
+    definition: int = 0          # `![alt][ref]`: the 1-based line of `[ref]: src` (0: none)
 
 
 @dataclass
@@ -285,6 +286,8 @@ class SourceLabels:
     entry: Template = template("file", "lines")        # after each article's link on the source index
     page_intro: Template = template("file")            # a source page's opening sentence
     front_matter: str           # heading of the article's title section on its source page
+    front_fields: dict[str, str]  # YAML front matter field (title, author, date, summary …) -> its name on the source page
+    front_other: Template = template("fields")   # after them: the fields not shown (site settings), by name
     placed: str                 # before where a section now lives
     dropped: str                # before why a section was left out
     image_missing: str          # before the alt text of an image that cannot be shown (any page)

@@ -35,6 +35,7 @@ from kb.core.plan import (
     source_page,
 )
 from kb.core.sanitize import HtmlTags, escape_inline, escape_line, html_text
+from kb.core.text import front_matter_end
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
@@ -44,6 +45,7 @@ from kb.importer.link import (
     mermaid_flow,
 )
 from kb.importer.images import markup as image_markup
+from kb.importer.parse import front_matter
 from kb.importer.render import body_lines, code_span, heading_line
 
 
@@ -55,7 +57,9 @@ def _rel(from_page: str, to_page: str) -> str:
 def _section_lines(article: Article, section: Section, figures: "Figures") -> list[str]:
     """The section's own text after its heading line, adjusted for Python-Markdown."""
     first = section.start + (0 if section.md_level == 0 and section.kind == "title" else 1)
-    return body_lines(figures.mark(article, first, section.end))
+    if section.kind == "title" and (end := front_matter_end(article.lines)) is not None:
+        first = max(first, end + 1)          # YAML front matter: its fields are shown apart
+    return body_lines(figures.mark(article, first, section.end, heading=section.start if first > section.start else 0))
 
 
 class Figures:
@@ -68,18 +72,30 @@ class Figures:
         self.label = labels.sources.image_missing
         self.html: list[tuple[str, str, str]] = []      # (word, HTML inline, HTML as a block)
 
-    def mark(self, article: Article, start: int, end: int) -> list[str]:
+    def mark(self, article: Article, start: int, end: int, heading: int = 0) -> list[str]:
+        """Lines start..end with each image replaced by its word; the images of the
+        `heading` line (which the page writes from the heading's words) come first, one
+        figure each, and a `[ref]: src` line an image used is left out (Markdown shows
+        no definition)."""
         lines = article.text(start, end)
         if not article.images:
             return lines
         lines = list(lines)
+        above: list[str] = []
         for image in article.images:
-            if start <= image.line <= end:
-                word = f"kbimage{len(self.html)}z"
-                lines[image.line - start] = lines[image.line - start].replace(image.markup, word, 1)
-                self.html.append((word, image_markup(image, self.page, False, self.label),
-                                  image_markup(image, self.page, True, self.label)))
-        return lines
+            if start <= image.definition <= end:
+                lines[image.definition - start] = ""
+            if heading and image.line == heading:
+                above += [self._word(image), ""]
+            elif start <= image.line <= end:
+                lines[image.line - start] = lines[image.line - start].replace(image.markup, self._word(image), 1)
+        return above + lines
+
+    def _word(self, image) -> str:
+        word = f"kbimage{len(self.html)}z"
+        self.html.append((word, image_markup(image, self.page, False, self.label),
+                          image_markup(image, self.page, True, self.label)))
+        return word
 
     def fill(self, text: str) -> str:
         for word, inline, block in self.html:
@@ -334,6 +350,8 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
             out.append(labels.sources.dropped + shown_reason(section.dropped, labels))
         out.append('{ .kb-source }')
         out.append("")
+        if section.kind == "title":
+            out.extend(_front_matter_lines(article, labels))
         if section.kind == "toc":
             body = [_demote(line) for line in body_lines(figures.mark(article, section.start + 1, section.end))]
         elif section.kind == "author" and section.md_level == 0:
@@ -344,6 +362,31 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
             out.extend(body)
             out.append("")
     return figures.fill("\n".join(out).rstrip() + "\n")
+
+
+def _front_matter_lines(article: Article, labels: Labels) -> list[str]:
+    """The article's YAML front matter on its source page: the fields a reader cares about
+    (title, author, date, summary) by name, the others (the original site's settings)
+    named in one sentence; front matter that cannot be read, as written (the import
+    warned about it)."""
+    if (meta := front_matter(article)) is None:
+        return []
+    fields, end, error = meta
+    if error:
+        return ["```yaml", *article.lines[1:end], "```", ""]
+    shown = labels.sources.front_fields
+    out = [f"- **{name}**：{escape_inline(_field_text(fields[key]))}" for key, name in shown.items()
+           if fields.get(key) not in (None, "", [])]
+    if other := [str(key) for key in fields if key not in shown]:
+        out += ["", labels.sources.front_other.format(fields="、".join(code_span(key) for key in other))]
+    return out + [""] if out else []
+
+
+def _field_text(value) -> str:
+    """A front matter value as one line of text (a list joined, a date as written by YAML)."""
+    if isinstance(value, (list, tuple)):
+        return "、".join(_field_text(v) for v in value)
+    return " ".join(str(value).split())
 
 
 def _demote(line: str) -> str:

@@ -25,13 +25,13 @@ def body_lines(lines: list[str]) -> list[str]:
 
     `lines` start right after the heading: a first line of `=` or `-` is the heading's
     setext underline, which the heading already stands for. YAML front matter at the
-    start is shown as a YAML code block.
+    start is the article's metadata, not its text: left out here (the source page shows
+    its fields, `kb.importer.pages`).
     """
     if lines and _SETEXT_UNDERLINE.match(lines[0]):
         lines = lines[1:]
     if (end := front_matter_end(lines)) is not None:
-        # YAML front matter is the article's metadata: shown as such, never as headings.
-        return ["```yaml", *lines[1:end], "```", *body_lines(lines[end + 1:])]
+        return body_lines(lines[end + 1:])
     return list(_body_lines(tuple(lines)))
 
 
