@@ -38,6 +38,14 @@ def locate(kb: KnowledgeBase) -> KnowledgeBase:
     articles = {a.path: a for a in kb.articles}
     found: list[tuple[Note, Article, int, int, int]] = []   # (note, article, line, start, which place)
     for note in editorial.notes:
+        places = [p for p in (note.place, note.other) if p is not None]
+        missing = [p.source for p in places if p.source not in articles]
+        if missing:
+            # A note kept for an article that is gone (or not in this project, which shares
+            # the editorial file): told in the report, left out, nothing to fix in the text.
+            kb.tell(editorial.path, note.line, "note", f"note for {missing[0]}, which is not in sources/, ignored",
+                    severity="info")
+            continue
         for which, place in enumerate((note.place, note.other)):
             if place is None:
                 continue
