@@ -210,6 +210,21 @@ def test_a_claim_in_a_heading_code_span_or_code_block_is_noted_without_a_tag(emp
         < body.index("丙。") < body.index("结尾。")
 
 
+def test_words_that_cut_through_bold_are_not_tagged_and_their_note_still_follows(scratch):
+    _add_notes(scratch, f"""\
+        - source: {A003}
+          claim: "2006年**：杰弗里·辛顿"
+          kind: 表述不清
+          correction: 说明。
+          reference: "r, 2006-07-28"
+        """)
+    files, _ = generate(scratch / "sources")
+    text = files["overview/history.md"]
+    item = text.split("3. **2006年**：杰弗里·辛顿", 1)[1]
+    assert item.index("说明。") < item.index("4. **2012年**")
+    assert "<mark" not in item.split("说明。")[0]
+
+
 def test_two_notes_on_the_same_words_mark_them_once_and_both_follow(scratch):
     _add_notes(scratch, f"""\
           - source: {A002}

@@ -15,6 +15,7 @@ from kb.core.model import (
     Chapter,
     Editorial,
     Entity,
+    CONTRADICTION_KIND,
     MARKUP_KIND,
     NOTE_KINDS,
     KbError,
@@ -224,7 +225,7 @@ def _notes(root: yaml.Node, shown: str) -> list[Note]:
             raise KbError(shown, replacement[1], "`replacement` must be text on one line")
         other = None
         if "with" in f:
-            if kind[0] != "前后矛盾":
+            if kind[0] != CONTRADICTION_KIND:
                 raise KbError(shown, f["with"][1], "`with:` belongs to a 前后矛盾 note",
                               "it names the other place the same fact is stated differently")
             value, wline = f["with"]

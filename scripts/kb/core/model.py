@@ -186,7 +186,7 @@ class Entity:
 NOTE_KINDS = ("事实错误", "已过时", "前后矛盾", "表述不清", "标记修正")
 # A markup correction (a formula KaTeX cannot typeset) needs no reference: the note says what changed.
 MARKUP_KIND = "标记修正"
-CONTRADICTION_KIND = "前后矛盾"
+CONTRADICTION_KIND = "前后矛盾"    # a note with `with:` (the other place) is of this kind
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,6 @@ class NoteAt:
     end: int
     id: str                      # 'claim-<key>-<line>' (the marked words); the note itself is 'note-<key>-<line>'
     pair: "str | None" = None    # a contradiction's other place: the other NoteAt's id
-    pair_article: str = ""       # and its article
 
     @property
     def note_id(self) -> str:
@@ -433,7 +432,7 @@ class Problem:
 
     path: str                    # the file as the editor knows it: sources/<path>
     line: int | None             # 1-based, where it is in that file (None: the whole file)
-    kind: str                    # image | html | maths | heading | front-matter | placement | source | override
+    kind: str                    # image | html | maths | heading | front-matter | placement | source | override | note
     message: str                 # what happened and what to do, in English
     severity: str = "warning"    # warning (kb import --strict fails on it) | info
 

@@ -62,9 +62,7 @@ def locate(kb: KnowledgeBase) -> KnowledgeBase:
     for note, article, line, start, which in found:
         place = note.other if which else note.place
         pair = ids.get((note.line, 1 - which)) if note.other else None
-        other = (note.place if which else note.other) if note.other else None
-        out.append(NoteAt(note, article.path, line, start, start + len(place.claim), ids[(note.line, which)],
-                          pair, other.source if other else ""))
+        out.append(NoteAt(note, article.path, line, start, start + len(place.claim), ids[(note.line, which)], pair))
     kb.notes = out
     return kb
 
@@ -119,6 +117,10 @@ def marked(article: Article, at: NoteAt, notes: list[NoteAt]) -> bool:
     if not kinds[at.line - 1].is_prose or article.lines[at.line - 1].lstrip().startswith(("#", "|")):
         return False
     if any(s < at.end and at.start < e for s, e in protected_spans(article.lines[at.line - 1])):
+        return False
+    # Words that cut through emphasis (`2018年**：GPT-3`): a tag around them would not nest.
+    claim = article.lines[at.line - 1][at.start:at.end]
+    if claim.count("**") % 2 or claim.replace("**", "").count("*") % 2:
         return False
     earlier = [n for n in notes if n.line == at.line and n is not at and (n.start, n.id) < (at.start, at.id)]
     return not any(n.start < at.end and at.start < n.end for n in earlier)
