@@ -195,11 +195,12 @@ def test_the_import_report_counts_the_notes_by_kind_and_article(kb):
 
 def test_a_claim_in_a_heading_code_span_or_code_block_is_noted_without_a_tag(empty_scratch):
     _article(empty_scratch, "x.md", "# 标题\n\n## 2018年发布 GPT-3\n\n正文里有 `GPT-3 in 2018` 这样的代码。\n\n"
-             "```\nGPT-3: 2018\n```\n\n结尾。\n")
+             "```\nGPT-3: 2018\n```\n\n结尾。\n\n1.1 一个没有井号的标题\n\n正文。\n")
     _add_notes(empty_scratch, """\
         - {source: x.md, claim: "2018年发布 GPT-3", kind: 事实错误, correction: 甲。, reference: "r, 2020-05-28"}
         - {source: x.md, claim: "GPT-3 in 2018", kind: 事实错误, correction: 乙。, reference: "r, 2020-05-28"}
         - {source: x.md, claim: "GPT-3: 2018", kind: 事实错误, correction: 丙。, reference: "r, 2020-05-28"}
+        - {source: x.md, claim: "没有井号的标题", kind: 表述不清, correction: 丁。, reference: "r, 2020-05-28"}
         """)
     files, warnings = generate(empty_scratch / "sources")
     page = next(text for path, text in files.items() if "**事实错误**：甲。" in text and not path.startswith("sources/"))
@@ -208,6 +209,12 @@ def test_a_claim_in_a_heading_code_span_or_code_block_is_noted_without_a_tag(emp
     body = page.split("2018年发布 GPT-3", 1)[1]
     assert body.index("甲。") < body.index("`GPT-3 in 2018`") < body.index("乙。") < body.index("```\nGPT-3: 2018\n```") \
         < body.index("丙。") < body.index("结尾。")
+    assert body.index("没有井号的标题") < body.index("丁。") < body.index("正文。")
+    # The 勘误表 sends readers to the notes themselves, which are on the page.
+    anchors = re.findall(r"\]\([a-z]+/[a-z-]+\.md#([a-z0-9-]+)\)", files["errata.md"])
+    assert len(anchors) == 8                        # each note: its topic page and its article's page
+    for anchor in anchors:
+        assert any(f"{{ #{anchor} }}" in text or f'id="{anchor}"' in text for text in files.values()), anchor
 
 
 def test_words_that_cut_through_bold_are_not_tagged_and_their_note_still_follows(scratch):
@@ -255,6 +262,8 @@ def test_the_import_finds_gpt3_dated_2018_and_2020_as_a_contradiction_candidate(
     review = report.review(kb)
     assert "### GPT-3: year 2020 vs 2018 (noted)" in review
     assert f"- sources/{A003}:116: 2018: «{GPT3_2018}»" in review
+    assert report.contradictions_line(kb) == ("kb import: 1 possible contradictions between articles, 0 without a "
+                                              "note (see build/import-report.md)")
 
 
 def test_agreeing_articles_are_no_candidate(kb):

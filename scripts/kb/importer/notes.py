@@ -68,10 +68,7 @@ def locate(kb: KnowledgeBase) -> KnowledgeBase:
 
 
 def _find(place: Place, articles: dict[str, Article], shown: str, line: int) -> tuple[Article, int, int]:
-    article = articles.get(place.source)
-    if article is None:
-        raise KbError(shown, line, f"a note names {place.source}, which is not an article in sources/",
-                      "write the article's path relative to sources/, as docs/provenance.json gives it")
+    article = articles[place.source]
     hits = [(i + 1, k) for i, text in enumerate(article.lines) for k in _occurrences(text, place.claim)]
     if not hits:
         raise KbError(shown, line, f"the claim {place.claim!r} is not in {article.shown}",
@@ -157,9 +154,11 @@ def where(kb: KnowledgeBase, source_page: Callable[[Article], str]) -> dict[str,
         article = articles[at.article]
         section = section_of(article, at.line)
         placed = placement.get((article.path, section.anchor)) if not section.dropped else None
+        # Words of a heading are not tagged (the heading is written apart): the note opens its section.
+        heading = at.line == section.start and not (section.kind == "title" and section.md_level == 0)
         title = f"{kb.editorial.chapter(placed.topic.chapter).title} › {placed.topic.title}" if placed else ""
         out[at.id] = Where(at, article, section, placed.topic.page if placed else None, title, source_page(article),
-                           marked(article, at, of_article(kb, article)))
+                           not heading and marked(article, at, of_article(kb, article)))
     return out
 
 

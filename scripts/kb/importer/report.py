@@ -121,6 +121,16 @@ def review(kb: KnowledgeBase) -> str:
     return "\n".join(out)
 
 
+def contradictions_line(kb: KnowledgeBase) -> str:
+    """For the terminal: how many contradictions between articles the import found, and
+    how many an editor has not looked at ('' for none)."""
+    if not kb.contradictions:
+        return ""
+    open_ = sum(1 for c in kb.contradictions if c.status == "candidate")
+    return (f"kb import: {len(kb.contradictions)} possible contradictions between articles, {open_} without a note "
+            f"(see {REPORT_FILE})")
+
+
 def notes_section(kb: KnowledgeBase) -> list[str]:
     """The editor's notes found, by kind and by article."""
     out = ["## Editor's notes (编者注)", ""]
