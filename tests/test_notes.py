@@ -8,7 +8,9 @@ import textwrap
 import pytest
 from kb.core.model import KbError
 from kb.importer import report
+from kb.core.plan import source_page
 from kb.importer.facts import facts
+from kb.importer.notes import where
 from kb.importer.pipeline import generate, load
 from kbtest import REPO
 
@@ -134,7 +136,7 @@ def test_a_note_follows_its_claim_on_the_topic_page(files):
     assert "**事实错误**：Nervana Systems 并未破产" in note
     assert "{ #note-002-535 }" in note
     assert "出处：[Tech Times" in note and "2016-08-09" in note
-    assert "原文位置：[《AI大模型创业：如何应对未来竞争对手？》第 535 行](../sources/002.md#claim-002-535)" in note
+    assert "原文位置：[《AI大模型创业：如何应对未来竞争对手？》第 535 行](../sources/002.md#note-002-535)" in note
     # The claim was a list item: the note is inside it (indented), before the next item.
     assert mark.startswith("2. ") and re.search(r"^    !!! note", note, re.M)
     after = files["cases/failure.md"].split(note, 1)[1]
@@ -165,6 +167,7 @@ def test_the_errata_page_lists_every_note_with_its_claim_correction_reference_an
     errata = files["errata.md"]
     assert errata.startswith("# 勘误表\n")
     assert "全部 4 条编者注，涉及 2 篇文章" in errata
+    places = where(kb, source_page)
     for at in kb.notes:
         entry = errata.split(f"{{ #{at.note_id} }}", 1)[1].split("\n### ", 1)[0]
         assert at.note.correction in entry
@@ -172,7 +175,7 @@ def test_the_errata_page_lists_every_note_with_its_claim_correction_reference_an
         assert at.note.reference.replace("**", "")[:20] in entry
         quoted = f"`{at.note.place.claim}`" if at.note.kind == "标记修正" else f"「{at.note.place.claim.replace('**', '')}」"
         assert f"原文：{quoted}" in entry
-        assert re.search(r"知识库中的位置：\[.+?\]\((cases|overview|tech)/[a-z-]+\.md#(claim|note)-\d{3}-\d+\)", entry)
+        assert f"知识库中的位置：[{places[at.id].topic_title}]({places[at.id].topic_page}#{at.note_id})" in entry
         assert f"(sources/{at.article[:3]}.md#" in entry
 
 
@@ -230,6 +233,18 @@ def test_words_that_cut_through_bold_are_not_tagged_and_their_note_still_follows
     item = text.split("3. **2006年**：杰弗里·辛顿", 1)[1]
     assert item.index("说明。") < item.index("4. **2012年**")
     assert "<mark" not in item.split("说明。")[0]
+
+
+def test_a_claim_in_indented_code_gets_its_note_after_the_code_at_the_margin(empty_scratch):
+    _article(empty_scratch, "y.md", "# 标题\n\n## 资源\n\n示例：\n\n    run_model(on='手机')\n    done()\n\n结尾段落。\n")
+    _add_notes(empty_scratch, """\
+        - {source: y.md, claim: "run_model(on='手机')", kind: 表述不清, correction: 戊。, reference: "r, 2024-11-04"}
+        """)
+    files, _ = generate(empty_scratch / "sources")
+    page = next(text for path, text in files.items() if "戊。" in text and not path.startswith("sources/")
+                and path != "errata.md")
+    assert "    run_model(on='手机')\n    done()\n\n!!! note kb-note \"编者注\"" in page
+    assert "<mark" not in page
 
 
 def test_two_notes_on_the_same_words_mark_them_once_and_both_follow(scratch):
@@ -298,5 +313,5 @@ def test_a_confirmed_contradiction_becomes_a_note_on_both_places_linked_to_each_
     assert sorted(notes) == ["note-002-120", "note-003-116-2"]
     # Each links to the other place.
     assert "另见：[《AI大模型创业：如何利用未来优势？》第 116 行](history.md#note-003-116-2)" in text
-    assert "另见：[《AI大模型创业：如何应对未来竞争对手？》第 120 行](history.md#claim-002-120)" in text
+    assert "另见：[《AI大模型创业：如何应对未来竞争对手？》第 120 行](history.md#note-002-120)" in text
     assert files["errata.md"].count("### 前后矛盾") == 2

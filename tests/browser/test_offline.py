@@ -504,7 +504,7 @@ def test_single_file_shows_each_editors_note_right_after_its_claim_and_lists_it_
         return n && n.matches('.admonition.kb-note') ? n.innerText : null; }""")
     assert after is not None and after.startswith("编者注") and "英特尔宣布收购该公司" in after
     # The 勘误表 is a chapter of the book; its link to the place is an anchor inside the file.
-    link = offline.locator("#errata--note-002-535 ~ p a[href='#cases-failure--claim-002-535']")
+    link = offline.locator("#errata--note-002-535 ~ p a[href='#cases-failure--note-002-535']")
     assert link.count() == 1
     # The book's own search finds the note by a word of its correction.
     offline.fill("#kb-search-input", "英特尔")

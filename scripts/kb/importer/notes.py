@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from kb.core.model import MARKUP_KIND, Article, KbError, KnowledgeBase, Labels, Note, NoteAt, Place, Section
 from kb.core.sanitize import escape_inline
-from kb.core.text import LIST_ITEM, indent, protected_spans, scan
+from kb.core.text import LIST_ITEM, Kind, indent, protected_spans, scan
 
 # Private-use characters: no source text the import keeps has them around a number.
 _START, _END, _LOCATE, _STOP = "\ue000", "\ue001", "\ue002", "\ue003"
@@ -140,9 +140,10 @@ class Where:
 
     @property
     def target(self) -> str:
-        """The place readers are sent to (the 勘误表, the other place of a contradiction)."""
-        anchor = self.at.id if self.marked else self.at.note_id
-        return f"{self.topic_page or self.source_page}#{anchor}"
+        """Where readers are sent (from the 勘误表, from the other place of a contradiction):
+        the note, right after its claim, which every page that shows the claim has (a claim
+        is tagged only where the page can hold a tag)."""
+        return f"{self.topic_page or self.source_page}#{self.at.note_id}"
 
 
 def where(kb: KnowledgeBase, source_page: Callable[[Article], str]) -> dict[str, Where]:
@@ -226,8 +227,9 @@ class Marks:
                     after.setdefault(end, []).append((ind, int(m.group(2))))
         out: list[str] = []
         for idx, line in enumerate(lines):
-            # No tags in code or maths, which show their text as it is.
-            out.append(_MARKER.sub("", line) if kinds[idx].in_block else _MARKER.sub(self._tag, line))
+            # No tags in code or maths, which show their text as it is (a section that
+            # starts inside an indented list can be indented code on its page).
+            out.append(_MARKER.sub(self._tag, line) if kinds[idx].is_prose else _MARKER.sub("", line))
             for ind, number in after.get(idx, []):
                 out += ["", *(" " * ind + n if n else "" for n in self._note(self.shown[number])), ""]
         return out
@@ -254,8 +256,8 @@ class Marks:
                 out += [f"    {labels.on_topic}[{w.topic_title}]"
                         f"({_rel(self.page, w.topic_page + '#' + w.at.note_id)})", ""]
         else:
-            anchor = w.at.id if w.marked else w.at.note_id
-            out += [f"    {labels.in_source}[{place_words(w, labels)}]({_rel(self.page, w.source_page)}#{anchor})", ""]
+            out += [f"    {labels.in_source}[{place_words(w, labels)}]({_rel(self.page, w.source_page)}#{w.at.note_id})",
+                    ""]
         return out[:-1]
 
 
@@ -272,6 +274,12 @@ def _block_end(lines: list[str], kinds, idx: int) -> tuple[int, int]:
         return j, indent(lines[k]) // 4 * 4
     if not _MARKER.sub("", lines[idx]).strip():      # a note on its own (a heading's words)
         return idx, 0
+    if kinds[j].kind is Kind.INDENTED_CODE:          # after the code, at the margin
+        while j + 1 < len(lines) and (kinds[j + 1].kind is Kind.INDENTED_CODE or not lines[j + 1].strip()):
+            j += 1
+        while not lines[j].strip():
+            j -= 1
+        return j, 0
     k = idx
     while k > 0 and not LIST_ITEM.match(lines[k]) and lines[k - 1].strip() and not kinds[k - 1].in_block:
         k -= 1

@@ -345,7 +345,7 @@ def _errata(kb: KnowledgeBase, places: dict[str, Where]) -> str:
             if w.at.pair:
                 other = places[w.at.pair]
                 out += [f"{labels.other}[{place_words(other, labels)}]({other.target})", ""]
-            anchor = w.at.id if w.marked else w.at.note_id
+            anchor = w.at.note_id
             if w.topic_page:
                 out += [f"{labels.on_topic}[{_page_title(kb, w.topic_page)}]({w.topic_page}#{anchor})；"
                         f"{labels.in_source}[{place_words(w, labels)}]({w.source_page}#{anchor})", ""]
