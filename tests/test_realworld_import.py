@@ -180,8 +180,17 @@ def test_kb_import_strict_fails_when_there_is_a_warning(empty_scratch):
     assert main(["--root", str(empty_scratch), "import", "--strict"]) == 1
 
 
-def test_kb_import_strict_fails_on_the_five_articles_only_for_their_one_broken_formula(scratch, capsys):
-    # 002 has a stray \end{for} (line 403): the one warning the five articles give.
+def test_kb_import_strict_passes_on_the_five_articles_their_broken_formula_corrected_by_a_note(scratch):
+    assert main(["--root", str(scratch), "import", "--strict"]) == 0
+
+
+def test_kb_import_strict_fails_on_the_broken_formula_without_its_note(scratch, capsys):
+    # 002 has a stray \end{for} (line 403); the editorial file's 标记修正 note corrects it.
+    editorial = scratch / "sources" / "editorial.yml"
+    text = editorial.read_text(encoding="utf-8")
+    start = text.index("  - source: 002_e776048416465ebb.txt\n    claim: '\\end{for}'")
+    end = text.index("\n\n", start)
+    editorial.write_text(text[:start] + text[end + 2:], encoding="utf-8")
     assert main(["--root", str(scratch), "import", "--strict"]) == 1
     err = capsys.readouterr().err
     assert "1 warnings (1 maths)" in err

@@ -11,6 +11,7 @@ import re
 
 from kb.core.model import Article, KnowledgeBase, Labels, Section
 from kb.core.text import front_matter_end, maths_warnings
+from kb.importer.notes import corrected, of_article
 from kb.importer.parse import front_matter
 
 UNIT_DEPTH = 2  # the depth of the sections an author numbers as outline entries (1.1, A.1)
@@ -83,7 +84,8 @@ def clean(kb: KnowledgeBase) -> KnowledgeBase:
         if (meta := front_matter(article)) and meta[2]:
             kb.tell(article.shown, 1, "front-matter", f"YAML front matter cannot be read ({meta[2]}): "
                     "its fields are not used; it is shown as written on the article's page")
-        for index, message in maths_warnings(article.lines):
+        # As the pages show it: an editor's note may correct the markup (kb.importer.notes).
+        for index, message in maths_warnings(corrected(article.lines, of_article(kb, article))):
             kb.tell(article.shown, index + 1, "maths", message)
     return kb
 

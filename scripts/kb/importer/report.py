@@ -119,7 +119,61 @@ def review(kb: KnowledgeBase) -> str:
     rest = [p for p in kb.problems if p.path not in {a.shown for a in kb.articles}]
     if rest:
         out += ["## Other files", ""] + [f"- {p.severity} [{p.kind}] {p}" for p in rest] + [""]
+    out += notes_section(kb) + contradictions_section(kb)
     return "\n".join(out)
+
+
+def contradictions_line(kb: KnowledgeBase) -> str:
+    """For the terminal: how many contradictions between articles the import found, and
+    how many an editor has not looked at ('' for none)."""
+    if not kb.contradictions:
+        return ""
+    open_ = sum(1 for c in kb.contradictions if c.status == "candidate")
+    return (f"kb import: {len(kb.contradictions)} possible contradictions between articles, {open_} without a note "
+            f"(see {REPORT_FILE})")
+
+
+def notes_section(kb: KnowledgeBase) -> list[str]:
+    """The editor's notes found, by kind and by article."""
+    out = ["## Editor's notes (编者注)", ""]
+    if not kb.notes:
+        return out + ["None: `notes:` in sources/editorial.yml lists none.", ""]
+    by_kind = Counter(n.note.kind for n in kb.notes)
+    out.append(f"{len(kb.notes)} notes: " + ", ".join(f"{n} {kind}" for kind, n in by_kind.most_common()) + ".")
+    out.append("")
+    for article in kb.articles:
+        mine = [n for n in kb.notes if n.article == article.path]
+        if mine:
+            out.append(f"- {article.shown}: {len(mine)} (lines {', '.join(str(n.line) for n in mine)})")
+    return out + [""]
+
+
+def contradictions_section(kb: KnowledgeBase) -> list[str]:
+    """Dated facts and figures two articles state differently (kb.importer.facts), for
+    an editor to confirm with a 前后矛盾 note, and how."""
+    out = ["## Contradictions between articles (candidates)", ""]
+    if not kb.contradictions:
+        return out + ["None found.", ""]
+    out += ["The same subject with a different year or figure in two articles. To confirm one, add the note "
+            "below to `notes:` in sources/editorial.yml with the correction and a reference: it is shown on "
+            "both places, linked to each other.", ""]
+    for c in kb.contradictions:
+        what = {"year": "year", "founded": "year founded", "参数": "parameters"}.get(c.attribute, c.attribute)
+        out.append(f"### {c.subject}: {what} {' vs '.join(f.value for f in c.facts)} ({c.status})")
+        out.append("")
+        out += [f"- sources/{f.article}:{f.line}: {f.value}: «{f.text}»" for f in c.facts]
+        if c.status != "confirmed":
+            first, second = c.facts[0], c.facts[-1]
+            out += ["", "```yaml",
+                    f"  - source: {first.article}", f"    claim: {_yaml(first.text)}", "    kind: 前后矛盾",
+                    "    correction: （哪一处正确、正确的说法）", "    reference: （可查证的出处，带日期）",
+                    f"    with: {{source: {second.article}, claim: {_yaml(second.text)}}}", "```"]
+        out.append("")
+    return out
+
+
+def _yaml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _cell(text: str) -> str:
