@@ -44,7 +44,8 @@ def test_a_drop_override_drops_the_section_and_its_subsections_with_the_editors_
 def test_two_overrides_for_one_section_are_an_error_at_the_second(scratch):
     _with_overrides(scratch, "  - source: 000_661c61a2ff7bbbb3.txt\n    heading: 8.3 挑战与机遇\n    unit: true\n")
     text = (scratch / "sources" / "editorial.yml").read_text(encoding="utf-8").splitlines()
-    first, second = [n for n, line in enumerate(text, 1) if line == "  - source: 000_661c61a2ff7bbbb3.txt"]
+    first, second = [n for n, line in enumerate(text, 1) if line == "  - source: 000_661c61a2ff7bbbb3.txt"
+                     and text[n] == "    heading: 8.3 挑战与机遇"]
     with pytest.raises(KbError, match=rf"^sources/editorial.yml:{second}: a second override for '8.3 挑战与机遇' "
                                       rf"in 000_661c61a2ff7bbbb3.txt \(the first is at line {first}\)"):
         load(scratch / "sources")
