@@ -234,11 +234,17 @@ def _mentions_in(text: str, names: tuple[tuple[str, ...], ...], seg: Segmenter) 
     present = [i for i, entity_names in enumerate(names) if any(name in text for name in entity_names)]
     if not present:
         return ()
-    bounds = boundaries(seg, text)
-    # Entity by entity: AMD ROCm names AMD too (each is whole words), as 百度飞桨 does not
-    # name 百度 (one word for jieba).
-    found = ((i, len(whole_words(text, by_first_character(names[i]), bounds))) for i in present)
-    return tuple((i, n) for i, n in found if n)
+    # Only the lines that hold a name are cut into words (jieba never joins words across
+    # a line break); entity by entity, AMD ROCm names AMD too (each is whole words), as
+    # 百度飞桨 does not name 百度 (one word for jieba).
+    found = Counter()
+    for line in text.splitlines():
+        here = [i for i in present if any(name in line for name in names[i])]
+        if here:
+            bounds = boundaries(seg, line)
+            for i in here:
+                found[i] += len(whole_words(line, by_first_character(names[i]), bounds))
+    return tuple((i, n) for i, n in sorted(found.items()) if n)
 
 
 @functools.lru_cache(maxsize=8)
@@ -392,7 +398,7 @@ _LINK_TEXT = re.compile(r"^!?\[([^\]]*)\]\(")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")          # DeepSeek, LangChain, LLaMA, ChatGLM, iPhone
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}[0-9]*")   # Claude, Qwen, Baichuan2
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+_UPPER = re.compile(r"[A-Z]")
 # 通义千问（Qwen）, Qwen（通义千问）: a name glossed in the other script, full-width or not.
 _GLOSS = re.compile(r"([\u4e00-\u9fff]{2,8})\s*[（(]\s*([A-Za-z][A-Za-z0-9 .-]*?)\s*[）)]"
                     r"|([A-Za-z][A-Za-z0-9.-]*)\s*[（(]\s*([\u4e00-\u9fff]{2,8})\s*[）)]")
@@ -447,7 +453,8 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
             is_placed = (article.path, section.anchor) in placed
             lines = article.text(section.start, section.end)
             for offset, (line, what) in enumerate(zip(lines, scan(lines))):
-                if not what.is_prose or not _HAN.search(line):
+                # Most lines hold no capital letter at all: no name to look for.
+                if not what.is_prose or not _UPPER.search(line) or not _HAN.search(line):
                     continue
                 # The words readers see: the prose and the text of links, not code or addresses.
                 prose = " ".join(p if not protected else (m.group(1) if (m := _LINK_TEXT.match(p)) else "")
@@ -484,7 +491,9 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
 
 def _in_latin_run(text: str, start: int, end: int) -> bool:
     """Whether the word at text[start:end] has a Latin word just before or after it."""
-    return bool(re.search(r"[A-Za-z]\s+$", text[:start]) or re.match(r"\s+[A-Za-z]", text[end:]))
+    before, after = text[max(0, start - 8):start], text[end:end + 8]
+    return (before != before.rstrip() and before.rstrip()[-1:].isascii() and before.rstrip()[-1:].isalpha()) or \
+        (after != after.lstrip() and after.lstrip()[:1].isascii() and after.lstrip()[:1].isalpha())
 
 
 def _sentence(line: str, word: str, width: int = 60) -> str:
