@@ -198,3 +198,25 @@ def test_scoped_terms_are_not_linked_outside_their_chapters(built_site):
     for term, chapters in linked_in.items():
         assert chapters <= set(scoped[term]), term
     assert re.search(r"g-微调", (built_site / "glossary.html").read_text(encoding="utf-8"))
+
+
+def test_chinese_names_are_found_in_lists_with_names_and_through_their_gloss(tmp_path):
+    from kb.importer.pipeline import load
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "editorial.yml").write_bytes((REPO / "sources" / "editorial.yml").read_bytes())
+    (sources / "a.md").write_text(
+        "# 国内大模型\n\n## 产品与公司\n\n"
+        "国内外有 ChatGPT、文心一言、通义千问等产品，文心一言和通义千问都在迭代。\n\n"
+        "OpenAI、文心一言、通义千问等公司各有所长。\n\n"
+        "深度求索（DeepSeek）开源了模型，DeepSeek 的论文和 DeepSeek 的代码都公开。\n\n"
+        "技术方面，如自然语言处理、推荐系统、图像识别等；推荐系统最常见。\n\n"
+        "常见的技术，如自然语言处理、推荐系统、图像识别等。\n",
+        encoding="utf-8")
+    kb, _ = load(sources)
+    found = {s.name: s for s in kb.links.suggestions}
+    assert found["文心一言"].count == 3 and found["通义千问"].count == 3
+    assert found["DeepSeek"].aliases == ("深度求索",)
+    assert "推荐系统" not in found and "图像识别" not in found        # a list of terms names no company
+    assert found["文心一言"].examples[0][:2] == ("sources/a.md", 5)

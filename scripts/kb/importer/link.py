@@ -14,6 +14,7 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
 from kb.core.model import (
     Article,
@@ -394,6 +395,7 @@ SUGGEST_EXAMPLES = 2
 # A Latin word: letters and digits; DeepSeek-R1 and text-generation-webui/LangChain give
 # their parts (DeepSeek, LangChain), a word in a file name or address (llama.cpp) none.
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.@#$%&+=])[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
+_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s)\]）>]*")
 _LINK_TEXT = re.compile(r"^!?\[([^\]]*)\]\(")
 _INNER_CAPITAL = re.compile(r"[a-z][A-Z]")          # DeepSeek, LangChain, LLaMA, ChatGLM, iPhone
 _CAPITALISED = re.compile(r"[A-Z][a-z]{2,}[0-9]*")   # Claude, Qwen, Baichuan2
@@ -425,73 +427,138 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
 
     Counted in prose lines that hold Chinese (not code, maths, addresses, or English
     paragraphs; the text of links counts), SUGGEST_MIN times at least, once at least in a
-    placed section. A capitalised
-    word, which may be an English word, must also: never be written in lower case in the
-    articles, code included (Attention/attention, Prompt/prompt); stand alone, not inside
-    a run of Latin words (Feed Forward Layer, Prefix tuning, Hugging Face); and recur in
-    two articles at least (one article's Agent or Starter is its own vocabulary, a name
-    the field uses is named by several). A Chinese name is found through its gloss in the
-    other script (通义千问（Qwen）), as an alias of the Latin name it glosses."""
+    placed section. Every section counts towards recurring (a features list the clean
+    stage took for a table of contents names models too).
+
+    - A Latin word must be name-shaped (name_shaped). A capitalised word, which may be an
+      English word, must also: never be written in lower case in the articles, code
+      included (Attention/attention, Prompt/prompt); stand alone, not inside a run of
+      Latin words (Feed Forward Layer, Prefix tuning, Hugging Face); and recur in two
+      articles at least (one article's Agent or Starter is its own vocabulary, a name the
+      field uses is named by several).
+    - A Chinese word cannot be told from a common word by its shape, so only its company
+      makes it a name: an item, twice at least, of a 、 list that also holds a name
+      (ChatGPT、文心一言、通义千问; the entity index's names count), or the gloss of a
+      suggested Latin name (通义千问（Qwen）), which becomes that name's alias."""
     editorial = kb.editorial
-    known = {n.lower() for e in [*editorial.entities, *editorial.glossary] for n in e.names}
+    known_names = {n for e in [*editorial.entities, *editorial.glossary] for n in e.names}
+    entity_names = {n for e in editorial.entities for n in e.names}
+    known = {n.lower() for n in known_names}
     known |= {part.lower() for name in list(known) for part in re.split(r"[\s/-]+", name)}
-    known_han = {n for e in [*editorial.entities, *editorial.glossary] for n in e.names}
-    lower_words: set[str] = set()
-    counts: Counter = Counter()
-    articles: dict[str, set[str]] = defaultdict(set)
-    examples: dict[str, list[tuple[bool, tuple[str, int, str]]]] = defaultdict(list)
+    lower_words = {w for a in kb.articles for w in _LATIN_WORD.findall("\n".join(a.lines)) if w.islower()}
+    latin, han = _Tally(), _Tally()
+    listed: Counter = Counter()
     glosses: dict[str, Counter] = defaultdict(Counter)
-    for article in kb.articles:
-        lower_words.update(w for w in _LATIN_WORD.findall("\n".join(article.lines)) if w.islower())
-    placed = kb.placement()
-    in_placed: set[str] = set()
-    for article in kb.articles:
-        for section in article.sections():
-            # Every section counts towards recurring (a features list the clean stage took
-            # for a table of contents names models too); one mention must be in a placed
-            # section, where the entity index would list it.
-            is_placed = (article.path, section.anchor) in placed
-            lines = article.text(section.start, section.end)
-            for offset, (line, what) in enumerate(zip(lines, scan(lines))):
-                # Most lines hold no capital letter at all: no name to look for.
-                if not what.is_prose or not _UPPER.search(line) or not _HAN.search(line):
-                    continue
-                # The words readers see: the prose and the text of links, not code or addresses.
-                prose = " ".join(p if not protected else (m.group(1) if (m := _LINK_TEXT.match(p)) else "")
-                                 for p, protected in split_protected(line))
-                for m in _GLOSS.finditer(prose):
-                    han, latin = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-                    glosses[latin.strip()][han] += 1
-                for m in _LATIN_WORD.finditer(prose):
-                    word = m.group(0)
-                    if not name_shaped(word) or word.lower() in known:
-                        continue
-                    if not _INNER_CAPITAL.search(word) and _in_latin_run(prose, m.start(), m.end()):
-                        continue
-                    counts[word] += 1
-                    articles[word].add(article.path)
-                    if is_placed:
-                        in_placed.add(word)
-                    # Examples from placed sections first, where the editor will find them.
-                    kept = examples[word]
-                    if len(kept) < SUGGEST_EXAMPLES or (is_placed and not all(p for p, _ in kept)):
-                        kept.append((is_placed, (article.shown, section.start + offset, _sentence(line, word))))
-                        kept.sort(key=lambda e: not e[0])
-                        del kept[SUGGEST_EXAMPLES:]
+    prose_lines: list[tuple[str, int, str, str, bool]] = []
+    for where, line, prose, placed in _chinese_prose(kb):
+        prose_lines.append((*where, line, prose, placed))
+        for m in _GLOSS.finditer(prose):
+            name_han, name_latin = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            glosses[name_latin.strip()][name_han] += 1
+        for m in _LATIN_WORD.finditer(prose):
+            word = m.group(0)
+            if not name_shaped(word) or word.lower() in known:
+                continue
+            if not _INNER_CAPITAL.search(word) and _in_latin_run(prose, m.start(), m.end()):
+                continue
+            latin.add(word, where, _sentence(line, word), placed)
+        if "、" in prose:
+            for item in _listed_names(prose, entity_names, known_names):
+                listed[item] += 1
+    # A listed Chinese name's mentions: everywhere it is written, listed or not.
+    for path, number, line, prose, placed in prose_lines:
+        for item in listed:
+            for _ in range(prose.count(item)):
+                han.add(item, (path, number), _sentence(line, item), placed)
     out = []
-    for word, n in counts.items():
-        if n < SUGGEST_MIN or word not in in_placed:
+    for word, n in latin.counts.items():
+        if n < SUGGEST_MIN or word not in latin.placed:
             continue
-        if not _INNER_CAPITAL.search(word) and (word.lower() in lower_words or len(articles[word]) < 2):
+        if not _INNER_CAPITAL.search(word) and (word.lower() in lower_words or len(latin.articles[word]) < 2):
             continue
-        aliases = tuple(h for h, _ in glosses.get(word, Counter()).most_common() if h not in known_han)
-        out.append(Suggestion(word, n, len(articles[word]), tuple(e for _, e in examples[word]), aliases[:1]))
+        aliases = tuple(h for h, _ in glosses.get(word, Counter()).most_common() if h not in known_names)
+        out.append(latin.suggestion(word, aliases[:1]))
+    for item, n in han.counts.items():
+        if n >= SUGGEST_MIN and listed[item] >= 2 and item in han.placed:
+            out.append(han.suggestion(item))
     return sorted(out, key=lambda s: (-s.count, s.name.lower()))
 
 
+class _Tally:
+    """Mentions of candidate names: counts, articles, examples (placed sections first)."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self.articles: dict[str, set[str]] = defaultdict(set)
+        self.placed: set[str] = set()
+        self.examples: dict[str, list[tuple[bool, tuple[str, int, str]]]] = defaultdict(list)
+
+    def add(self, name: str, where: tuple[str, int], sentence: str, placed: bool) -> None:
+        self.counts[name] += 1
+        self.articles[name].add(where[0])
+        if placed:
+            self.placed.add(name)
+        kept = self.examples[name]
+        if len(kept) < SUGGEST_EXAMPLES or (placed and not all(p for p, _ in kept)):
+            kept.append((placed, (*where, sentence)))
+            kept.sort(key=lambda e: not e[0])
+            del kept[SUGGEST_EXAMPLES:]
+
+    def suggestion(self, name: str, aliases: tuple[str, ...] = ()) -> Suggestion:
+        return Suggestion(name, self.counts[name], len(self.articles[name]),
+                          tuple(e for _, e in self.examples[name]), aliases)
+
+
+def _chinese_prose(kb: KnowledgeBase) -> Iterator[tuple[tuple[str, int], str, str, bool]]:
+    """((sources/<path>, line), the line, the words readers see in it, whether its section
+    is placed) for every prose line of every article that holds Chinese and either a
+    capital letter or a 、 (a name may be there)."""
+    placed = kb.placement()
+    for article in kb.articles:
+        for section in article.sections():
+            is_placed = (article.path, section.anchor) in placed
+            lines = article.text(section.start, section.end)
+            for offset, (line, what) in enumerate(zip(lines, scan(lines))):
+                if not what.is_prose or not (_UPPER.search(line) or "、" in line) or not _HAN.search(line):
+                    continue
+                # The prose and the text of links, not code or addresses (a bare one included).
+                prose = _ADDRESS.sub(" ", " ".join(p if not protected else (m.group(1) if (m := _LINK_TEXT.match(p)) else "")
+                                                   for p, protected in split_protected(line)))
+                yield (article.shown, section.start + offset), line, prose, is_placed
+
+
+_CLAUSE = re.compile(r"[，。；：！？;:!?（）()\[\]【】「」《》“”\n]")
+_LIST_CUE = re.compile(r"^(?:例如|比如|包括|诸如|譬如|以及|如|像|及|和|与)")
+_LIST_TAIL = re.compile(r"等.*$")
+_LAST_LATIN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+-]*$")
+_HAN_ITEM = re.compile(r"[\u4e00-\u9fff]{2,6}")
+
+
+def _listed_names(prose: str, entity_names: set[str], known_names: set[str]) -> list[str]:
+    """Chinese items (not in `known_names`) of each 、 list in the text that also holds a
+    name: an entity index name or a name-shaped Latin word (a glossary term is no sign:
+    lists of terms are lists of terms)."""
+    out = []
+    for clause in _CLAUSE.split(prose):
+        if "、" not in clause:
+            continue
+        items = [_LIST_TAIL.sub("", _LIST_CUE.sub("", part.replace("*", "").strip())).strip()
+                 for part in clause.split("、")]
+        # The first item may follow other words of its clause (国内有 ChatGPT): its last word counts.
+        if not any(i in entity_names or ((m := _LAST_LATIN.search(i)) and (name_shaped(m.group(0))
+                                                                            or m.group(0) in entity_names))
+                   for i in items):
+            continue
+        out += [i for i in items if _HAN_ITEM.fullmatch(i) and i not in known_names]
+    return out
+
+
 def _in_latin_run(text: str, start: int, end: int) -> bool:
-    """Whether the word at text[start:end] has a Latin word just before or after it."""
+    """Whether the word at text[start:end] has a Latin word just before or after it,
+    across spaces or a hyphen (C-Eval, Qwen3-VL)."""
     before, after = text[max(0, start - 8):start], text[end:end + 8]
+    if re.search(r"[A-Za-z0-9]-$", before) or re.match(r"-[A-Za-z]", after):
+        return True
     return (before != before.rstrip() and before.rstrip()[-1:].isascii() and before.rstrip()[-1:].isalpha()) or \
         (after != after.lstrip() and after.lstrip()[:1].isascii() and after.lstrip()[:1].isalpha())
 
