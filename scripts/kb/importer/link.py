@@ -466,8 +466,9 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
             for item in _listed_names(prose, entity_names, known_names):
                 listed[item] += 1
     # A listed Chinese name's mentions: everywhere it is written, listed or not.
-    for path, number, line, prose, placed in prose_lines:
-        for item in listed:
+    candidates = [item for item, n in listed.items() if n >= 2]
+    for path, number, line, prose, placed in prose_lines if candidates else ():
+        for item in candidates:
             for _ in range(prose.count(item)):
                 han.add(item, (path, number), _sentence(line, item), placed)
     out = []
@@ -479,7 +480,7 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
         aliases = tuple(h for h, _ in glosses.get(word, Counter()).most_common() if h not in known_names)
         out.append(latin.suggestion(word, aliases[:1]))
     for item, n in han.counts.items():
-        if n >= SUGGEST_MIN and listed[item] >= 2 and item in han.placed:
+        if n >= SUGGEST_MIN and item in han.placed:
             out.append(han.suggestion(item))
     return sorted(out, key=lambda s: (-s.count, s.name.lower()))
 
@@ -513,10 +514,9 @@ def _chinese_prose(kb: KnowledgeBase) -> Iterator[tuple[tuple[str, int], str, st
     """((sources/<path>, line), the line, the words readers see in it, whether its section
     is placed) for every prose line of every article that holds Chinese and either a
     capital letter or a 、 (a name may be there)."""
-    placed = kb.placement()
     for article in kb.articles:
         for section in article.sections():
-            is_placed = (article.path, section.anchor) in placed
+            is_placed = not section.dropped      # classify places every section it does not drop
             lines = article.text(section.start, section.end)
             for offset, (line, what) in enumerate(zip(lines, scan(lines))):
                 if not what.is_prose or not (_UPPER.search(line) or "、" in line) or not _HAN.search(line):
@@ -539,8 +539,10 @@ def _listed_names(prose: str, entity_names: set[str], known_names: set[str]) -> 
     name: an entity index name or a name-shaped Latin word (a glossary term is no sign:
     lists of terms are lists of terms)."""
     out = []
+    entity_pattern = names_pattern(tuple(sorted(entity_names)))
     for clause in _CLAUSE.split(prose):
-        if "、" not in clause:
+        # A list can hold a name only if the clause has a capital letter or an entity's name.
+        if "、" not in clause or not (_UPPER.search(clause) or entity_pattern.search(clause)):
             continue
         items = [_LIST_TAIL.sub("", _LIST_CUE.sub("", part.replace("*", "").strip())).strip()
                  for part in clause.split("、")]
