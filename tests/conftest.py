@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from kb.importer.pipeline import load
-from kbtest import KNOWN_BAD_TEX_WARNING, REPO, make_root
+from kbtest import REPO, make_root
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ def repo() -> Path:
 def kb():
     """The knowledge base made from the real sources/."""
     base, warnings = load(REPO / "sources")
-    assert warnings == [KNOWN_BAD_TEX_WARNING]
+    assert warnings == []
     return base
 
 

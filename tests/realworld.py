@@ -1,18 +1,15 @@
 """The real-world corpus (tests/fixtures/realworld/) imported and built in a scratch project."""
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
+from kb.bench import quality
+from kb.bench.quality import HEADING_RESIDUE, TAG_TEXT  # noqa: F401 (what the tests look for, as the bench)
 from kbtest import REPO
 
 CORPUS = REPO / "tests" / "fixtures" / "realworld"
 ARTICLES = sorted(p for p in CORPUS.rglob("*.md") if p.parent != CORPUS)
-# Tag text a reader would see: `<div align="center">`, `</figure>`, `<br>` …
-HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
-HEADING_RESIDUE = re.compile(r"\[|\]\(|\*\*|<|%E")
-TAG_TEXT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?=[\s/>])[^<>]{0,200}>")
 
 
 def build(dest: Path) -> Path:
@@ -45,24 +42,10 @@ def build(dest: Path) -> Path:
 
 def visible_text(page: Path, *, headings: bool = True):
     """(text, in_code) for every text node of the page's article, maths counted as code
-    (without the headings' text, and the source notes that repeat them, when `headings`
-    is False)."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    article = soup.select_one("article")
-    for node in article.find_all(string=True) if article else ():
-        if node.find_parent(["script", "style"]) or not headings and (
-                node.find_parent(HEADINGS) or node.find_parent(class_="kb-source")):
-            continue
-        yield str(node), bool(node.find_parent(["code", "pre"]) or node.find_parent(class_="arithmatex"))
+    (kb.bench.quality.visible_text, which `kb bench import-quality` counts with)."""
+    return quality.visible_text(quality.soup(page), headings=headings)
 
 
 def headings(page: Path) -> list[str]:
     """The text of every heading, table-of-contents entry and source note of a page."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-    found = soup.select("article h1, article h2, article h3, article h4, article h5, article h6, "
-                        "article .kb-source, nav.md-nav--secondary a, title")
-    return [node.get_text().replace("¶", "").strip() for node in found]
+    return quality.heading_texts(quality.soup(page))

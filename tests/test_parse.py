@@ -138,3 +138,37 @@ def test_licence_citation_and_credits_blocks_are_dropped_with_a_reason():
                           "## 致谢\n\n感谢各位。"))
     assert {s.heading: s.dropped for s in a.sections()[1:]} == {
         "1 介绍": None, "协议": REASON_COLOPHON, "引用": REASON_COLOPHON, "致谢": REASON_COLOPHON}
+
+
+def test_an_abstract_is_knowledge_and_the_keywords_beside_it_front_matter():
+    from kb.importer.clean import REASON_FRONT, mark_dropped
+
+    headed = mark_dropped(tree("### 标题\n\n#### 关键词\n- 创业\n\n#### 摘要\n本文讨论创业。\n\n## 1 正文\n\n正文。"))
+    assert {s.heading: s.dropped for s in headed.sections()} == {
+        "标题": REASON_FRONT, "关键词": REASON_FRONT, "摘要": None, "1 正文": None}
+    quoted = mark_dropped(tree("# 标题\n\n> **关键词**：创业\n\n> **摘要**：本文讨论创业。\n\n## 1 正文\n\n正文。"))
+    assert quoted.sections()[0].dropped is None
+    only_keywords = mark_dropped(tree("# 标题\n\n> **关键词**：创业\n\n## 1 正文\n\n正文。"))
+    assert only_keywords.sections()[0].dropped == REASON_FRONT
+
+
+def test_contact_sponsor_reference_and_see_also_blocks_are_dropped_with_a_reason():
+    from kb.importer.clean import REASON_COLOPHON, REASON_NAVIGATION, mark_dropped
+
+    a = mark_dropped(tree("# 项目\n\n## 介绍\n\n正文。\n\n## 赞助商 ❤️\n\n某公司\n\n## 微信公众号\n\n二维码\n\n"
+                          "## 问题反馈\n\n提 issue。\n\n## 参考文献\n\n[1] 某论文\n\n## 另请参阅\n\n- [其他](x.md)\n\n"
+                          "## 更新日志\n\n[2024/01] 发布 v2。\n\n## Contributors\n\n张三 a@b.c"))
+    assert {s.heading: s.dropped for s in a.sections()[1:]} == {
+        "介绍": None, "赞助商 ❤️": REASON_COLOPHON, "微信公众号": REASON_COLOPHON, "问题反馈": REASON_COLOPHON,
+        "参考文献": REASON_COLOPHON, "另请参阅": REASON_NAVIGATION, "更新日志": None, "Contributors": REASON_COLOPHON}
+
+
+def test_a_title_block_of_links_and_badges_is_dropped_but_a_sentence_with_a_link_is_not():
+    from kb.importer.clean import REASON_TITLE_LINKS, mark_dropped
+
+    badges = mark_dropped(tree('# 项目\n\n<p align="center">\n  <a href="https://d.gg/x">Discord</a> • 加入我们的 '
+                               '<a href="w.md">微信群</a>\n</p>\n\n*Read this in [English](README_en.md).*\n\n## 介绍\n\n正文。'))
+    assert badges.sections()[0].dropped == REASON_TITLE_LINKS
+    prose = mark_dropped(tree("# 项目\n\n本项目基于[Llama-2](https://e.org/l)开发，扩充并优化了中文词表，使用大规模中文数据进行增量预训练。"
+                              "\n\n## 介绍\n\n正文。"))
+    assert prose.sections()[0].dropped is None

@@ -14,8 +14,8 @@ def _expected_role(path: str) -> Role:
     """What each page of the five-article site is, as a reader would say it."""
     if path == "index.md":
         return Role.HOME
-    if path in ("glossary.md", "entities.md"):
-        return Role.GLOSSARY if path == "glossary.md" else Role.ENTITIES
+    if path in ("glossary.md", "entities.md", "errata.md"):
+        return {"glossary.md": Role.GLOSSARY, "entities.md": Role.ENTITIES, "errata.md": Role.ERRATA}[path]
     folder, name = path.split("/")
     if folder == "sources":
         return Role.SOURCES_INDEX if name == "index.md" else Role.SOURCE

@@ -75,3 +75,14 @@ def test_each_source_page_links_every_section_forward(entries):
                 assert f"../{e['page']}#{e['anchor']})" in text, e
             else:
                 assert f"未收录：{REASON_LABELS.get(e['reason'], e['reason'])}" in text
+
+
+def test_every_abstract_of_the_five_articles_is_placed_and_keywords_stay_front_matter(entries):
+    # 摘要 is a heading (002, 004) or a line under the title (000, 001, 003).
+    for name in SEED_NAMES:
+        lines = _lines(name)
+        abstract = next(n for n, text in enumerate(lines, 1) if "摘要" in text)
+        entry = next(e for e in entries if e["source"] == name and e["lines"][0] <= abstract <= e["lines"][1])
+        assert "page" in entry, f"{name}:{abstract}: the abstract is not placed: {entry}"
+    keywords = [e for e in entries if e["heading"] == "关键词"]
+    assert len(keywords) == 2 and all(e.get("dropped") for e in keywords)

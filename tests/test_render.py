@@ -12,6 +12,17 @@ def test_a_list_item_in_prose_gets_the_blank_line_python_markdown_needs():
     assert render("步骤：\n- 一\n- 二") == "步骤：\n\n- 一\n- 二"
 
 
+def test_a_section_that_starts_inside_a_list_shows_its_items_as_a_list_not_as_code():
+    # 000's B.1 and B.2 begin with items indented under a list before their heading.
+    md = "   - **TensorFlow Lite**：轻量级版本。\n     支持移动设备。\n   - **Keras**：高层接口。\n\n结尾。"
+    assert render(md) == "- **TensorFlow Lite**：轻量级版本。\n    支持移动设备。\n- **Keras**：高层接口。\n\n结尾。"
+    assert render("\n        - 深一层\n        - 再一项") == "- 深一层\n- 再一项"
+
+
+def test_an_indented_item_after_a_paragraph_starts_a_list_at_the_margin():
+    assert render("段落\n    - 一项") == "段落\n\n- 一项"
+
+
 def test_a_list_item_line_inside_a_fence_is_code_and_gets_no_blank_line():
     md = "````markdown\n```python\n- 列表 <b>\n```\n````"
     assert render(md) == md

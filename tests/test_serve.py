@@ -102,3 +102,19 @@ def test_a_new_chapter_title_builds_the_whole_site_again(preview, tmp_path):
     assert result.imported and result.full
     assert "风险识别与应对" in (preview.site_dir / "tech" / "math.html").read_text(encoding="utf-8")
     assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
+
+
+def test_an_image_an_edit_newly_draws_is_copied_into_the_site_without_a_full_build(preview, tmp_path):
+    import base64
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+    folder = preview.sources_dir / "pics"
+    folder.mkdir()
+    (folder / "new.png").write_bytes(png)
+    _edit(preview.sources_dir / ARTICLE, SENTENCE, SENTENCE + "\n\n![发展阶段](pics/new.png)\n\n")
+    with site.mkdocs_logging():
+        result = preview.update()
+    assert result.imported and not result.full and "sources/001.md" in result.pages
+    assert result.images == ["assets/sources/pics/new.png"]
+    assert (preview.site_dir / "assets" / "sources" / "pics" / "new.png").read_bytes() == png
+    assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []

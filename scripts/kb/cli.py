@@ -102,6 +102,8 @@ def cmd_import(args) -> int:
     review.write_text(report.review(kb), encoding="utf-8")
     pages = sum(1 for f in files if f.endswith(".md"))
     print(f"kb import: {pages} pages written to docs/ in {time.perf_counter() - started:.2f}s")
+    if line := report.contradictions_line(kb):
+        print(line)
     problems = report.warnings(kb)
     if problems:
         print(f"kb import: {problems} warnings ({report.counts_line(kb)}); the full review is in "

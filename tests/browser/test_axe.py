@@ -29,6 +29,8 @@ PAGES = {
     "glossary": "/glossary.html",
     "entity index": "/entities.html",
     "topic with maths": "/tech/math.html",
+    "topic with editor's notes": "/cases/failure.html",
+    "errata": "/errata.html",
 }
 SEARCH_QUERY = "风险"
 

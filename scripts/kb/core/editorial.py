@@ -15,9 +15,14 @@ from kb.core.model import (
     Chapter,
     Editorial,
     Entity,
+    CONTRADICTION_KIND,
+    MARKUP_KIND,
+    NOTE_KINDS,
     KbError,
     Labels,
+    Note,
     Override,
+    Place,
     Template,
     Term,
     Topic,
@@ -114,7 +119,9 @@ def load_editorial(src_dir: Path) -> Editorial:
         overrides.append(ov)
     return Editorial(chapters=chapters, overrides=overrides, path=shown,
                      glossary=_glossary(root, shown), entities=_entities(root, shown),
-                     labels=_labels(root, shown), ignore=_ignore(root, shown), words=_words(root, shown))
+                     labels=_labels(root, shown), ignore=_patterns(root, shown, "ignore"),
+                     reviewed=_patterns(root, shown, "reviewed"),
+                     notes=_notes(root, shown), words=_words(root, shown))
 
 
 def _words(root: yaml.Node, shown: str) -> list[str]:
@@ -148,23 +155,24 @@ def _chapter_ids(value, shown: str, line: int) -> list[str]:
     return list(value)
 
 
-def _ignore(root: yaml.Node, shown: str) -> list[str]:
-    """`ignore:`: glob patterns, relative to sources/, of files and folders that are not articles."""
-    node = next((v for k, v in root.value if k.value == "ignore"), None)
+def _patterns(root: yaml.Node, shown: str, key: str) -> list[str]:
+    """`ignore:` (files and folders that are not articles) or `reviewed:` (articles whose
+    placement an editor reviewed): glob patterns relative to sources/."""
+    node = next((v for k, v in root.value if k.value == key), None)
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        raise KbError(shown, _line(node), "`ignore` must be a list of paths or glob patterns",
-                      "for example: ignore: [drafts, '*/README.md']")
+        raise KbError(shown, _line(node), f"`{key}` must be a list of paths or glob patterns",
+                      f"for example: {key}: [drafts, '*/README.md']")
     out = []
     for item in node.value:
         value = _construct(item)
         if not isinstance(value, str) or not value.strip():
-            raise KbError(shown, _line(item), f"`ignore` entry {value!r} is not a path or glob pattern",
+            raise KbError(shown, _line(item), f"`{key}` entry {value!r} is not a path or glob pattern",
                           "write it as a string relative to sources/, for example drafts/*.md")
         pattern = value.strip().strip("/") if not value.startswith("/") else value
         if value.startswith("/") or ".." in pattern.split("/") or "\\" in pattern:
-            raise KbError(shown, _line(item), f"`ignore` entry {value!r} must be relative to sources/",
+            raise KbError(shown, _line(item), f"`{key}` entry {value!r} must be relative to sources/",
                           "use forward slashes and no leading '/' or '..'")
         out.append(pattern)
     return out
@@ -219,6 +227,76 @@ def _entities(root: yaml.Node, shown: str) -> list[Entity]:
         _check_unique(entry.names, seen, shown, line)
         out.append(entry)
     return out
+
+
+# --------------------------------------------------------------------------- editor's notes
+
+_NOTE_KEYS = ("source", "claim", "kind", "correction", "reference", "url", "replacement", "with")
+_URL = re.compile(r"^https?://[^\s<>\"]+$")
+
+
+def _notes(root: yaml.Node, shown: str) -> list[Note]:
+    """`notes:`: each names the words of one article, what is wrong with them, and a
+    reference. Whether the words are there (exactly once) is checked by the import
+    (kb.importer.notes), which knows the articles."""
+    node = next((v for k, v in root.value if k.value == "notes"), None)
+    if node is not None and not isinstance(node, yaml.SequenceNode):
+        raise KbError(shown, _line(node), "`notes` must be a list of notes", "see the comment at the top of the file")
+    out = []
+    for item in node.value if node is not None else []:
+        f = _fields(item, "a note", shown)
+        line = _line(item)
+        for key, (_, key_line) in f.items():
+            if key not in _NOTE_KEYS:
+                raise KbError(shown, key_line, f"unknown key `{key}` in a note", f"a note has {', '.join(_NOTE_KEYS)}")
+        kind = f.get("kind", (None, line))
+        if kind[0] not in NOTE_KINDS:
+            raise KbError(shown, kind[1], f"note kind {kind[0]!r} is not one of {' | '.join(NOTE_KINDS)}")
+        correction = _note_text(f, "correction", shown, line)
+        reference = _note_text(f, "reference", shown, line, required=kind[0] != MARKUP_KIND)
+        url = _note_text(f, "url", shown, line, required=False)
+        if url and not _URL.match(url):
+            raise KbError(shown, f["url"][1], f"`url` {url!r} is not an http(s) address")
+        replacement = f.get("replacement", (None, 0))
+        if replacement[0] is not None and (not isinstance(replacement[0], str) or "\n" in replacement[0]):
+            raise KbError(shown, replacement[1], "`replacement` must be text on one line")
+        other = None
+        if "with" in f:
+            if kind[0] != CONTRADICTION_KIND:
+                raise KbError(shown, f["with"][1], "`with:` belongs to a 前后矛盾 note",
+                              "it names the other place the same fact is stated differently")
+            value, wline = f["with"]
+            if not isinstance(value, dict) or set(value) != {"source", "claim"}:
+                raise KbError(shown, wline, "`with:` needs `source:` and `claim:` (and nothing else)")
+            other = _place(value, shown, wline)
+        out.append(Note(_place({k: v for k, (v, _) in f.items()}, shown, line), kind[0], correction, reference,
+                        url, replacement[0], other, line))
+    return out
+
+
+def _place(value: dict, shown: str, line: int) -> Place:
+    source, claim = value.get("source"), value.get("claim")
+    if not isinstance(source, str) or not source.strip():
+        raise KbError(shown, line, "a note needs `source:`, the article's path relative to sources/")
+    if not isinstance(claim, str) or not claim.strip():
+        raise KbError(shown, line, "a note needs `claim:`, the exact words of the article",
+                      "copy them from the article, in quotes")
+    if "\n" in claim.strip("\n"):
+        raise KbError(shown, line, "a claim must be words of one line of the article", "quote part of one line")
+    return Place(source.strip(), claim.strip("\n"))
+
+
+def _note_text(f: dict, key: str, shown: str, line: int, required: bool = True) -> str:
+    value, key_line = f.get(key, (None, line))
+    if value is None or value == "":
+        if required:
+            raise KbError(shown, line, f"a note needs `{key}:`",
+                          "the reference names a publication, official page or paper, with a date"
+                          if key == "reference" else "")
+        return ""
+    if not isinstance(value, (str, int, float)):
+        raise KbError(shown, key_line, f"`{key}` must be text")
+    return " ".join(str(value).split())
 
 
 # --------------------------------------------------------------------------- labels

@@ -79,6 +79,7 @@ class Image:
     height: str = ""
     file: str | None = None      # the image file, relative to sources/ (POSIX), when it resolves to one
     problem: str | None = None   # why it is not drawn: missing | outside | remote | None (drawn)
+    definition: int = 0          # `![alt][ref]`: the 1-based line of `[ref]: src` (0: none)
 
 
 @dataclass
@@ -112,8 +113,14 @@ class Unit:
     section: Section
     own_only: bool = False          # the section's own text only: its subsections are units of their own
     topic: "Topic | None" = None    # where classify put it
-    score: float = 0.0              # how well the topic's keywords matched (0 for an override)
+    score: float = 0.0              # how well it fits the topic: the keyword score (reviewed articles), else
+                                    # the mixed score of keywords and the learnt model (0 for an override)
     overridden: bool = False        # the editorial file chose the topic
+    runner_up: "Topic | None" = None  # the second-best topic
+    margin: float = 0.0             # how far the best score is ahead of the runner-up's (a share of it)
+    uncertain: bool = False         # margin under classify.MARGIN_MIN, or nothing matched: worth an editor's look
+    fallback: bool = False          # nothing matched at all: on the first topic for want of a better one
+    why: str = ""                   # the words that decided, for the import report
 
     def sections(self) -> list[Section]:
         return [self.section] if self.own_only else list(self.section.walk())
@@ -183,6 +190,80 @@ class Entity:
         return [self.name, *self.aliases]
 
 
+# The kinds of editor's note (编者注), as editors write them in sources/editorial.yml.
+NOTE_KINDS = ("事实错误", "已过时", "前后矛盾", "表述不清", "标记修正")
+# A markup correction (a formula KaTeX cannot typeset) needs no reference: the note says what changed.
+MARKUP_KIND = "标记修正"
+CONTRADICTION_KIND = "前后矛盾"    # a note with `with:` (the other place) is of this kind
+
+
+@dataclass(frozen=True)
+class Place:
+    """Words of one article: `claim` occurs exactly once in `source` (kb import checks)."""
+
+    source: str                  # the article, relative to sources/ (POSIX), as in provenance.json
+    claim: str                   # the exact words, on one line of the article
+
+
+@dataclass(frozen=True)
+class Note:
+    """An editor's note (编者注): a correction of words an article gets wrong, with a
+    reference a reader can check. The article itself is never changed."""
+
+    place: Place
+    kind: str                    # one of NOTE_KINDS
+    correction: str              # what is right, in Chinese (inline Markdown)
+    reference: str = ""          # publication, official page or paper, with a date ("" only for 标记修正)
+    url: str = ""                # the reference's address, shown as a link (the site requests nothing)
+    replacement: str | None = None   # words shown instead of the claim (broken markup); None: the claim as written
+    other: Place | None = None   # 前后矛盾: the other place, which gets the same note, linked back
+    line: int = 0                # where the note stands in the editorial file
+
+
+@dataclass(frozen=True)
+class NoteAt:
+    """A note found in its article: where its words are, and the ids readers link to."""
+
+    note: Note
+    article: str                 # the article's path relative to sources/
+    line: int                    # 1-based line of the claim
+    start: int                   # the claim's columns on that line: [start, end)
+    end: int
+    id: str                      # 'claim-<key>-<line>' (the marked words); the note itself is 'note-<key>-<line>'
+    pair: "str | None" = None    # a contradiction's other place: the other NoteAt's id
+
+    @property
+    def note_id(self) -> str:
+        return "note-" + self.id.removeprefix("claim-")
+
+    @property
+    def text(self) -> str:
+        """The words shown in the claim's place."""
+        return self.note.place.claim if self.note.replacement is None else self.note.replacement
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A dated fact or a figure an article states about something (kb.importer.facts)."""
+
+    subject: str                 # a model, company or event as the article names it ('GPT-3')
+    attribute: str               # 'year' | 'founded' (a year of founding) | '参数' (a parameter count)
+    value: str                   # '2018', '1750亿'
+    article: str                 # relative to sources/
+    line: int
+    text: str                    # the clause that states it, as written
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """Two articles stating different values of the same fact: a candidate for an editor."""
+
+    subject: str
+    attribute: str
+    facts: tuple[Fact, ...]      # one per article and value, in article order
+    status: str = "candidate"    # candidate | confirmed (a 前后矛盾 note at both places) | noted (some note at one)
+
+
 @dataclass
 class Editorial:
     chapters: list[Chapter]
@@ -192,6 +273,9 @@ class Editorial:
     entities: list[Entity] = field(default_factory=list)
     labels: "Labels" = field(default_factory=lambda: _default_labels())   # the site's words and word lists
     ignore: list[str] = field(default_factory=list)   # glob patterns (relative to sources/) that are not articles
+    reviewed: list[str] = field(default_factory=list)  # glob patterns of articles whose placement an editor
+                                                       # reviewed: the labelled examples classify learns from
+    notes: list[Note] = field(default_factory=list)    # editor's notes (编者注), in file order
     words: list[str] = field(default_factory=list)    # more words jieba keeps whole (向量化, which holds 量化)
 
     def topics(self) -> list[Topic]:
@@ -279,9 +363,26 @@ class SourceLabels:
     entry: Template = template("file", "lines")        # after each article's link on the source index
     page_intro: Template = template("file")            # a source page's opening sentence
     front_matter: str           # heading of the article's title section on its source page
+    front_fields: dict[str, str]  # YAML front matter field (title, author, date, summary …) -> its name on the source page
+    front_other: Template = template("fields")   # after them: the fields not shown (site settings), by name
     placed: str                 # before where a section now lives
     dropped: str                # before why a section was left out
     image_missing: str          # before the alt text of an image that cannot be shown (any page)
+
+
+@dataclass(frozen=True)
+class NoteLabels:
+    title: str                  # the 勘误表 page's title and navigation entry
+    intro: Template = template("notes", "articles")     # the 勘误表's opening sentence
+    none: str                   # the 勘误表 when there is no note
+    note: str                   # the title of a note (an admonition) after the words it corrects
+    claim: str                  # before the words of the article a note is about (勘误表)
+    replaced: str               # before the words shown in their place, for a note with a replacement
+    reference: str              # before the reference
+    other: str                  # before the other place of a contradiction
+    in_source: str              # before the link from a note to its place in the article
+    on_topic: str               # before the link from a source page's note to the note on its topic page
+    line: Template = template("line")     # a line of an article, in a link's words
 
 
 @dataclass(frozen=True)
@@ -306,6 +407,7 @@ class Labels:
     glossary: GlossaryLabels
     entities: EntityLabels
     sources: SourceLabels
+    notes: NoteLabels
     drop_reasons: dict[str, str]    # why a section is left out (kb.importer.clean's reason ids), as readers see it
     stop_words: tuple[str, ...]     # words too common to tell sections apart (related sections ignore them)
     flow: FlowWords
@@ -355,7 +457,7 @@ class Problem:
 
     path: str                    # the file as the editor knows it: sources/<path>
     line: int | None             # 1-based, where it is in that file (None: the whole file)
-    kind: str                    # image | html | maths | heading | front-matter | placement | source | override
+    kind: str                    # image | html | maths | heading | front-matter | placement | source | override | note
     message: str                 # what happened and what to do, in English
     severity: str = "warning"    # warning (kb import --strict fails on it) | info
 
@@ -374,6 +476,8 @@ class KnowledgeBase:
     units: list[Unit] = field(default_factory=list)     # placed pieces of every article (classify)
     links: Links = field(default_factory=Links)         # related sections and entity mentions (link)
     problems: list["Problem"] = field(default_factory=list)  # what the stages tell the editor, in order
+    notes: list[NoteAt] = field(default_factory=list)   # the editor's notes, found in their articles (kb.importer.notes)
+    contradictions: list[Contradiction] = field(default_factory=list)   # candidates for 前后矛盾 notes (kb.importer.facts)
 
     def tell(self, path: str, line: int | None, kind: str, message: str, *, severity: str = "warning") -> None:
         """Record something a stage decided or could not do, for the editor (terminal and

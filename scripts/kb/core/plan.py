@@ -20,6 +20,7 @@ MANIFEST = "provenance.json"         # where every section of every article went
 HOME_PAGE = "index.md"
 GLOSSARY_PAGE = "glossary.md"
 ENTITIES_PAGE = "entities.md"
+ERRATA_PAGE = "errata.md"
 SOURCES_INDEX = f"{SOURCES_DIR}/index.md"
 # Every page of the site carries the whole navigation, so one entry per article under 原文
 # makes the site grow with the square of the articles (500 articles: 110 KB of every page,
@@ -36,6 +37,7 @@ class Role(Enum):
     TOPIC = "topic"                  # the sections of every article on one topic
     GLOSSARY = "glossary"            # 术语表
     ENTITIES = "entities"            # 案例与机构索引
+    ERRATA = "errata"                # 勘误表: every editor's note, with a link to its place
     SOURCES_INDEX = "sources_index"  # the list of articles
     SOURCE = "source"                # one article as written, saying where each section went
 
@@ -100,6 +102,8 @@ def site_plan(editorial: Editorial, articles: Sequence[Article], topics: Collect
             add(topic.page, Role.TOPIC, topic.title, chapter=chapter.id, topic=topic.key)
     add(GLOSSARY_PAGE, Role.GLOSSARY, labels.glossary.title)
     add(ENTITIES_PAGE, Role.ENTITIES, labels.entities.title)
+    # With the other reference pages: the notes correct words of every chapter.
+    add(ERRATA_PAGE, Role.ERRATA, labels.notes.title)
     add(SOURCES_INDEX, Role.SOURCES_INDEX, labels.sources.title)
     for article in articles:
         add(source_page(article), Role.SOURCE, article.title or None, article=article.path)

@@ -12,16 +12,19 @@ Two layers, at the two trust boundaries:
    it closes a kept one. `{` is escaped so a line ending in
    `{: onclick=... }` is not an attribute list. Code (fenced, indented, inline) and maths
    (`$$ ... $$`, `$ ... $`, `\\( ... \\)`) are left alone: Markdown and arithmatex escape
-   those themselves (which lines and spans those are is `kb.core.text`'s to say). Markup
+   those themselves (which lines and spans those are is `kb.core.text`'s to say);
+   `$$ ... $$` inside a sentence is written as arithmatex reads maths there. Markup
    that `kb import` itself writes around the text is trusted.
 
 2. Build (`sanitize_html`, from the MkDocs `on_page_content` hook): the HTML of each page
-   body is filtered, whatever made it: elements that run or fetch (script, style, iframe,
-   object, embed, base, meta, link, SVG animation) are removed with their content, event
-   handler attributes (`on*`) are removed, URLs other than http(s), mailto, relative and
+   body goes through nh3 again, whatever made it, with the import's allowlist plus what
+   Python-Markdown and kb write (`BUILD_ATTRIBUTES`): elements that run or fetch (script,
+   style, iframe, object, embed, base, meta, link, SVG animation) are removed with their
+   content, event handler attributes and URLs other than http(s), mailto, relative and
    fragment links are removed, and images on other hosts become links (the site makes no
-   request to any other host). Content without any of these comes out byte-identical, so
-   this layer never changes legitimate pages; `tests/hostile/test_sanitize.py` holds that.
+   request to any other host). Content nh3 takes nothing from comes out byte-identical,
+   so this layer never changes legitimate pages; `tests/hostile/test_sanitize.py` holds
+   that.
 
 If a later feature needs a script in page bodies, it belongs in `extra_javascript`
 (theme level, not filtered here), not in the Markdown.
@@ -31,11 +34,10 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 import nh3
 
-from kb.core.text import backtick_run_end, code_span_end, escape_end, inline_maths_end, scan
+from kb.core.text import backtick_run_end, code_span_end, escape_end, inline_display, inline_maths_end, scan
 
 # --- 1. import: escape source text for Python-Markdown -------------------------------------
 
@@ -210,7 +212,12 @@ def escape_line(line: str, tags: HtmlTags | None = None, *, whole_line: bool = T
             if end is None:                   # no closing run: the backticks are text
                 end = backtick_run_end(line, k)
         elif token == "$":
-            end = inline_maths_end(line, k) or k + 1
+            if (end := inline_maths_end(line, k)) is not None and line.startswith("$$", k):
+                tags.at_line_start = False
+                out.append(inline_display(line[k:end]))
+                i = end
+                continue
+            end = end or k + 1
         elif token == "<":
             if auto := _AUTOLINK.match(line, k):
                 end = auto.end()
@@ -304,22 +311,46 @@ def html_text(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-# --- 2. build: filter the HTML of page bodies ----------------------------------------------
+# --- 2. build: filter the HTML of page bodies through nh3 -----------------------------------
 
-# Elements removed together with everything inside them.
-_DROP = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-         "noscript", "noembed", "noframes", "template", "base", "meta", "link", "portal",
-         "animate", "animatemotion", "animatetransform", "set", "handler", "listener"}
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-         "param", "source", "track", "wbr"}
-_URL_ATTRS = {"href", "src", "xlink:href", "action", "formaction", "background", "poster",
-              "cite", "data", "codebase", "longdesc", "lowsrc", "dynsrc", "usemap", "manifest"}
-_ALWAYS_DROP_ATTRS = {"srcdoc", "srcset", "ping", "formaction", "http-equiv"}
-_SAFE_SCHEMES = {"http", "https", "mailto"}
+# What a page body may hold: what the import keeps from articles (HTML_ATTRIBUTES above),
+# what Python-Markdown and its extensions write (headings with ids, code highlighting,
+# tables with aligned cells, admonitions, abbreviations, footnotes) and what kb writes
+# around the text (classes, figures, anchors), plus plain inline SVG drawings.
+_EVERYWHERE = {"class", "id", "title"}
+BUILD_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(attrs) - {"markdown"} for tag, attrs in HTML_ATTRIBUTES.items()},
+    **{tag: set() for tag in ("h1", "h2", "h3", "h4", "h5", "h6", "hr", "blockquote", "ul", "li", "dl", "dt",
+                              "dd", "abbr", "del", "ins", "mark", "small", "s", "u", "q", "caption",
+                              "colgroup", "col", "tfoot", "svg", "g", "path", "circle", "rect", "line",
+                              "polyline", "polygon", "text", "tspan")},
+    "*": _EVERYWHERE,
+    "ol": {"start", "type"},
+    "span": {"role", "aria-label"},           # kb's image placeholders
+    "td": _CELL | {"style"}, "th": _CELL | {"style"},
+}
+BUILD_URL_SCHEMES = HTML_URL_SCHEMES | {"data"}
+# Elements removed together with everything inside them (any other tag not allowed above
+# is removed and its content kept).
+_DROP = {"script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed",
+         "noframes", "template", "base", "meta", "link", "portal", "animate", "animatemotion",
+         "animatetransform", "set", "handler", "listener", "title", "textarea", "select", "math"}
+_SAFE_SCHEMES = HTML_URL_SCHEMES
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _SAFE_STYLE = re.compile(r"^\s*text-align:\s*(?:left|right|center|justify);?\s*$", re.I)
-_FETCHING_HREF = {"use", "image", "feimage"}      # SVG elements that load their href
 _DATA_IMAGE = re.compile(r"data:image/(?:png|gif|jpe?g|webp)[;,]", re.I)
+# nh3 writes every attribute value in double quotes with `"` escaped, so in its output a
+# tag is exactly this.
+_CLEAN_IMG = re.compile(r'<img((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>')
+_CLEAN_ATTR = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
+_CLEAN_VOID = re.compile(r'<(br|hr|img|col|wbr)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)>')
+# For the unfiltered pass: every tag and attribute name and every URL scheme written.
+_ANY_TAG = re.compile(r"</?([A-Za-z][^\s/>]*)")
+_ANY_ATTR = re.compile(r"""[\s"'/]([^\s"'<>/=]+)(?=\s*=|[\s/>])""")
+_ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)\s*:")
+# Content nh3 rewrites even when everything is allowed (SVG and MathML are checked for
+# namespace tricks, a template's content is dropped): no unfiltered reference for it.
+_REWRITTEN_ANYWAY = re.compile(r"<(?:svg|math|template)[\s/>]", re.I)
 
 
 def _url_kind(value: str) -> str:
@@ -333,101 +364,60 @@ def _url_kind(value: str) -> str:
     return "remote" if m.group(1) in _SAFE_SCHEMES else "unsafe"
 
 
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    # nh3 has checked the URL scheme; what it cannot say: only alignment as a style, and
+    # data: only as a raster image's source.
+    if name == "style":
+        return value if _SAFE_STYLE.match(value) else None
+    if value.lstrip().lower().startswith("data:") and not (tag == "img" and name == "src" and _DATA_IMAGE.match(value.lstrip())):
+        return None
+    return value
+
+
+def _remote_images_as_links(clean: str) -> str:
+    """An image on another host would be fetched by every reader: a link to it instead."""
+    def link(m: re.Match) -> str:
+        attrs = {name: html.unescape(value or "") for name, value in _CLEAN_ATTR.findall(m.group(1))}
+        src = attrs.get("src", "")
+        if _url_kind(src) != "remote":
+            return m.group(0)
+        return (f'<a class="kb-remote-image" href="{_attr_html(src)}">'
+                f'{html.escape(attrs.get("alt") or src, quote=False)}</a>')
+    return _CLEAN_IMG.sub(link, clean)
+
+
 def _attr_html(value: str) -> str:
-    # The parser gave the value with its character references decoded: encode every '&'
-    # again. Keeping the ones that look like references would decode them twice:
-    # href="javascript&amp;colon;x" would come out as href="javascript&colon;x", which the
-    # browser reads as javascript:x.
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-class _Filter(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.out: list[str] = []
-        self.skipping: list[str] = []      # stack of dropped elements we are inside
-
-    # Each start tag is written back from what was parsed, in Python-Markdown's own
-    # format, so what the browser reads is what was checked here.
-    def _tag(self, tag: str, attrs, closing: bool) -> None:
-        if self.skipping:
-            if tag == self.skipping[-1] and not closing and tag not in _VOID:
-                self.skipping.append(tag)
-            return
-        if tag in _DROP:
-            if not closing and tag not in _VOID:
-                self.skipping.append(tag)
-            return
-        kept: list[tuple[str, str | None]] = []
-        remote = None
-        for name, value in attrs:
-            if name.startswith("on") or name in _ALWAYS_DROP_ATTRS:
-                continue
-            if name == "style" and not _SAFE_STYLE.match(value or ""):
-                continue
-            if name in _URL_ATTRS and value is not None:
-                kind = _url_kind(value)
-                if kind == "unsafe" and not (tag == "img" and name == "src" and _DATA_IMAGE.match(value)):
-                    continue
-                fetches = name in ("src", "background", "poster") or tag in _FETCHING_HREF
-                if kind == "remote" and fetches:
-                    remote = value
-                    continue
-            kept.append((name, value))
-        if remote is not None and tag == "img":
-            # An image on another host would be fetched by every reader: link to it instead.
-            alt = dict(attrs).get("alt") or remote
-            self.out.append(f'<a class="kb-remote-image" href="{_attr_html(remote)}">'
-                            f'{html.escape(alt, quote=False)}</a>')
-            return
-        text = "".join(f' {n}="{_attr_html(v)}"' if v is not None else f" {n}" for n, v in kept)
-        self.out.append(f"<{tag}{text}{' /' if closing else ''}>")
-
-    def handle_starttag(self, tag, attrs):
-        self._tag(tag, attrs, closing=False)
-
-    def handle_startendtag(self, tag, attrs):
-        self._tag(tag, attrs, closing=True)
-
-    def handle_endtag(self, tag):
-        if self.skipping:
-            if tag == self.skipping[-1]:
-                self.skipping.pop()
-            return
-        if tag in _DROP:
-            return
-        self.out.append(f"</{tag}>")
-
-    def _text(self, text: str) -> None:
-        if not self.skipping:
-            self.out.append(text)
-
-    def handle_data(self, data):
-        self._text(data.replace("<", "&lt;"))
-
-    def handle_entityref(self, name):
-        self._text(f"&{name};")
-
-    def handle_charref(self, name):
-        self._text(f"&#{name};")
-
-    # Comments, declarations and processing instructions are dropped: nothing to show.
-    def handle_comment(self, data):
-        pass
-
-    def handle_decl(self, decl):
-        pass
-
-    def handle_pi(self, data):
-        pass
-
-    def unknown_decl(self, data):
-        pass
+def _unfiltered(text: str) -> str:
+    """The HTML parsed and written by nh3 with nothing taken out: every tag, attribute
+    and URL scheme it holds allowed (schemes read as a browser reads them, references
+    decoded and tabs and newlines left out), comments kept."""
+    decoded = re.sub(r"[\t\n\r]", "", html.unescape(text))
+    tags = {t.lower() for t in _ANY_TAG.findall(text)}
+    names = {a.lower() for a in _ANY_ATTR.findall(text)}
+    schemes = {s.lower() for s in _ANY_SCHEME.findall(decoded)}
+    return nh3.clean(text, tags=tags, clean_content_tags=set(), attributes={"*": names},
+                     url_schemes=schemes, link_rel=None, strip_comments=False)
 
 
 def sanitize_html(text: str) -> str:
-    """The page body HTML with everything that could run or fetch removed."""
-    parser = _Filter()
-    parser.feed(text)
-    parser.close()
-    return "".join(parser.out)
+    """The page body HTML with everything that could run or fetch removed, by nh3.
+
+    Elements that run or fetch (script, style, iframe, object, embed, base, meta, link,
+    SVG animation) go with their content, tags not allowed lose their markup, event
+    handlers and attributes not allowed go, URLs other than http(s), mailto, relative and
+    fragment links go, and images on other hosts become links (the site makes no request
+    to any other host). A body from which nh3 takes nothing comes out byte-identical (so
+    this layer never changes legitimate pages, `tests/hostile/test_sanitize.py`): it is
+    the same document as nh3 writes it with everything allowed. Otherwise nh3's output is
+    given, void elements written as Python-Markdown writes them (`<br />`).
+    """
+    clean = nh3.clean(text, tags=set(BUILD_ATTRIBUTES) - {"*"}, clean_content_tags=_DROP,
+                      attributes=BUILD_ATTRIBUTES, url_schemes=set(BUILD_URL_SCHEMES),
+                      attribute_filter=_attribute, link_rel=None, strip_comments=True)
+    clean = _remote_images_as_links(clean)
+    if not _REWRITTEN_ANYWAY.search(text) and clean == _unfiltered(text):
+        return text
+    return _CLEAN_VOID.sub(r"<\1\2 />", clean)

@@ -207,10 +207,14 @@ def backtick_run_end(line: str, i: int) -> int:
 
 
 def inline_maths_end(line: str, i: int) -> int | None:
-    """line[i] is '$' or the '\\' of '\\('; the index after the closing delimiter."""
+    """line[i] is '$' or the '\\' of '\\('; the index after the closing delimiter.
+    `$$…$$` inside a sentence is maths too (display maths written inline)."""
     if line.startswith("\\(", i):
         k = line.find("\\)", i + 2)
         return k + 2 if k != -1 else None
+    if line.startswith("$$", i):
+        k = line.find("$$", i + 2)
+        return k + 2 if k != -1 and line[i + 2:k].strip() and line[k - 1] != "\\" else None
     if i + 1 >= len(line) or line[i + 1].isspace() or line[i + 1] == "$":
         return None
     j = i + 1
@@ -314,6 +318,21 @@ def maths_problems(lines: Sequence[str]) -> list[tuple[int, str]]:
             out.append((i, "display maths opened with $$ here is never closed (a blank line ends it)"))
         i += 1
     return out
+
+
+def maths_warnings(lines: Sequence[str]) -> list[tuple[int, str]]:
+    """`maths_problems` in the words the editor is told them, by `kb import` (the article's
+    line) and by `kb build` (the page's line)."""
+    return [(index, f"{message}: KaTeX cannot typeset the formula, readers see its source")
+            for index, message in maths_problems(lines)]
+
+
+def inline_display(span: str) -> str:
+    """`$$…$$` written inside a sentence, as arithmatex reads maths there: `$…$`, in
+    display style (arithmatex reads `$$` only as a block of its own)."""
+    if span.startswith("$$") and span.endswith("$$") and len(span) > 4:
+        return f"$\\displaystyle {span[2:-2].strip()}$"
+    return span
 
 
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(?:\s|$)")

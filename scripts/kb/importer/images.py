@@ -1,4 +1,5 @@
-"""Images in articles: find each `![alt](src)` and `<img src=…>`, resolve it relative to
+"""Images in articles: find each `![alt](src)`, `![alt][ref]` (with its `[ref]: src`
+line) and `<img src=…>`, on any line outside code, headings too, resolve it relative to
 the article's own file inside sources/, and say what happens to it.
 
 An image whose file is inside sources/ is drawn: the kb plugin copies the file into the
@@ -18,6 +19,10 @@ from urllib.parse import quote, unquote, urlsplit
 from kb.core.model import Article, Image, KnowledgeBase
 
 ASSETS_DIR = "assets/sources"        # where image files go in the site
+# A reference-style image (`![alt][ref]`, `![alt][]`, `![ref]`) and the definition it
+# uses (`[ref]: src "title"`, up to three spaces in, as CommonMark reads it).
+_REF_IMAGE = re.compile(r"!\[([^\]\n]{0,500})\](?:\[([^\]\n]{0,500})\])?(?!\()")
+_DEFINITION = re.compile(r"^ {0,3}\[([^\]\n]{1,500})\]:\s*<?([^\s<>]{1,2000})>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*$")
 _MD_IMAGE = re.compile(r"!\[([^\]\n]{0,500})\]\(\s*<?([^()\s<>]{1,2000})>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 _IMG_TAG = re.compile(r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*'){0,2000}?/?>", re.I)
 _ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
@@ -34,9 +39,46 @@ def _attrs(tag: str) -> dict[str, str]:
             for m in _ATTR.finditer(body)}
 
 
-def find(lines: list[str]) -> list[tuple[int, str, str, str, str, str, str]]:
-    """(line, markup, src, alt, kind, width, height) of every image outside code, in order."""
+def _label(text: str) -> str:
+    # CommonMark matches reference labels case-insensitively, whitespace collapsed.
+    return " ".join(text.split()).casefold()
+
+
+def find(lines: list[str]) -> list[tuple[int, str, str, str, str, str, str, int]]:
+    """(line, markup, src, alt, kind, width, height, definition line) of every image
+    outside code, in order."""
+    prose = list(_prose(lines))
+    definitions: dict[str, tuple[str, int]] = {}
+    for number in prose:
+        if (d := _DEFINITION.match(lines[number - 1])) and _label(d.group(1)) not in definitions:
+            definitions[_label(d.group(1))] = (d.group(2), number)
     out = []
+    for number in prose:
+        line = lines[number - 1]
+        if "![" not in line and "<img" not in line.lower():
+            continue
+        code = [(c.start(), c.end()) for c in _CODE_SPAN.finditer(line)]
+        found = []
+        for m in _MD_IMAGE.finditer(line):
+            found.append((m.start(), m.group(0), m.group(2), m.group(1).strip(), "markdown", "", "", 0))
+        for m in _REF_IMAGE.finditer(line):
+            if (ref := definitions.get(_label(m.group(2) or m.group(1)))) is not None:
+                found.append((m.start(), m.group(0), ref[0], m.group(1).strip(), "markdown", "", "", ref[1]))
+        for m in _IMG_TAG.finditer(line):
+            a = _attrs(m.group(0))
+            if "src" not in a:
+                continue
+            width, height = (v if _SIZE.match(v := a.get(k, "").strip()) else "" for k in ("width", "height"))
+            found.append((m.start(), m.group(0), a["src"].strip(), a.get("alt", "").strip(), "html", width, height, 0))
+        for start, *image in sorted(found):
+            if any(a <= start < b for a, b in code):
+                continue
+            out.append((number, *image))
+    return out
+
+
+def _prose(lines: list[str]):
+    """The 1-based numbers of the non-blank lines outside fenced and indented code."""
     fence: str | None = None
     in_list = in_code = False
     for number, line in enumerate(lines, 1):
@@ -56,23 +98,8 @@ def find(lines: list[str]) -> list[tuple[int, str, str, str, str, str, str]]:
         elif indent == 0:
             in_list = False
         in_code = indent >= (8 if in_list else 4) and (number == 1 or not lines[number - 2].strip() or in_code)
-        if in_code or ("![" not in line and "<img" not in line.lower()):
-            continue
-        code = [(c.start(), c.end()) for c in _CODE_SPAN.finditer(line)]
-        found = []
-        for m in _MD_IMAGE.finditer(line):
-            found.append((m.start(), m.group(0), m.group(2), m.group(1).strip(), "markdown", "", ""))
-        for m in _IMG_TAG.finditer(line):
-            a = _attrs(m.group(0))
-            if "src" not in a:
-                continue
-            width, height = (v if _SIZE.match(v := a.get(k, "").strip()) else "" for k in ("width", "height"))
-            found.append((m.start(), m.group(0), a["src"].strip(), a.get("alt", "").strip(), "html", width, height))
-        for start, markup, src, alt, kind, width, height in sorted(found):
-            if any(a <= start < b for a, b in code):
-                continue
-            out.append((number, markup, src, alt, kind, width, height))
-    return out
+        if not in_code:
+            yield number
 
 
 def resolve(src_dir: Path, article: str, src: str) -> tuple[str | None, str | None]:
@@ -133,9 +160,9 @@ def images(kb: KnowledgeBase, src_dir: Path) -> KnowledgeBase:
 
 def scan(article: Article, src_dir: Path) -> list[Image]:
     out = []
-    for line, markup, src, alt, kind, width, height in find(article.lines):
+    for line, markup, src, alt, kind, width, height, definition in find(article.lines):
         file, problem = resolve(src_dir, article.path, src)
-        out.append(Image(line, markup, src, alt, kind, width, height, file, problem))
+        out.append(Image(line, markup, src, alt, kind, width, height, file, problem, definition))
     return out
 
 

@@ -22,6 +22,7 @@ from kb.core.context import Context
 from kb.core.model import Article, Chapter, KnowledgeBase, Labels, Section, Topic, Unit
 from kb.core.plan import (
     ENTITIES_PAGE,
+    ERRATA_PAGE,
     GLOSSARY_PAGE,
     MANIFEST,
     NAV_FILE,
@@ -37,6 +38,7 @@ from kb.core.plan import (
 )
 from kb.core.sanitize import HtmlTags, escape_inline, escape_line, html_text
 from kb.core.segment import Segmenter, Segmenters, words_segmenter
+from kb.core.text import front_matter_end
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
@@ -45,6 +47,9 @@ from kb.importer.link import (
     mermaid_flow,
 )
 from kb.importer.images import markup as image_markup
+from kb.importer.parse import front_matter
+from kb.importer.notes import Marks, Where, claim_words, place_words, reference
+from kb.importer.notes import where as note_places
 from kb.importer.render import body_lines, code_span, heading_line
 
 
@@ -53,10 +58,20 @@ def _rel(from_page: str, to_page: str) -> str:
     return os.path.relpath(to_page, os.path.dirname(from_page) or ".").replace(os.sep, "/")
 
 
-def _section_lines(article: Article, section: Section, figures: "Figures") -> list[str]:
-    """The section's own text after its heading line, adjusted for Python-Markdown."""
+def _section_lines(article: Article, section: Section, figures: "Figures", marks: Marks) -> list[str]:
+    """The section's own text after its heading line, adjusted for Python-Markdown, with
+    its images and the claims of the editor's notes marked."""
     first = section.start + (0 if section.md_level == 0 and section.kind == "title" else 1)
-    return body_lines(figures.mark(article, first, section.end))
+    if section.kind == "title" and (end := front_matter_end(article.lines)) is not None:
+        first = max(first, end + 1)          # YAML front matter: its fields are shown apart
+    return _marked_lines(article, section, first, figures, marks,
+                         heading=section.start if first > section.start else 0)
+
+
+def _marked_lines(article: Article, section: Section, first: int, figures: "Figures", marks: Marks,
+                  heading: int = 0) -> list[str]:
+    lines = marks.mark(article, section, first, article.text(first, section.end))
+    return body_lines(figures.mark(article, first, section.end, lines, heading=heading))
 
 
 class Figures:
@@ -69,18 +84,33 @@ class Figures:
         self.label = labels.sources.image_missing
         self.html: list[tuple[str, str, str]] = []      # (word, HTML inline, HTML as a block)
 
-    def mark(self, article: Article, start: int, end: int) -> list[str]:
-        lines = article.text(start, end)
+    def mark(self, article: Article, start: int, end: int, lines: list[str] | None = None,
+             heading: int = 0) -> list[str]:
+        """`lines` (the article's, from `start` to `end`; the last ones may be more, placed
+        before them) with each image replaced by its word; the images of the `heading` line
+        (which the page writes from the heading's words) come first, one figure each, and a
+        `[ref]: src` line an image used is left out (Markdown shows no definition)."""
+        lines = article.text(start, end) if lines is None else lines
+        shift = len(lines) - (end - start + 1)
         if not article.images:
             return lines
         lines = list(lines)
+        above: list[str] = []
         for image in article.images:
-            if start <= image.line <= end:
-                word = f"kbimage{len(self.html)}z"
-                lines[image.line - start] = lines[image.line - start].replace(image.markup, word, 1)
-                self.html.append((word, image_markup(image, self.page, False, self.label),
-                                  image_markup(image, self.page, True, self.label)))
-        return lines
+            if start <= image.definition <= end:
+                lines[shift + image.definition - start] = ""
+            if heading and image.line == heading:
+                above += [self._word(image), ""]
+            elif start <= image.line <= end:
+                at = shift + image.line - start
+                lines[at] = lines[at].replace(image.markup, self._word(image), 1)
+        return above + lines
+
+    def _word(self, image) -> str:
+        word = f"kbimage{len(self.html)}z"
+        self.html.append((word, image_markup(image, self.page, False, self.label),
+                          image_markup(image, self.page, True, self.label)))
+        return word
 
     def fill(self, text: str) -> str:
         for word, inline, block in self.html:
@@ -107,13 +137,14 @@ def _with_flow(section: Section, body: list[str], labels: Labels) -> list[str]:
 
 
 def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: list[Unit],
-                words: Segmenter, linked: dict[str, list[str]]) -> str:
+                places: dict[str, Where], words: Segmenter, linked: dict[str, list[str]]) -> str:
     """A topic page; the glossary terms it names are added to `linked` (term -> pages)."""
     page = topic.page
     labels = kb.editorial.labels
     articles = {u.article.path for u in units}
     linker = TermLinker(kb.editorial.glossary, _rel(page, GLOSSARY_PAGE), words, topic.chapter)
     figures = Figures(page, labels)
+    marks = Marks(page, places, labels)
     out = [f"# {topic.title}", ""]
     out.append(labels.topic.intro.format(articles=len(articles), topic=topic.title, sections=len(units)))
     out.append("")
@@ -132,7 +163,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
                 out.append(f"{labels.topic.source}[{cite}]({link})")
                 out.append('{ .kb-source }')
                 out.append("")
-            body = linker(_with_flow(section, _section_lines(article, section, figures), labels))
+            body = marks.place(linker(_with_flow(section, _section_lines(article, section, figures, marks), labels)))
             if body:
                 out.extend(body)
                 out.append("")
@@ -309,6 +340,42 @@ def _entities(kb: KnowledgeBase) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _errata(kb: KnowledgeBase, places: dict[str, Where]) -> str:
+    """勘误表: every note, article by article in line order: the words, the correction,
+    the reference, and links to its place on the topic page and in the article."""
+    labels = kb.editorial.labels.notes
+    by_article: dict[str, list[Where]] = defaultdict(list)
+    for w in places.values():
+        by_article[w.article.path].append(w)
+    out = [f"# {labels.title}", ""]
+    if not places:
+        return "\n".join(out + [labels.none]) + "\n"
+    out += [labels.intro.format(notes=len(places), articles=len(by_article)), ""]
+    for article in kb.articles:
+        if article.path not in by_article:
+            continue
+        out += [f"## 《{escape_inline(article.title)}》 {{ #errata-{article.key} }}", ""]
+        for w in by_article[article.path]:
+            note, line = w.at.note, labels.line.format(line=w.at.line)
+            out += [f"### {note.kind} · {line} {{ #{w.at.note_id} }}", ""]
+            out += [f"{labels.claim}{claim_words(note)}", ""]
+            if note.replacement is not None:
+                out += [f"{labels.replaced}{claim_words(note, note.replacement)}", ""]
+            out += [f"**{note.kind}**：{note.correction}", ""]
+            if note.reference:
+                out += [f"{labels.reference}{reference(note)}", ""]
+            if w.at.pair:
+                other = places[w.at.pair]
+                out += [f"{labels.other}[{place_words(other, labels)}]({other.target})", ""]
+            anchor = w.at.note_id
+            if w.topic_page:
+                out += [f"{labels.on_topic}[{_page_title(kb, w.topic_page)}]({w.topic_page}#{anchor})；"
+                        f"{labels.in_source}[{place_words(w, labels)}]({w.source_page}#{anchor})", ""]
+            else:
+                out += [f"{labels.in_source}[{place_words(w, labels)}]({w.source_page}#{anchor})", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
 def _sources_index(kb: KnowledgeBase) -> str:
     labels = kb.editorial.labels.sources
     lines = [f"# {labels.title}", "", labels.intro, ""]
@@ -318,11 +385,13 @@ def _sources_index(kb: KnowledgeBase) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
-    """The article as written, each section saying where it went (or why it was left out)."""
+def _source_page(kb: KnowledgeBase, article: Article, where: dict, places: dict[str, Where]) -> str:
+    """The article as written, each section saying where it went (or why it was left out),
+    the claims of the editor's notes marked and each note after its paragraph."""
     labels = kb.editorial.labels
     page = source_page(article)
     figures = Figures(page, labels)
+    marks = Marks(page, places, labels, source=True)
     out = [f"# 《{escape_inline(article.title)}》", "",
            labels.sources.page_intro.format(file=code_span(f"{SOURCES_DIR}/{article.path}")), ""]
     for section in article.sections():
@@ -339,16 +408,44 @@ def _source_page(kb: KnowledgeBase, article: Article, where: dict) -> str:
             out.append(labels.sources.dropped + shown_reason(section.dropped, labels))
         out.append('{ .kb-source }')
         out.append("")
+        if section.kind == "title":
+            out.extend(_front_matter_lines(article, labels))
         if section.kind == "toc":
-            body = [_demote(line) for line in body_lines(figures.mark(article, section.start + 1, section.end))]
+            body = [_demote(line) for line in _marked_lines(article, section, section.start + 1, figures, marks)]
         elif section.kind == "author" and section.md_level == 0:
-            body = body_lines(figures.mark(article, section.start, section.end))
+            body = _marked_lines(article, section, section.start, figures, marks)
         else:
-            body = _section_lines(article, section, figures)
+            body = _section_lines(article, section, figures, marks)
+        body = marks.place(body)
         if body:
             out.extend(body)
             out.append("")
     return figures.fill("\n".join(out).rstrip() + "\n")
+
+
+def _front_matter_lines(article: Article, labels: Labels) -> list[str]:
+    """The article's YAML front matter on its source page: the fields a reader cares about
+    (title, author, date, summary) by name, the others (the original site's settings)
+    named in one sentence; front matter that cannot be read, as written (the import
+    warned about it)."""
+    if (meta := front_matter(article)) is None:
+        return []
+    fields, end, error = meta
+    if error:
+        return ["```yaml", *article.lines[1:end], "```", ""]
+    shown = labels.sources.front_fields
+    out = [f"- **{name}**：{escape_inline(_field_text(fields[key]))}" for key, name in shown.items()
+           if fields.get(key) not in (None, "", [])]
+    if other := [str(key) for key in fields if key not in shown]:
+        out += ["", labels.sources.front_other.format(fields="、".join(code_span(key) for key in other))]
+    return out + [""] if out else []
+
+
+def _field_text(value) -> str:
+    """A front matter value as one line of text (a list joined, a date as written by YAML)."""
+    if isinstance(value, (list, tuple)):
+        return "、".join(_field_text(v) for v in value)
+    return " ".join(str(value).split())
 
 
 def _demote(line: str) -> str:
@@ -405,12 +502,13 @@ def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None) -> dict[str, 
     where = kb.placement()
     backlinks = _backlinks(kb)
     articles = {a.path: a for a in kb.articles}
+    places = note_places(kb, source_page)
     words = words_segmenter(segmenters or Context.in_memory().segmenters, kb.editorial)
     linked: dict[str, list[str]] = defaultdict(list)
     files: dict[str, str] = {}
-    # Topic pages first: the glossary lists the pages that link each term.
+    # Topic pages first: the glossary lists the pages that name each term.
     for page in sorted(plan.pages, key=lambda p: p.role is not Role.TOPIC):
-        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, words, linked)
+        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked)
     files = {page.path: files[page.path] for page in plan.pages}
     files[NAV_FILE] = yaml.safe_dump({"nav": navigation(plan, kb.editorial.labels)}, allow_unicode=True,
                                      sort_keys=False)
@@ -419,8 +517,8 @@ def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None) -> dict[str, 
 
 
 def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, list[Unit]], where: dict,
-          backlinks: dict[str, list[Unit]], articles: dict[str, Article], words: Segmenter,
-          linked: dict[str, list[str]]) -> str:
+          backlinks: dict[str, list[Unit]], articles: dict[str, Article], places: dict[str, Where],
+          words: Segmenter, linked: dict[str, list[str]]) -> str:
     match page.role:
         case Role.HOME:
             return _home(kb, plan, by_topic)
@@ -428,15 +526,17 @@ def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, lis
             return _chapter_index(kb, kb.editorial.chapter(page.chapter), by_topic)
         case Role.TOPIC:
             topic = kb.editorial.topic(page.topic)
-            return _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []), words, linked)
+            return _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []), places, words, linked)
         case Role.GLOSSARY:
             return _glossary(kb, linked)
         case Role.ENTITIES:
             return _entities(kb)
+        case Role.ERRATA:
+            return _errata(kb, places)
         case Role.SOURCES_INDEX:
             return _sources_index(kb)
         case Role.SOURCE:
-            return _source_page(kb, articles[page.article], where)
+            return _source_page(kb, articles[page.article], where, places)
 
 
 def write_tree(files: dict[str, str], docs: Path) -> None:

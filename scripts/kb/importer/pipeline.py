@@ -1,4 +1,5 @@
-"""The import pipeline as one readable sequence: read -> parse -> clean -> classify -> link -> write.
+"""The import pipeline as one readable sequence: read -> parse (and find the editor's notes)
+-> clean -> classify -> link (and compare dated facts) -> write.
 
 Each stage takes the KnowledgeBase and returns it with its part done (kb.core.model).
 """
@@ -13,6 +14,7 @@ from kb.core.editorial import check_site_name, load_editorial
 from kb.core.model import KbError, KnowledgeBase
 from kb.core.plan import SitePlan, site_plan
 from kb.core.project import CONFIG_FILE
+from kb.importer import facts, notes
 from kb.importer.classify import classify
 from kb.importer.clean import clean
 from kb.importer.images import images
@@ -31,13 +33,13 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
         kb, warnings = read(src_dir)
         kb = images(kb, src_dir)
     with clock.stage("parse"):
-        kb = attach_overrides(parse_all(kb, context.cache))
+        kb = notes.locate(attach_overrides(parse_all(kb, context.cache)))
     with clock.stage("clean"):
         kb = clean(kb)
     with clock.stage("classify"):
-        kb = classify(kb)
+        kb = classify(kb, context.segmenters, context.cache)
     with clock.stage("link"):
-        kb = link(kb, context.segmenters)
+        kb = facts.compare(link(kb, context.segmenters))
     return kb, warnings + [str(p) for p in kb.problems if p.severity == "warning"]
 
 

@@ -25,13 +25,13 @@ def body_lines(lines: list[str]) -> list[str]:
 
     `lines` start right after the heading: a first line of `=` or `-` is the heading's
     setext underline, which the heading already stands for. YAML front matter at the
-    start is shown as a YAML code block.
+    start is the article's metadata, not its text: left out here (the source page shows
+    its fields, `kb.importer.pages`).
     """
     if lines and _SETEXT_UNDERLINE.match(lines[0]):
         lines = lines[1:]
     if (end := front_matter_end(lines)) is not None:
-        # YAML front matter is the article's metadata: shown as such, never as headings.
-        return ["```yaml", *lines[1:end], "```", *body_lines(lines[end + 1:])]
+        return body_lines(lines[end + 1:])
     return list(_body_lines(tuple(lines)))
 
 
@@ -44,7 +44,19 @@ def _body_lines(raw: tuple[str, ...]) -> tuple[str, ...]:
     block_shift = 0
     in_list = False
     after_maths = False
+    lift = 0
     for line, what in zip(lines, scan(lines)):
+        # A section that starts inside a list begun before its heading: its items are
+        # indented as in that list, which Python-Markdown would read as code. They move
+        # to the margin (as the line scanner, and the glossary linker, read them already).
+        if lift and line.strip():
+            if indent(line) >= lift:
+                line = line[lift:]
+            else:
+                lift = 0
+        if not in_list and not what.in_block and indent(line) > 0 and LIST_ITEM.match(line):
+            lift = indent(line)
+            line = line[lift:]
         # Display maths is a paragraph of its own for arithmatex: blank lines around it.
         if after_maths and line.strip() and not (what.kind is Kind.MATHS and not what.first):
             out.append("")

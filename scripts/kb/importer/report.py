@@ -7,31 +7,27 @@ from collections import Counter
 from collections.abc import Collection
 
 from kb.core.model import Article, KnowledgeBase, Unit
-from kb.importer.classify import HEADING_WEIGHT
+from kb.importer.classify import MARGIN_MIN
 
 REPORT_FILE = "build/import-report.md"
-# Below this a section matched no more than one two-character keyword in its own heading:
-# it is placed with low confidence and worth a look.
-LOW_SCORE = 2 * HEADING_WEIGHT
 
 
 def reason(unit: Unit) -> str:
-    """Why the unit is on its topic, in a few words."""
+    """Why the unit is on its topic, in a few words: the words that decided."""
     if unit.overridden:
         return "editorial override"
     if any(s.kind == "appendix" for s in (unit.section, *unit.section.ancestors())):
         prefix = "under the article's 附录: "
     else:
         prefix = ""
-    if unit.score <= 0:
-        return prefix + "no keyword matched: the first topic"
-    if unit.score < LOW_SCORE:
-        return prefix + "few keywords matched: low confidence"
-    return prefix + "keywords"
+    if unit.fallback:
+        return prefix + "nothing matched: the first topic, for want of a better one (UNCERTAIN)"
+    why = prefix + (unit.why or "keywords")
+    return why + (f" (UNCERTAIN: runner-up {unit.runner_up.key})" if unit.uncertain else "")
 
 
 def _low(unit: Unit) -> bool:
-    return not unit.overridden and unit.score < LOW_SCORE
+    return not unit.overridden and unit.uncertain
 
 
 def _counts(kb: KnowledgeBase, article: Article) -> dict[str, int]:
@@ -61,7 +57,7 @@ def summary(kb: KnowledgeBase, articles: Collection[str] | None = None) -> list[
             continue
         c = _counts(kb, article)
         line = (f"{article.shown}: {c['sections']} sections, {c['placed']} placed "
-                f"({c['low']} placed with low confidence), {c['dropped']} dropped; "
+                f"({c['low']} uncertain), {c['dropped']} dropped; "
                 f"images: {c['images_copied']} copied, {c['images_missing']} not shown")
         others = _other_problems(kb, article)
         if others:
@@ -104,11 +100,17 @@ def review(kb: KnowledgeBase) -> str:
                 out.append(f"| {section.start} | {heading} | dropped | | {_cell(section.dropped)} |")
             elif unit is not None:
                 own = unit.section is section
-                score = f"{unit.score:g}" if own and not unit.overridden else ""
+                score = f"{unit.score:g} (margin {unit.margin:.2f})" if own and not unit.overridden else ""
                 why = reason(unit) if own else f"with {_cell(unit.section.heading)}"
                 out.append(f"| {section.start} | {heading} | {unit.topic.key} | {score} | {why} |")
             else:
                 out.append(f"| {section.start} | {heading} | (not placed) | | |")
+        doubtful = [u for u in kb.units if u.article is article and _low(u)]
+        if doubtful:
+            out += ["", f"Uncertain placements (margin over the runner-up under {MARGIN_MIN:g}, or nothing matched): "
+                    "the two best topics; move a section with an override if neither is right.", ""]
+            out += [f"- line {u.section.start}, {_cell(u.section.heading)}: on {u.topic.key}, runner-up "
+                    f"{u.runner_up.key}, margin {u.margin:.2f} ({_cell(u.why)})" for u in doubtful]
         problems = [p for p in kb.problems if p.path == article.shown]
         if problems:
             out += ["", "Problems:", ""]
@@ -117,8 +119,62 @@ def review(kb: KnowledgeBase) -> str:
     rest = [p for p in kb.problems if p.path not in {a.shown for a in kb.articles}]
     if rest:
         out += ["## Other files", ""] + [f"- {p.severity} [{p.kind}] {p}" for p in rest] + [""]
-    out += suggestions(kb)
+    out += notes_section(kb) + contradictions_section(kb) + suggestions(kb)
     return "\n".join(out)
+
+
+def contradictions_line(kb: KnowledgeBase) -> str:
+    """For the terminal: how many contradictions between articles the import found, and
+    how many an editor has not looked at ('' for none)."""
+    if not kb.contradictions:
+        return ""
+    open_ = sum(1 for c in kb.contradictions if c.status == "candidate")
+    return (f"kb import: {len(kb.contradictions)} possible contradictions between articles, {open_} without a note "
+            f"(see {REPORT_FILE})")
+
+
+def notes_section(kb: KnowledgeBase) -> list[str]:
+    """The editor's notes found, by kind and by article."""
+    out = ["## Editor's notes (编者注)", ""]
+    if not kb.notes:
+        return out + ["None: `notes:` in sources/editorial.yml lists none.", ""]
+    by_kind = Counter(n.note.kind for n in kb.notes)
+    out.append(f"{len(kb.notes)} notes: " + ", ".join(f"{n} {kind}" for kind, n in by_kind.most_common()) + ".")
+    out.append("")
+    for article in kb.articles:
+        mine = [n for n in kb.notes if n.article == article.path]
+        if mine:
+            out.append(f"- {article.shown}: {len(mine)} (lines {', '.join(str(n.line) for n in mine)})")
+    return out + [""]
+
+
+def contradictions_section(kb: KnowledgeBase) -> list[str]:
+    """Dated facts and figures two articles state differently (kb.importer.facts), for
+    an editor to confirm with a 前后矛盾 note, and how."""
+    out = ["## Contradictions between articles (candidates)", ""]
+    if not kb.contradictions:
+        return out + ["None found.", ""]
+    out += ["The same subject with a different year or figure in two articles. To confirm one, add the note "
+            "below to `notes:` in sources/editorial.yml with the correction and a reference: it is shown on "
+            "both places, linked to each other.", ""]
+    for c in kb.contradictions:
+        what = {"year": "year", "founded": "year founded", "参数": "parameters"}.get(c.attribute, c.attribute)
+        out.append(f"### {c.subject}: {what} {' vs '.join(f.value for f in c.facts)} ({c.status})")
+        out.append("")
+        out += [f"- sources/{f.article}:{f.line}: {f.value}: «{f.text}»" for f in c.facts]
+        if c.status != "confirmed":
+            first, second = c.facts[0], c.facts[-1]
+            out += ["", "```yaml",
+                    f"  - source: {first.article}", f"    claim: {_yaml(first.text)}", "    kind: 前后矛盾",
+                    "    correction: （哪一处正确、正确的说法）", "    reference: （可查证的出处，带日期）",
+                    f"    with: {{source: {second.article}, claim: {_yaml(second.text)}}}", "```"]
+        out.append("")
+    return out
+
+
+def _yaml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
 
 
 def suggestions(kb: KnowledgeBase) -> list[str]:

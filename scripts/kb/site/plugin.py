@@ -16,8 +16,10 @@ The plugin's state lives on the instance, made again for each build in on_config
 """
 from __future__ import annotations
 
+import filecmp
 import functools
 import inspect
+import logging
 from importlib import metadata
 from pathlib import Path
 
@@ -35,10 +37,16 @@ from kb.core.model import Editorial, KbError
 from kb.core.plan import NAV_FILE, SitePlan, site_plan
 from kb.core import sanitize
 from kb.core.sanitize import sanitize_html
+from kb.core.text import maths_warnings
 from kb.importer import images
 from kb.importer.source import read_sources
 from kb.site import assets, mkdocs_compat, render, search
 from kb.site.config import KbConfig
+
+
+# Outside MkDocs' loggers: told on stderr, not counted by --strict (a formula KaTeX cannot
+# typeset does not fail the build: readers see its source).
+log = logging.getLogger("kb.site")
 
 
 class KbPlugin(BasePlugin[KbConfig]):
@@ -82,9 +90,7 @@ class KbPlugin(BasePlugin[KbConfig]):
             editorial = load_editorial(sources)
             articles = read_sources(sources, editorial.ignore)[0]
             self.plan = site_plan(editorial, articles)
-            self.images = {images.asset_path(image): sources / image.file
-                           for article in articles for image in images.scan(article, sources)
-                           if image.file is not None}
+            self.images = _drawn_images(sources, articles)
         except KbError as exc:
             raise PluginError(str(exc)) from None
         self._set_up_search(config, editorial)
@@ -188,6 +194,11 @@ class KbPlugin(BasePlugin[KbConfig]):
         # anchors; searching them too would list each answer twice.
         if search.is_unsearched(self.plan.role(page.file.src_uri)):
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        # What kb import tells about an article's maths, told about the page that shows it
+        # (kb import writes pages without YAML meta: the lines are the file's).
+        for index, message in maths_warnings(markdown.split("\n")):
+            where = Path(config.docs_dir, page.file.src_uri).relative_to(self.root).as_posix()
+            log.warning(f"kb build: warning: {where}:{index + 1}: {message}")
         return markdown
 
     def on_page_content(self, html, *, page, config, files):
@@ -218,12 +229,36 @@ class KbPlugin(BasePlugin[KbConfig]):
         server.watch(str(search.REWRITE_SOURCE))
         return server
 
+    def copy_new_images(self, config) -> list[str]:
+        """kb serve, after an import that rendered some pages again: copy into the site the
+        image files the articles draw now that it does not hold as they are (a newly
+        referenced image, an image file replaced); their site paths."""
+        sources = self.root / self.config.sources
+        try:
+            articles = read_sources(sources, load_editorial(sources).ignore)[0]
+        except KbError:
+            return []                     # the import told it; the site stays as it was
+        self.images = _drawn_images(sources, articles)
+        copied = []
+        for dest, src in sorted(self.images.items()):
+            target = Path(config.site_dir, dest)
+            if not (target.is_file() and filecmp.cmp(src, target, shallow=False)):
+                atomic.write_file(target, src.read_bytes())
+                copied.append(dest)
+        return copied
+
     def on_post_build(self, *, config):
         self.cache.save()
 
     def on_shutdown(self):
         if self.context is not None:
             self.cache.save(now=True)
+
+
+def _drawn_images(sources: Path, articles) -> dict[str, Path]:
+    """site path -> image file in sources/, for every image the articles draw."""
+    return {images.asset_path(image): sources / image.file
+            for article in articles for image in images.scan(article, sources) if image.file is not None}
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):

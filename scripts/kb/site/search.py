@@ -182,8 +182,10 @@ _SUBHEADING = re.compile(r"<h([2-6])(?=[\s>])")
 
 # Pages that list or restate other pages: the home and chapter pages (lists of topics),
 # the glossary (definitions quoted from the sections, each linking to them), the entity
-# index (lists of mentions) and the list of articles.
-REFERENCE_ROLES = frozenset({Role.HOME, Role.CHAPTER, Role.GLOSSARY, Role.ENTITIES, Role.SOURCES_INDEX})
+# index (lists of mentions), the 勘误表 (the editor's notes, each also after its claim on
+# a topic page, where search finds it) and the list of articles.
+REFERENCE_ROLES = frozenset({Role.HOME, Role.CHAPTER, Role.GLOSSARY, Role.ENTITIES, Role.ERRATA,
+                             Role.SOURCES_INDEX})
 # The faithful source pages repeat every section of the topic pages under the same
 # anchors; searching them too would list each answer twice.
 UNSEARCHED_ROLES = frozenset({Role.SOURCES_INDEX, Role.SOURCE})

@@ -48,15 +48,16 @@ class Update:
 
     full: bool = False                                   # built the whole site again
     pages: list[str] = field(default_factory=list)       # or rendered these pages again
+    images: list[str] = field(default_factory=list)      # and copied these image files (site paths)
     imported: bool = False                               # after importing sources/
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return self.full or bool(self.pages)
+        return self.full or bool(self.pages) or bool(self.images)
 
     def __str__(self) -> str:
-        what = "the whole site" if self.full else ", ".join(self.pages) or "nothing (no page changed)"
+        what = "the whole site" if self.full else ", ".join(self.pages + self.images) or "nothing (no page changed)"
         return f"{'imported sources/, ' if self.imported else ''}rebuilt {what} in {self.seconds:.2f}s"
 
 
@@ -179,6 +180,10 @@ class Preview:
                 result.full = True          # a page title changed: it is in every page's navigation
         if result.full:
             self.build()
+        elif result.imported:
+            # A full build copies the images the articles draw (the kb plugin's on_files);
+            # here a page may draw one it did not, or an image file was replaced.
+            result.images = self.config.plugins["kb"].copy_new_images(self.config)
         result.seconds = time.perf_counter() - started
         return result
 
