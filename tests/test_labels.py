@@ -38,7 +38,8 @@ def test_a_label_overridden_in_the_editorial_file_appears_on_the_page(scratch):
 def test_keys_not_overridden_keep_the_package_words(scratch):
     _with_labels(scratch, "labels:\n  entities:\n    kinds:\n      person: 人物与团队\n")
     labels = load_editorial(scratch / "sources").labels
-    assert labels.entities.kinds == {"company": "公司", "product": "产品与平台", "person": "人物与团队", "org": "机构"}
+    assert labels.entities.kinds == {"company": "公司", "product": "产品与平台", "person": "人物与团队", "org": "机构",
+                                     "other": "其他名称"}
     assert labels.entities.title == default_labels().entities.title
     assert labels.topic == default_labels().topic
 

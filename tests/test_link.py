@@ -1,8 +1,10 @@
 """link: glossary links, entity mentions, related sections and flowcharts."""
 from __future__ import annotations
 
+from kb.core.context import Context
 from kb.core.editorial import default_labels
-from kb.core.model import Term
+from kb.core.model import Editorial, Term
+from kb.core.segment import words_segmenter
 from kb.importer.link import (
     TermLinker,
     count_names,
@@ -15,17 +17,19 @@ from kb.importer.link import (
 FLOW = default_labels().flow
 FL = Term("联邦学习", "一种分布式机器学习方法。", ["Federated Learning"])
 GIT = Term("Git", "分布式版本控制系统。")
+# The segmenter the import links with, its user dictionary made of these terms.
+WORDS = words_segmenter(Context.in_memory().segmenters, Editorial([], [], glossary=[FL, GIT]))
 
 
 def test_only_the_first_mention_on_a_page_is_linked_with_its_definition_as_tooltip():
-    link = TermLinker([FL], "../glossary.md")
+    link = TermLinker([FL], "../glossary.md", WORDS)
     out = link(["联邦学习保护隐私。", "再说联邦学习。"])
     assert out[0] == f'[联邦学习](../glossary.md#{glossary_id(FL)} "一种分布式机器学习方法。")保护隐私。'
     assert out[1] == "再说联邦学习。" and link.made == 1
 
 
 def test_code_maths_headings_and_existing_links_are_left_alone():
-    link = TermLinker([FL], "g.md")
+    link = TermLinker([FL], "g.md", WORDS)
     lines = ["## 联邦学习", "```", "联邦学习", "```", "$$", "联邦学习", "$$", "`联邦学习` 与 [联邦学习](x.md)",
              "| 联邦学习 |"]
     assert link(lines) == lines and link.made == 0
@@ -34,23 +38,23 @@ def test_code_maths_headings_and_existing_links_are_left_alone():
 def test_a_term_in_code_is_left_for_its_first_mention_in_prose():
     for code in (["~~~", "```", "联邦学习", "~~~"], ["````", "```", "联邦学习", "```", "````"],
                  ["正文。", "", "    联邦学习 = 1"], ["`` a ` 联邦学习 ``"]):
-        link = TermLinker([FL], "g.md")
+        link = TermLinker([FL], "g.md", WORDS)
         out = link([*code, "", "再说联邦学习。"])
         assert out[:len(code)] == code and out[-1].startswith("再说[联邦学习](g.md"), code
 
 
 def test_dollar_prices_are_not_maths_so_a_term_between_them_is_linked():
-    link = TermLinker([FL], "g.md")
+    link = TermLinker([FL], "g.md", WORDS)
     assert link(["成本从 $5，因联邦学习降到 $2。"])[0].startswith("成本从 $5，因[联邦学习](g.md")
 
 
 def test_a_line_opening_with_dollars_that_never_close_is_prose():
-    link = TermLinker([FL], "g.md")
+    link = TermLinker([FL], "g.md", WORDS)
     assert link(["$$ 不是公式", "", "联邦学习。"])[2].startswith("[联邦学习](g.md")
 
 
 def test_a_latin_term_is_not_linked_inside_a_longer_word():
-    link = TermLinker([GIT], "g.md")
+    link = TermLinker([GIT], "g.md", WORDS)
     assert link(["GitHub 上的项目"]) == ["GitHub 上的项目"]
     assert link(["使用 Git 管理"])[0].startswith("使用 [Git](g.md#g-git")
 

@@ -32,7 +32,8 @@ EDITORIAL_FILE = "editorial.yml"
 # The nine chapters fixed by DESIGN.md, in reading order.
 CHAPTER_IDS = ("overview", "strategy", "tech", "data", "product", "marketing", "risk", "cases", "appendix")
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
-ENTITY_KINDS = ("company", "product", "person", "org")
+# `other`: an accepted suggestion (`- name: DeepSeek`, one line) whose kind the editor has not given.
+ENTITY_KINDS = ("company", "product", "person", "org", "other")
 # libyaml when PyYAML was built with it: the same nodes and marks, several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -120,7 +121,38 @@ def load_editorial(src_dir: Path) -> Editorial:
                      glossary=_glossary(root, shown), entities=_entities(root, shown),
                      labels=_labels(root, shown), ignore=_patterns(root, shown, "ignore"),
                      reviewed=_patterns(root, shown, "reviewed"),
-                     notes=_notes(root, shown))
+                     notes=_notes(root, shown), words=_words(root, shown))
+
+
+def _words(root: yaml.Node, shown: str) -> list[str]:
+    """`words:`: more words the segmenter keeps whole, so that a term inside them is not a term."""
+    node = next((v for k, v in root.value if k.value == "words"), None)
+    if node is None:
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise KbError(shown, _line(node), "`words` must be a list of words", "for example: words: [向量化]")
+    out = []
+    for item in node.value:
+        value = _construct(item)
+        if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
+            raise KbError(shown, _line(item), f"`words` entry {value!r} is not one word",
+                          "write a word without spaces, for example 向量化")
+        out.append(value.strip())
+    return out
+
+
+def _chapter_ids(value, shown: str, line: int) -> list[str]:
+    """A glossary entry's `chapters:`: known chapter ids, where the term's sense holds."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise KbError(shown, line, "`chapters` must be a list of chapter ids",
+                      f"for example: chapters: [tech, cases]; the ids are {', '.join(CHAPTER_IDS)}")
+    unknown = [v for v in value if v not in CHAPTER_IDS]
+    if unknown:
+        raise KbError(shown, line, f"`chapters` names unknown chapter {unknown[0]!r}",
+                      f"use some of {', '.join(CHAPTER_IDS)}")
+    return list(value)
 
 
 def _patterns(root: yaml.Node, shown: str, key: str) -> list[str]:
@@ -174,8 +206,9 @@ def _glossary(root: yaml.Node, shown: str) -> list[Term]:
         term, definition = f.get("term", (None, 0))[0], f.get("definition", (None, 0))[0]
         if not term or not definition:
             raise KbError(shown, line, "a glossary entry needs `term:` and `definition:`")
+        chapters, chapters_line = f.get("chapters", (None, line))
         entry = Term(str(term), str(definition).strip(), _names(f.get("aliases", (None, 0))[0], shown, line),
-                     str(f.get("source", ("", 0))[0] or ""))
+                     str(f.get("source", ("", 0))[0] or ""), _chapter_ids(chapters, shown, chapters_line))
         _check_unique(entry.names, seen, shown, line)
         out.append(entry)
     return out
@@ -186,9 +219,10 @@ def _entities(root: yaml.Node, shown: str) -> list[Entity]:
     for node in _items(root, "entities"):
         f = _fields(node, "an entity", shown)
         line = _line(node)
-        name, kind = f.get("name", (None, 0))[0], f.get("kind", (None, 0))[0]
+        name, kind = f.get("name", (None, 0))[0], f.get("kind", ("other", 0))[0]
         if not name or kind not in ENTITY_KINDS:
-            raise KbError(shown, line, "an entity needs `name:` and `kind:`", f"kind is one of {', '.join(ENTITY_KINDS)}")
+            raise KbError(shown, line, "an entity needs `name:` (and `kind:`, or it is listed under other)",
+                          f"kind is one of {', '.join(ENTITY_KINDS)}")
         entry = Entity(str(name), kind, _names(f.get("aliases", (None, 0))[0], shown, line))
         _check_unique(entry.names, seen, shown, line)
         out.append(entry)

@@ -170,6 +170,7 @@ class Term:
     definition: str
     aliases: list[str] = field(default_factory=list)
     source: str = ""             # the source file the definition is taken from
+    chapters: list[str] = field(default_factory=list)   # chapter ids where its sense holds (empty: all)
 
     @property
     def names(self) -> list[str]:
@@ -181,7 +182,7 @@ class Entity:
     """A company, product, person or organisation, with every spelling the sources use."""
 
     name: str
-    kind: str                    # company | product | person | org
+    kind: str                    # company | product | person | org | other (an accepted suggestion, not yet sorted)
     aliases: list[str] = field(default_factory=list)
 
     @property
@@ -275,6 +276,7 @@ class Editorial:
     reviewed: list[str] = field(default_factory=list)  # glob patterns of articles whose placement an editor
                                                        # reviewed: the labelled examples classify learns from
     notes: list[Note] = field(default_factory=list)    # editor's notes (编者注), in file order
+    words: list[str] = field(default_factory=list)    # more words jieba keeps whole (向量化, which holds 量化)
 
     def topics(self) -> list[Topic]:
         return [t for c in self.chapters for t in c.topics]
@@ -348,7 +350,7 @@ class GlossaryLabels:
 class EntityLabels:
     title: str                  # the entity index's title and navigation entry
     intro: Template = template("entities", "mentions")
-    kinds: dict[str, str]       # entity kind (company, product, person, org) -> heading of its group, in this order
+    kinds: dict[str, str]       # entity kind (company, product, person, org, other) -> heading of its group, in this order
     aliases: str                # before an entity's other names
     mentions: Template = template("mentions")            # before the list of places
     section_mentions: Template = template("mentions")    # after a place that names it more than once
@@ -429,6 +431,18 @@ class Mention(NamedTuple):
 class Links:
     related: dict[str, list[Related]] = field(default_factory=dict)    # unit anchor -> related units
     mentions: dict[str, list[Mention]] = field(default_factory=dict)   # entity name -> places, in unit order
+    suggestions: list["Suggestion"] = field(default_factory=list)      # recurring names not in the editorial file
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A recurring name the editorial file does not list: an entity the editor may accept."""
+
+    name: str
+    count: int                                   # mentions in placed prose
+    articles: int                                # articles that mention it
+    examples: tuple[tuple[str, int, str], ...]   # (sources/<path>, line, the sentence), one or two
+    aliases: tuple[str, ...] = ()                # a spelling in the other script, from a gloss like 通义千问（Qwen）
 
 
 @dataclass

@@ -25,12 +25,14 @@ import importlib.util
 import io
 import logging
 import marshal
+import re
 import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from kb.core import atomic, cache
+from kb.core.model import Editorial
 
 # jieba's own dictionary, (FREQ, total), read once per process: a pure function of
 # jieba's files (_dictionary_id), whoever asks first.
@@ -186,3 +188,51 @@ class Segmenters:
         is cut without waiting (`kb serve`, before the first edit)."""
         for seg in self._made.values():
             seg.tokenizer()
+
+
+# --------------------------------------------------------------------------- the user dictionary
+
+# Runs of Han characters: jieba only ever sees these (the search plugin segments
+# nothing else), so only they belong in its dictionary.
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+# A dictionary word needs a part-of-speech tag for jieba; nz = other proper noun.
+_TAG = "nz"
+
+
+def dictionary_words(editorial: Editorial) -> list[str]:
+    """The Han words that must stay whole: every glossary term and entity name, and
+    every alias, taken run by run (`PaddlePaddle（飞桨）` gives 飞桨), and the editorial
+    file's `words:` (向量化, so that 量化 inside it is not cut out)."""
+    names: Iterable[str] = (
+        name for entry in [*editorial.glossary, *editorial.entities] for name in entry.names
+    )
+    words = {run for name in [*names, *editorial.words] for run in _HAN_RUN.findall(name)}
+    # Longest first, then by code point: stable output, and a reader scanning the
+    # file sees compound terms before their parts.
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def user_dictionary(editorial: Editorial) -> str:
+    """jieba user-dictionary text: one `word tag` per line.
+
+    No frequency is written: jieba then computes one just high enough for the word to
+    be cut whole (jieba.Tokenizer.add_word -> suggest_freq).
+    """
+    return "".join(f"{word} {_TAG}\n" for word in dictionary_words(editorial))
+
+
+def words_segmenter(segmenters: Segmenters, editorial: Editorial) -> Segmenter:
+    """The segmenter whose words glossary links and entity mentions must be: jieba with
+    the search index's user dictionary and settings (kb.site.search.index_segmenter), so a
+    term is linked where a search finds it as a word; its own memo (`cuts-words`), since
+    the import cuts other pieces of text than the index does."""
+    return segmenters.get("words", user_dictionary=user_dictionary(editorial), hmm=True)
+
+
+def boundaries(seg: Segmenter, text: str) -> frozenset[int]:
+    """The offsets in `text` where a word of `seg` starts or ends (0 and len(text) included)."""
+    out, pos = [0], 0
+    for token in seg.cut(text):
+        pos += len(token)
+        out.append(pos)
+    return frozenset(out)

@@ -14,6 +14,7 @@ import math
 import operator
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
 from kb.core.model import (
     Article,
@@ -24,10 +25,11 @@ from kb.core.model import (
     Mention,
     Related,
     Section,
+    Suggestion,
     Term,
     Unit,
 )
-from kb.core.segment import Segmenter, Segmenters
+from kb.core.segment import Segmenter, Segmenters, boundaries, words_segmenter
 from kb.core.text import scan, split_protected
 from kb.importer.classify import unit_text
 
@@ -54,12 +56,15 @@ def tokens(text: str, seg: Segmenter, stop: frozenset[str]) -> list[str]:
 
 
 def link(kb: KnowledgeBase, segmenters: Segmenters) -> KnowledgeBase:
-    """Related sections and entity mentions of the placed units (KnowledgeBase.links)."""
+    """Related sections, entity mentions of the placed units and names worth adding to
+    the entity index (KnowledgeBase.links)."""
     editorial = kb.editorial
     words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
+    seg = words_segmenter(segmenters, editorial)
     kb.links = Links(related=related_sections(kb.units, segmenter(segmenters, words),
                                               frozenset(editorial.labels.stop_words)),
-                     mentions=entity_mentions(kb.units, editorial.entities))
+                     mentions=entity_mentions(kb.units, editorial.entities, seg),
+                     suggestions=suggest_entities(kb))
     return kb
 
 
@@ -182,29 +187,65 @@ def mentions(text: str, names: list[str]) -> bool:
     return any(name in text for name in names) and names_pattern(tuple(names)).search(text) is not None
 
 
-def entity_mentions(units: list[Unit], entities: list[Entity]) -> dict[str, list[Mention]]:
+@functools.lru_cache(maxsize=4096)
+def by_first_character(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """A name's first character -> the names, longest first (百度飞桨 before 百度)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(set(names), key=lambda n: (-len(n), n)):
+        out[name[0]].append(name)
+    return {ch: tuple(names) for ch, names in out.items()}
+
+
+def whole_words(text: str, first: dict[str, tuple[str, ...]], bounds: frozenset[int]) -> list[tuple[int, str]]:
+    """(offset, name) of each name that is whole words of the text: it starts and ends
+    where the segmenter's words do (`bounds`, kb.core.segment.boundaries), so never inside
+    a longer word (量化 in 向量化, 大模型 in 强大模型, 众筹 in 公众筹集); the longest at each
+    place, without overlaps."""
+    out, end = [], 0
+    for pos in sorted(bounds):
+        if pos < end:
+            continue
+        for name in first.get(text[pos:pos + 1], ()):
+            if pos + len(name) in bounds and text.startswith(name, pos):
+                out.append((pos, name))
+                end = pos + len(name)
+                break
+    return out
+
+
+def entity_mentions(units: list[Unit], entities: list[Entity], seg: Segmenter) -> dict[str, list[Mention]]:
+    """entity name -> every section that names it, as whole words (see whole_words)."""
     out: dict[str, list[Mention]] = {e.name: [] for e in entities}
     names = tuple(tuple(e.names) for e in entities)
     for unit in units:
         for section in unit.sections():
             if section.dropped:
                 continue
-            for i, n in _mentions_in(section_text(unit.article, section), names):
+            for i, n in _mentions_in(section_text(unit.article, section), names, seg):
                 out[entities[i].name].append(Mention(unit, section, n))
     return out
 
 
 # `kb serve` imports again on every edit; the sections of the other articles name the same.
 @functools.lru_cache(maxsize=4096)
-def _mentions_in(text: str, names: tuple[tuple[str, ...], ...]) -> tuple[tuple[int, int], ...]:
+def _mentions_in(text: str, names: tuple[tuple[str, ...], ...], seg: Segmenter) -> tuple[tuple[int, int], ...]:
     """(entity index, mentions) of each entity the text names."""
-    found = []
-    for i, entity_names in enumerate(names):
-        # A plain substring test first: most entities are absent from most sections.
-        if any(name in text for name in entity_names):
-            if n := count_names(text, list(entity_names)):
-                found.append((i, n))
-    return tuple(found)
+    # A plain substring test first: most entities are absent from most sections, and the
+    # text is cut into words only when one may be there.
+    present = [i for i, entity_names in enumerate(names) if any(name in text for name in entity_names)]
+    if not present:
+        return ()
+    # Only the lines that hold a name are cut into words (jieba never joins words across
+    # a line break); entity by entity, AMD ROCm names AMD too (each is whole words), as
+    # 百度飞桨 does not name 百度 (one word for jieba).
+    found = Counter()
+    for line in text.splitlines():
+        here = [i for i in present if any(name in line for name in names[i])]
+        if here:
+            bounds = boundaries(seg, line)
+            for i in here:
+                found[i] += len(whole_words(line, by_first_character(names[i]), bounds))
+    return tuple((i, n) for i, n in sorted(found.items()) if n)
 
 
 @functools.lru_cache(maxsize=8)
@@ -278,42 +319,259 @@ def glossary_id(term: Term) -> str:
 class TermLinker:
     """Links the first mention of each glossary term on one page to the 术语表.
 
+    A mention is the term as whole words of `words` (the segmenter with the user
+    dictionary, kb.core.segment.words_segmenter): never inside a longer word, so 量化 is
+    not linked in 向量化. A term scoped to chapters (`chapters:` in the editorial file) is
+    linked only on the pages of those chapters (`chapter`: this page's; None: every term).
     Code (fenced and indented), maths blocks, headings, tables, and code/links/maths/HTML
     inside a line (kb.core.text) are left alone. One linker per page: a term is linked
     once per page.
     """
 
-    def __init__(self, terms: list[Term], href: str):
+    def __init__(self, terms: list[Term], href: str, words: Segmenter, chapter: str | None = None):
+        terms = [t for t in terms if chapter is None or not t.chapters or chapter in t.chapters]
         self.by_name = {name: t for t in terms for name in t.names}
-        # Longest names first, so 百度飞桨 wins over 飞桨 at the same place.
+        # Candidates are found by one pattern (a scan in C); only a piece of text holding a
+        # term not linked yet is cut into words, once, and the terms matched on its words.
         self.pattern = names_pattern(tuple(self.by_name)) if self.by_name else None
+        self.first = by_first_character(tuple(self.by_name))
+        self.words = words
         self.href = href
-        self.done: set[str] = set()
+        self.done: set[str] = set()        # terms linked on this page
+        self.seen: set[str] = set()        # terms named on this page, in headings and tables too
         self.total = len(terms)
         self.made = 0
 
     def __call__(self, lines: list[str]) -> list[str]:
-        if self.pattern is None or len(self.done) == self.total:
+        if self.pattern is None or len(self.seen) == self.total:
             return list(lines)
         out: list[str] = []
         for line, what in zip(lines, scan(lines)):
-            # Headings, attribute lists and table rows are left as they are, like code and maths.
+            # Headings, attribute lists and table rows are left as they are, like code and maths;
+            # a term named in a heading or a table is still named on the page.
             if not what.is_prose or line.lstrip().startswith(("#", "{", "|")):
+                if what.is_prose and line.lstrip().startswith(("#", "|")):
+                    for piece, protected in split_protected(line):
+                        if not protected:
+                            self.see(piece)
                 out.append(line)
                 continue
             out.append("".join(p if protected else self._link(p) for p, protected in split_protected(line)))
         return out
 
+    def see(self, text: str) -> None:
+        """Note the terms a text the linker does not rewrite names (a section's heading)."""
+        if self.pattern is not None:
+            self._words(text, self.seen)
+
+    def _words(self, text: str, skip: set[str]) -> list[tuple[int, str]]:
+        """The terms as whole words of `text` (see whole_words), all marked seen; the text
+        is cut into words only when it holds a term not in `skip`."""
+        if not any(self.by_name[m.group(0)].term not in skip for m in self.pattern.finditer(text)):
+            return []
+        found = whole_words(text, self.first, boundaries(self.words, text))
+        self.seen.update(self.by_name[name].term for _, name in found)
+        return found
+
     def _link(self, text: str) -> str:
         out, pos = [], 0
-        for m in self.pattern.finditer(text):
-            term = self.by_name[m.group(0)]
+        for start, name in self._words(text, self.done):
+            term = self.by_name[name]
             if term.term in self.done:
                 continue
             title = term.definition.replace('"', "“").replace("\n", " ")
-            out += [text[pos:m.start()], f'[{m.group(0)}]({self.href}#{glossary_id(term)} "{title}")']
-            pos = m.end()
+            out += [text[pos:start], f'[{name}]({self.href}#{glossary_id(term)} "{title}")']
+            pos = start + len(name)
             self.done.add(term.term)
             self.made += 1
         out.append(text[pos:])
         return "".join(out)
+
+
+# --- entity discovery -----------------------------------------------------------------------
+
+SUGGEST_MIN = 3             # mentions in placed prose before a name is suggested
+SUGGEST_EXAMPLES = 2
+# A Latin word: letters and digits; DeepSeek-R1 and text-generation-webui/LangChain give
+# their parts (DeepSeek, LangChain), a word in a file name or address (llama.cpp) none.
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_.@#$%&+=])[A-Za-z][A-Za-z0-9]*(?![A-Za-z0-9_@]|\.[A-Za-z0-9])")
+_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s)\]）>]*")
+_LINK_TEXT = re.compile(r"^!?\[([^\]]*)\]\(")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")          # DeepSeek, LangChain, LLaMA, ChatGLM, iPhone
+_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}[0-9]*")   # Claude, Qwen, Baichuan2
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_UPPER = re.compile(r"[A-Z]")
+# 通义千问（Qwen）, Qwen（通义千问）: a name glossed in the other script, full-width or not.
+_GLOSS = re.compile(r"([\u4e00-\u9fff]{2,8})\s*[（(]\s*([A-Za-z][A-Za-z0-9 .-]*?)\s*[）)]"
+                    r"|([A-Za-z][A-Za-z0-9.-]*)\s*[（(]\s*([\u4e00-\u9fff]{2,8})\s*[）)]")
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
+
+
+def name_shaped(word: str) -> bool:
+    """Whether a Latin word is written the way product, company and model names are.
+
+    Why these shapes: a capital after a lower-case letter (DeepSeek, LangChain, LLaMA,
+    ChatGLM) is how names are spelt and ordinary words never are (less the as-a-service
+    family, SaaS, PaaS, which are terms); a capitalised word (Claude, Qwen) is a name or an
+    English word (Agent, Adapter), which suggest_entities tells apart by how the articles
+    use it. Acronyms in capitals (API, GPU, LLM, BERT) are more often terms than names, and
+    lower-case words are code or English: neither is suggested."""
+    if word.endswith("aaS"):
+        return False
+    return bool(_INNER_CAPITAL.search(word) or _CAPITALISED.fullmatch(word))
+
+
+def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
+    """Recurring names in the articles' Chinese prose that neither the entity index nor
+    the glossary lists: what an editor may add to `entities:` in one line each.
+
+    Counted in prose lines that hold Chinese (not code, maths, addresses, or English
+    paragraphs; the text of links counts), SUGGEST_MIN times at least, once at least in a
+    placed section. Every section counts towards recurring (a features list the clean
+    stage took for a table of contents names models too).
+
+    - A Latin word must be name-shaped (name_shaped). A capitalised word, which may be an
+      English word, must also: never be written in lower case in the articles, code
+      included (Attention/attention, Prompt/prompt); stand alone, not inside a run of
+      Latin words (Feed Forward Layer, Prefix tuning, Hugging Face); and recur in two
+      articles at least (one article's Agent or Starter is its own vocabulary, a name the
+      field uses is named by several).
+    - A Chinese word cannot be told from a common word by its shape, so only its company
+      makes it a name: an item, twice at least, of a 、 list that also holds a name
+      (ChatGPT、文心一言、通义千问; the entity index's names count), or the gloss of a
+      suggested Latin name (通义千问（Qwen）), which becomes that name's alias."""
+    editorial = kb.editorial
+    known_names = {n for e in [*editorial.entities, *editorial.glossary] for n in e.names}
+    entity_names = {n for e in editorial.entities for n in e.names}
+    known = {n.lower() for n in known_names}
+    known |= {part.lower() for name in list(known) for part in re.split(r"[\s/-]+", name)}
+    lower_words = {w for a in kb.articles for w in _LATIN_WORD.findall("\n".join(a.lines)) if w.islower()}
+    latin, han = _Tally(), _Tally()
+    listed: Counter = Counter()
+    glosses: dict[str, Counter] = defaultdict(Counter)
+    prose_lines: list[tuple[str, int, str, str, bool]] = []
+    for where, line, prose, placed in _chinese_prose(kb):
+        prose_lines.append((*where, line, prose, placed))
+        for m in _GLOSS.finditer(prose):
+            name_han, name_latin = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            glosses[name_latin.strip()][name_han] += 1
+        for m in _LATIN_WORD.finditer(prose):
+            word = m.group(0)
+            if not name_shaped(word) or word.lower() in known:
+                continue
+            if not _INNER_CAPITAL.search(word) and _in_latin_run(prose, m.start(), m.end()):
+                continue
+            latin.add(word, where, _sentence(line, word), placed)
+        if "、" in prose:
+            for item in _listed_names(prose, entity_names, known_names):
+                listed[item] += 1
+    # A listed Chinese name's mentions: everywhere it is written, listed or not.
+    candidates = [item for item, n in listed.items() if n >= 2]
+    for path, number, line, prose, placed in prose_lines if candidates else ():
+        for item in candidates:
+            for _ in range(prose.count(item)):
+                han.add(item, (path, number), _sentence(line, item), placed)
+    out = []
+    for word, n in latin.counts.items():
+        if n < SUGGEST_MIN or word not in latin.placed:
+            continue
+        if not _INNER_CAPITAL.search(word) and (word.lower() in lower_words or len(latin.articles[word]) < 2):
+            continue
+        aliases = tuple(h for h, _ in glosses.get(word, Counter()).most_common() if h not in known_names)
+        out.append(latin.suggestion(word, aliases[:1]))
+    for item, n in han.counts.items():
+        if n >= SUGGEST_MIN and item in han.placed:
+            out.append(han.suggestion(item))
+    return sorted(out, key=lambda s: (-s.count, s.name.lower()))
+
+
+class _Tally:
+    """Mentions of candidate names: counts, articles, examples (placed sections first)."""
+
+    def __init__(self):
+        self.counts: Counter = Counter()
+        self.articles: dict[str, set[str]] = defaultdict(set)
+        self.placed: set[str] = set()
+        self.examples: dict[str, list[tuple[bool, tuple[str, int, str]]]] = defaultdict(list)
+
+    def add(self, name: str, where: tuple[str, int], sentence: str, placed: bool) -> None:
+        self.counts[name] += 1
+        self.articles[name].add(where[0])
+        if placed:
+            self.placed.add(name)
+        kept = self.examples[name]
+        if len(kept) < SUGGEST_EXAMPLES or (placed and not all(p for p, _ in kept)):
+            kept.append((placed, (*where, sentence)))
+            kept.sort(key=lambda e: not e[0])
+            del kept[SUGGEST_EXAMPLES:]
+
+    def suggestion(self, name: str, aliases: tuple[str, ...] = ()) -> Suggestion:
+        return Suggestion(name, self.counts[name], len(self.articles[name]),
+                          tuple(e for _, e in self.examples[name]), aliases)
+
+
+def _chinese_prose(kb: KnowledgeBase) -> Iterator[tuple[tuple[str, int], str, str, bool]]:
+    """((sources/<path>, line), the line, the words readers see in it, whether its section
+    is placed) for every prose line of every article that holds Chinese and either a
+    capital letter or a 、 (a name may be there)."""
+    for article in kb.articles:
+        for section in article.sections():
+            is_placed = not section.dropped      # classify places every section it does not drop
+            lines = article.text(section.start, section.end)
+            for offset, (line, what) in enumerate(zip(lines, scan(lines))):
+                if not what.is_prose or not (_UPPER.search(line) or "、" in line) or not _HAN.search(line):
+                    continue
+                # The prose and the text of links, not code or addresses (a bare one included).
+                prose = _ADDRESS.sub(" ", " ".join(p if not protected else (m.group(1) if (m := _LINK_TEXT.match(p)) else "")
+                                                   for p, protected in split_protected(line)))
+                yield (article.shown, section.start + offset), line, prose, is_placed
+
+
+_CLAUSE = re.compile(r"[，。；：！？;:!?（）()\[\]【】「」《》“”\n]")
+_LIST_CUE = re.compile(r"^(?:例如|比如|包括|诸如|譬如|以及|如|像|及|和|与)")
+_LIST_TAIL = re.compile(r"等.*$")
+_LAST_LATIN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+-]*$")
+_HAN_ITEM = re.compile(r"[\u4e00-\u9fff]{2,6}")
+
+
+def _listed_names(prose: str, entity_names: set[str], known_names: set[str]) -> list[str]:
+    """Chinese items (not in `known_names`) of each 、 list in the text that also holds a
+    name: an entity index name or a name-shaped Latin word (a glossary term is no sign:
+    lists of terms are lists of terms)."""
+    out = []
+    entity_pattern = names_pattern(tuple(sorted(entity_names)))
+    for clause in _CLAUSE.split(prose):
+        # A list can hold a name only if the clause has a capital letter or an entity's name.
+        if "、" not in clause or not (_UPPER.search(clause) or entity_pattern.search(clause)):
+            continue
+        items = [_LIST_TAIL.sub("", _LIST_CUE.sub("", part.replace("*", "").strip())).strip()
+                 for part in clause.split("、")]
+        # The first item may follow other words of its clause (国内有 ChatGPT): its last word counts.
+        if not any(i in entity_names or ((m := _LAST_LATIN.search(i)) and (name_shaped(m.group(0))
+                                                                            or m.group(0) in entity_names))
+                   for i in items):
+            continue
+        out += [i for i in items if _HAN_ITEM.fullmatch(i) and i not in known_names]
+    return out
+
+
+def _in_latin_run(text: str, start: int, end: int) -> bool:
+    """Whether the word at text[start:end] has a Latin word just before or after it,
+    across spaces or a hyphen (C-Eval, Qwen3-VL)."""
+    before, after = text[max(0, start - 8):start], text[end:end + 8]
+    if re.search(r"[A-Za-z0-9]-$", before) or re.match(r"-[A-Za-z]", after):
+        return True
+    return (before != before.rstrip() and before.rstrip()[-1:].isascii() and before.rstrip()[-1:].isalpha()) or \
+        (after != after.lstrip() and after.lstrip()[:1].isascii() and after.lstrip()[:1].isalpha())
+
+
+def _sentence(line: str, word: str, width: int = 60) -> str:
+    """The sentence of `line` around the first `word`, at most about `width` characters."""
+    text = line.strip()
+    at = max(text.find(word), 0)
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
+    start = starts[-1] if starts else 0
+    end_match = _SENTENCE_END.search(text, at)
+    end = end_match.end() if end_match else len(text)
+    start, end = max(start, at - width // 2), min(end, at + width)
+    return text[start:end].strip()

@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from kb.core import atomic
+from kb.core.context import Context
 from kb.core.model import Article, Chapter, KnowledgeBase, Labels, Section, Topic, Unit
 from kb.core.plan import (
     ENTITIES_PAGE,
@@ -36,13 +37,13 @@ from kb.core.plan import (
     source_page,
 )
 from kb.core.sanitize import HtmlTags, escape_inline, escape_line, html_text
+from kb.core.segment import Segmenter, Segmenters, words_segmenter
 from kb.core.text import front_matter_end
 from kb.importer.clean import shown_reason
 from kb.importer.link import (
     TermLinker,
     flow_steps,
     glossary_id,
-    mentions,
     mermaid_flow,
 )
 from kb.importer.images import markup as image_markup
@@ -136,11 +137,12 @@ def _with_flow(section: Section, body: list[str], labels: Labels) -> list[str]:
 
 
 def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: list[Unit],
-                places: dict[str, Where]) -> str:
+                places: dict[str, Where], words: Segmenter, linked: dict[str, list[str]]) -> str:
+    """A topic page; the glossary terms it names are added to `linked` (term -> pages)."""
     page = topic.page
     labels = kb.editorial.labels
     articles = {u.article.path for u in units}
-    linker = TermLinker(kb.editorial.glossary, _rel(page, GLOSSARY_PAGE))
+    linker = TermLinker(kb.editorial.glossary, _rel(page, GLOSSARY_PAGE), words, topic.chapter)
     figures = Figures(page, labels)
     marks = Marks(page, places, labels)
     out = [f"# {topic.title}", ""]
@@ -154,6 +156,7 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
             level = 2 + section.depth - unit.section.depth
             out.append(heading_line(level, section.heading, section.anchor))
             out.append("")
+            linker.see(section.heading)
             if section is unit.section:
                 link = f"{_rel(page, source_page(article))}#{section.anchor}"
                 cite = f"《{escape_inline(article.title)}》· {escape_inline(section.heading)}"
@@ -172,6 +175,8 @@ def _topic_page(kb: KnowledgeBase, topic: Topic, units: list[Unit], backlinks: l
     if backlinks:
         out += [f"## {labels.topic.backlinks} {{ #backlinks }}", "", labels.topic.backlinks_intro, ""]
         out += [f"- {_cite(page, unit)}" for unit in backlinks]
+    for term in linker.seen:
+        linked[term].append(page)
     return figures.fill("\n".join(out).rstrip() + "\n")
 
 
@@ -270,13 +275,12 @@ def _home(kb: KnowledgeBase, plan: SitePlan, by_topic: dict[str, list[Unit]]) ->
     return "\n".join(out) + "\n"
 
 
-def _glossary(kb: KnowledgeBase) -> str:
+def _glossary(kb: KnowledgeBase, linked: dict[str, list[str]]) -> str:
+    """The 术语表; each term lists the topic pages that name it as the linker finds it
+    (`linked`: term -> pages): a page that holds it only inside a longer word, or outside
+    the chapters of its sense, is not listed."""
     labels = kb.editorial.labels.glossary
     by_path = {a.path: a for a in kb.articles}
-    parts: dict[str, list[str]] = defaultdict(list)
-    for unit in kb.units:
-        parts[unit.topic.page].append("\n".join(unit.article.text(unit.section.start, unit.section.subtree_end)))
-    texts = {page: "".join(units) for page, units in parts.items()}
     out = [f"# {labels.title}", "", labels.intro.format(terms=len(kb.editorial.glossary)), ""]
     for term in sorted(kb.editorial.glossary, key=lambda t: t.term.lower()):
         out.append(heading_line(2, term.term, glossary_id(term)))
@@ -291,7 +295,7 @@ def _glossary(kb: KnowledgeBase) -> str:
             out.append(f"{labels.source}[《{escape_inline(article.title)}》]({source_page(article)})")
             out.append("{ .kb-source }")
             out.append("")
-        pages = [p for p in sorted(texts) if mentions(texts[p], term.names)]
+        pages = sorted(linked.get(term.term, []))
         if pages:
             out.append(labels.found_in + "、".join(f"[{_page_title(kb, p)}]({p})" for p in pages))
             out.append("")
@@ -490,17 +494,22 @@ def navigation(plan: SitePlan, labels: Labels) -> list:
     return nav
 
 
-def pages(kb: KnowledgeBase) -> dict[str, str]:
-    """{path relative to docs/: text}: every page of the plan, the navigation and the manifest."""
+def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None) -> dict[str, str]:
+    """{path relative to docs/: text}: every page of the plan, the navigation and the manifest.
+    `segmenters`: the run's (kb.core.context; None: in memory), for the glossary links."""
     by_topic = kb.topic_units()
     plan = site_plan(kb.editorial, kb.articles, by_topic)
     where = kb.placement()
     backlinks = _backlinks(kb)
     articles = {a.path: a for a in kb.articles}
     places = note_places(kb, source_page)
+    words = words_segmenter(segmenters or Context.in_memory().segmenters, kb.editorial)
+    linked: dict[str, list[str]] = defaultdict(list)
     files: dict[str, str] = {}
-    for page in plan.pages:
-        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places)
+    # Topic pages first: the glossary lists the pages that name each term.
+    for page in sorted(plan.pages, key=lambda p: p.role is not Role.TOPIC):
+        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked)
+    files = {page.path: files[page.path] for page in plan.pages}
     files[NAV_FILE] = yaml.safe_dump({"nav": navigation(plan, kb.editorial.labels)}, allow_unicode=True,
                                      sort_keys=False)
     files[MANIFEST] = manifest(kb)
@@ -508,7 +517,8 @@ def pages(kb: KnowledgeBase) -> dict[str, str]:
 
 
 def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, list[Unit]], where: dict,
-          backlinks: dict[str, list[Unit]], articles: dict[str, Article], places: dict[str, Where]) -> str:
+          backlinks: dict[str, list[Unit]], articles: dict[str, Article], places: dict[str, Where],
+          words: Segmenter, linked: dict[str, list[str]]) -> str:
     match page.role:
         case Role.HOME:
             return _home(kb, plan, by_topic)
@@ -516,9 +526,9 @@ def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, lis
             return _chapter_index(kb, kb.editorial.chapter(page.chapter), by_topic)
         case Role.TOPIC:
             topic = kb.editorial.topic(page.topic)
-            return _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []), places)
+            return _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []), places, words, linked)
         case Role.GLOSSARY:
-            return _glossary(kb)
+            return _glossary(kb, linked)
         case Role.ENTITIES:
             return _entities(kb)
         case Role.ERRATA:

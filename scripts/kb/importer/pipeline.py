@@ -59,7 +59,7 @@ def import_sources(src_dir: Path, context: Context | None = None, *,
         context = replace(context, clock=clock)
     kb, warnings = load(src_dir, context)
     with context.clock.stage("write"):
-        return kb, pages(kb), warnings
+        return kb, pages(kb, context.segmenters), warnings
 
 
 def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:

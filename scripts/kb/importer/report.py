@@ -119,7 +119,7 @@ def review(kb: KnowledgeBase) -> str:
     rest = [p for p in kb.problems if p.path not in {a.shown for a in kb.articles}]
     if rest:
         out += ["## Other files", ""] + [f"- {p.severity} [{p.kind}] {p}" for p in rest] + [""]
-    out += notes_section(kb) + contradictions_section(kb)
+    out += notes_section(kb) + contradictions_section(kb) + suggestions(kb)
     return "\n".join(out)
 
 
@@ -174,6 +174,25 @@ def contradictions_section(kb: KnowledgeBase) -> list[str]:
 
 def _yaml(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+
+def suggestions(kb: KnowledgeBase) -> list[str]:
+    """Recurring names the entity index does not list (kb.importer.link.suggest_entities),
+    each with the editorial line that accepts it."""
+    found = kb.links.suggestions
+    if not found:
+        return []
+    out = ["## Names not in the entity index", "",
+           f"{len(found)} recurring names that {kb.editorial.path} does not list. To add one to the "
+           "案例与机构索引, copy its line under `entities:` (add `kind:` company, product, person or org "
+           "when you know it).", "", "| name | mentions | articles | for example | accept with |",
+           "| --- | ---: | ---: | --- | --- |"]
+    for s in found:
+        examples = "<br>".join(f"{path}:{line}: {_cell(text)}" for path, line, text in s.examples)
+        accept = f"- {{name: {s.name}, aliases: [{', '.join(s.aliases)}]}}" if s.aliases else f"- name: {s.name}"
+        out.append(f"| {_cell(s.name)} | {s.count} | {s.articles} | {examples} | `{accept}` |")
+    return out + [""]
 
 
 def _cell(text: str) -> str:

@@ -18,40 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
-from kb.core.model import Editorial, KbError
+from kb.core.model import KbError
 from kb.core.plan import Role
-from kb.core.segment import Segmenter, Segmenters
-
-# Runs of Han characters: jieba only ever sees these (the search plugin segments
-# nothing else), so only they belong in its dictionary.
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
-# A dictionary word needs a part-of-speech tag for jieba; nz = other proper noun.
-_TAG = "nz"
-
-
-def dictionary_words(editorial: Editorial) -> list[str]:
-    """The Han words that must stay whole: every glossary term and entity name, and
-    every alias, taken run by run (`PaddlePaddle（飞桨）` gives 飞桨)."""
-    names: Iterable[str] = (
-        name for entry in [*editorial.glossary, *editorial.entities] for name in entry.names
-    )
-    words = {run for name in names for run in _HAN_RUN.findall(name)}
-    # Longest first, then by code point: stable output, and a reader scanning the
-    # file sees compound terms before their parts.
-    return sorted(words, key=lambda w: (-len(w), w))
-
-
-def user_dictionary(editorial: Editorial) -> str:
-    """jieba user-dictionary text: one `word tag` per line.
-
-    No frequency is written: jieba then computes one just high enough for the word to
-    be cut whole (jieba.Tokenizer.add_word -> suggest_freq).
-    """
-    return "".join(f"{word} {_TAG}\n" for word in dictionary_words(editorial))
-
+from kb.core.segment import Segmenter, Segmenters, dictionary_words, user_dictionary  # noqa: F401 (used by the plugin and export)
 
 def index_segmenter(segmenters: Segmenters, dictionary: str) -> Segmenter:
     """The segmenter that cuts the search index's text: jieba with the user dictionary
