@@ -124,12 +124,13 @@ def load_queries(path: Path, provenance: Path) -> list[Query]:
     return queries
 
 
-def load_corpus_queries(path: Path, provenance: Path) -> tuple[list[Query], list[str]]:
+def load_corpus_queries(path: Path, provenance: Path, site: Path | None = None) -> tuple[list[Query], list[str]]:
     """The real-world query set, each answer (article, heading line) resolved to the section
     the import made of it, with a note for each answer that is not a section of its own:
     a heading the import did not see as one is answered by the section whose text holds
-    that line; an answer the import dropped cannot be found (a query left with no answer
-    is a miss that no engine can avoid)."""
+    that line, and by the heading of that text in the built `site` when the page has one
+    (Markdown saw the heading the import did not); an answer the import dropped cannot be
+    found (a query left with no answer is a miss that no engine can avoid)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     sections = json.loads(provenance.read_text(encoding="utf-8"))["sections"]
     queries, notes = [], []
@@ -142,14 +143,33 @@ def load_corpus_queries(path: Path, provenance: Path) -> tuple[list[Query], list
                 raise ValueError(f"{path}: query {i} ({raw['q']}): no section of {source} holds line {line}")
             section = max(holding, key=lambda s: s["lines"][0])
             where = f"{source}:{line}（{answer['heading']}）"
-            if section["lines"][0] != line:
-                notes.append(f"`{raw['q']}`：{where} 未被导入识别为标题，答案取包含该行的节“{section['heading']}”")
-            if "page" in section:
-                answers.append(f"{section['page']}#{section['anchor']}")
-            else:
+            if "page" not in section:
                 notes.append(f"`{raw['q']}`：{where} 被导入舍弃：{section.get('reason', '')}")
+                continue
+            answers.append(f"{section['page']}#{section['anchor']}")
+            if section["lines"][0] != line:
+                seen = _site_heading(site, section["page"], answer["heading"]) if site else None
+                answers += [f"{section['page']}#{seen}"] if seen else []
+                notes.append(f"`{raw['q']}`：{where} 未被导入识别为标题，答案取包含该行的节“{section['heading']}”"
+                             + (f"，及站点页面中的同名标题 #{seen}" if seen else ""))
         queries.append(Query(str(raw["q"]), str(raw["kind"]), _dedupe(answers), set="corpus"))
     return queries, notes
+
+
+_HEADING_TAG = re.compile(r'<h[1-6][^>]*\bid="([^"]+)"[^>]*>(.*?)</h[1-6]>', re.S)
+_MARKUP = re.compile(r"<[^>]+>|[\s\[\]*`¶]")
+
+
+def _site_heading(site: Path, page: str, heading: str) -> str | None:
+    """The id of the one heading of the built page whose text is `heading` (markup and
+    spaces aside), or None."""
+    file = site / (page.removesuffix(".md") + ".html")
+    if not file.is_file():
+        return None
+    want = _MARKUP.sub("", heading)
+    found = [id_ for id_, text in _HEADING_TAG.findall(file.read_text(encoding="utf-8"))
+             if _MARKUP.sub("", text).replace("&para;", "") == want]
+    return found[0] if len(found) == 1 else None
 
 
 def section_key(url: str, base: str) -> str | None:
@@ -677,7 +697,8 @@ def run(root: Path, args) -> int:
     notes: list[str] = []
     if not args.no_corpus:
         corpus = corpus_project(root, work / "corpus")
-        corpus_queries, notes = load_corpus_queries(root / CORPUS_QUERIES, corpus / "docs" / "provenance.json")
+        corpus_queries, notes = load_corpus_queries(root / CORPUS_QUERIES, corpus / "docs" / "provenance.json",
+                                                    corpus / "site")
         sites.append(("corpus", corpus / "site", corpus / "dist", corpus_queries[: args.limit or None],
                       _pages(corpus / "docs" / "provenance.json")))
     meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "sections": {}}
