@@ -60,10 +60,12 @@
   var HEADING = 2.0
   var PHRASE_HEADING = 1.0, PHRASE_TEXT = 0.6
   var PARTIAL = 0.5
+  /* Characters of text kept either side of the marked words in a result's excerpt */
+  var CONTEXT = 60
   /* Sections of a page shown (not folded) when they score this share of its best one */
   var SHOWN = 0.6
   /* At most this many index words stand for one query word by prefix or infix */
-  var EXPANSIONS = 300
+  var EXPANSIONS = 50
 
   /* The converter: a file of the site found from this script's own address (in the
      iframe, `location` and relative URLs are the page's). The single file, which can load
@@ -266,11 +268,12 @@
 
   /* Index words a query word stands for: [word, weight], itself first. A single Han
      character stands for the words holding it only when it is the whole query (熵: 交叉熵);
-     beside other words it would match almost anything. */
+     beside other words it would match almost anything. Latin words of one or two letters
+     (the first keys of a word being typed) stand for themselves only. */
   function expand(word, alone) {
     var out = postings.has(word) ? [[word, 1]] : []
     var han = HAN_ONLY.test(word)
-    if (han && word.length < 2 && !alone)
+    if (han ? word.length < 2 && !alone : word.length < 3)
       return out
     for (var i = 0; i < words.length && out.length < EXPANSIONS; i++) {
       var candidate = words[i]
@@ -408,28 +411,57 @@
     }
   }
 
-  /* The title whole, the text as the first two blocks (paragraphs, list items ...) that
-     hold a marked word (its first block when none does), the marked words in <mark> */
+  /* The title whole with the marked words in <mark>; of the text, the first two blocks
+     (paragraphs, list items ...) that hold a marked word, each cut to the words around
+     its marks and kept as text (its first block when nothing is marked) */
   function highlight(html, field, marked, whole) {
-    if (whole && !marked.size)
-      return html
-    var ranges = whole ? null : blockRanges(html)
-    if (!marked.size)
-      return ranges.length ? html.slice(ranges[0][0], ranges[0][1]) : html
-    var positions = Array.from(marked).sort(function (a, b) { return a - b })
     if (whole)
-      return mark(html, 0, field, positions)
-    var kept = []
+      return marked.size ? mark(html, 0, field, Array.from(marked).sort(function (a, b) { return a - b })) : html
+    var ranges = blockRanges(html)
+    if (!marked.size)
+      return ranges.length ? excerpt(html, ranges[0][0], ranges[0][1], field, []) : ""
+    var positions = Array.from(marked).sort(function (a, b) { return a - b }), kept = []
     positions.forEach(function (p) {
       var b = field.blocks[p]
       if (kept.indexOf(b) < 0 && kept.length < 2 && ranges[b])
         kept.push(b)
     })
     return kept.map(function (b) {
-      var range = ranges[b]
-      return mark(html.slice(range[0], range[1]), range[0], field,
-                  positions.filter(function (p) { return field.blocks[p] === b }))
-    }).join("")
+      return excerpt(html, ranges[b][0], ranges[b][1], field,
+                     positions.filter(function (p) { return field.blocks[p] === b }))
+    }).join(" ")
+  }
+
+  /* The text of html[start, end] around the marked words at `positions` (CONTEXT
+     characters either side), tags dropped but <mark>, … where it was cut */
+  function excerpt(html, start, end, field, positions) {
+    var from = start, to = end
+    if (positions.length) {
+      from = Math.max(start, field.spans[2 * positions[0]] - CONTEXT)
+      to = Math.min(end, field.spans[2 * positions[positions.length - 1] + 1] + CONTEXT)
+    } else {
+      to = Math.min(end, start + 2 * CONTEXT)
+    }
+    /* Not inside a tag or an entity at either end */
+    if (html.lastIndexOf("<", from) > html.lastIndexOf(">", from - 1))
+      from = html.indexOf(">", from) + 1
+    var open = html.lastIndexOf("<", to - 1)
+    if (open >= from && html.indexOf(">", open) >= to)
+      to = open
+    var amp = html.lastIndexOf("&", to - 1)
+    if (amp >= from && html.indexOf(";", amp) >= to)
+      to = amp
+    var inside = positions.filter(function (p) {
+      return field.spans[2 * p] >= from && field.spans[2 * p + 1] <= to
+    })
+    var text = mark(html.slice(from, to), from, field, inside)
+      .replace(/<(?!\/?mark>)[^>]*>/g, " ").replace(/\s+/g, " ").trim()
+    return (cut(html, start, from) ? "…" : "") + text + (cut(html, to, end) ? "…" : "")
+  }
+
+  /* Whether html[from, to] holds text (not only tags and spaces): what an excerpt left out */
+  function cut(html, from, to) {
+    return /\S/.test(html.slice(from, to).replace(/<[^>]*>/g, "").replace(/\u200b/g, ""))
   }
 
   /* `html` (which starts at `offset` of the field's text) with the words at `positions` marked */
