@@ -152,6 +152,7 @@
         pages.set(path, d)
       doc.page = pages.get(path)
       var pair = [tokenize(doc.title), tokenize(doc.text)]
+      pair[1].ranges = blockRanges(doc.text)
       fields.push(pair)
       pair.forEach(function (field, f) {
         for (var p = 0; p < field.tokens.length; p++) {
@@ -417,7 +418,7 @@
   function highlight(html, field, marked, whole) {
     if (whole)
       return marked.size ? mark(html, 0, field, Array.from(marked).sort(function (a, b) { return a - b })) : html
-    var ranges = blockRanges(html)
+    var ranges = field.ranges
     if (!marked.size)
       return ranges.length ? excerpt(html, ranges[0][0], ranges[0][1], field, []) : ""
     var positions = Array.from(marked).sort(function (a, b) { return a - b }), kept = []
@@ -448,6 +449,9 @@
     var open = html.lastIndexOf("<", to - 1)
     if (open >= from && html.indexOf(">", open) >= to)
       to = open
+    var lead = html.lastIndexOf("&", from - 1), semi = html.indexOf(";", lead)
+    if (lead >= 0 && semi >= from && semi - lead <= 10)
+      from = semi + 1
     var amp = html.lastIndexOf("&", to - 1)
     if (amp >= from && html.indexOf(";", amp) >= to)
       to = amp
@@ -553,6 +557,14 @@
     self.postMessage({ type: RESULT, data: result })
   }
 
+  /* Search for a few of the index's own headings before saying ready: the first queries
+     a reader types then run compiled code, not the engine's first, slow pass */
+  function warmUp() {
+    var titles = docs.filter(function (doc) { return doc.location.indexOf("#") >= 0 })
+      .slice(0, 5).map(function (doc) { return doc.title.replace(/<[^>]*>/g, "") })
+    titles.concat(titles.join(" ")).forEach(function (title) { search(title) })
+  }
+
   /* Expose for tests and the benchmark: how a query is cut, and the search itself */
   self.kbAnalyseQuery = analyse
   self.kbSearch = search
@@ -563,6 +575,7 @@
       return
     if (message.type === SETUP) {
       setup(message.data)
+      warmUp()
       self.postMessage({ type: READY })
     } else if (message.type === QUERY && typeof message.data === "string") {
       /* A Traditional query before the converter is here waits for it, and so does every
