@@ -422,8 +422,8 @@ def test_export_is_deterministic(built_site, exported, tmp_path):
 def test_export_reports_progress_and_sizes(built_site, tmp_path):
     proc = _export(built_site, tmp_path / "dist")
     assert proc.returncode == 0, proc.stderr
-    for words in ("rendering diagrams and maths", "indexing sections", "diagrams (inline SVG)",
-                  "fonts (KaTeX woff2", "scripts", "text", f"{NAME}-site.zip", "done in"):
+    for words in ("rendering diagrams and maths", "search: the site's index", "diagrams (inline SVG)",
+                  "fonts (KaTeX woff2", "scripts", "search worker", "search index", "text", f"{NAME}-site.zip", "done in"):
         assert words in proc.stdout, f"{words!r} missing from:\n{proc.stdout}"
 
 
