@@ -1,6 +1,7 @@
-"""kb export's pure stages: small HTML in, book/index/stylesheet/zip out."""
+"""kb export's pure stages: small HTML in, book/search/stylesheet/zip out."""
 from __future__ import annotations
 
+import json
 import zipfile
 
 import kbtest  # puts scripts/ on sys.path
@@ -10,7 +11,9 @@ from kb.core.plan import Role
 from kb.export.book import (
     BookPage,
     docs_path,
-    index,
+    Search,
+    assemble,
+    search_data,
     katex_css,
     page_anchor,
     page_level,
@@ -101,31 +104,6 @@ def test_a_page_without_an_article_is_an_error():
         read_book({"a.html": "<html><body><p>x</p></body></html>"}, ["a.html"], "t", PLAN)
 
 
-def test_index_weights_titles_above_text_and_skips_single_characters_and_tex():
-    page = BookPage("tech/math.html", "tech-math", "数学", Role.TOPIC,
-                    '<h2 id="tech-math--a">优化算法</h2><p>梯度下降是一种迭代优化算法。梯度下降很常用。</p>'
-                    '<div class="arithmatex">\\[\\theta_{t+1}\\]</div>'
-                    '<h2 id="tech-math--b">其他</h2><p>没有提到。</p>')
-    result = index([page])
-    assert result["sections"] == [["tech-math--a", "优化算法", "数学"], ["tech-math--b", "其他", "数学"]]
-    terms = result["terms"]
-    assert terms["梯度"] == [0, 2] and terms["下降"] == [0, 2]
-    assert terms["优化"][0] == 0 and terms["优化"][1] >= 10   # in the title
-    assert not any(len(t) == 1 for t in terms)
-    assert "theta" not in terms
-
-
-def test_index_cut_with_the_sites_user_dictionary_keeps_a_term_whole_and_its_words_findable():
-    from kb.core.context import Context
-
-    page = BookPage("risk/privacy.html", "risk-privacy", "隐私", Role.TOPIC,
-                    '<h2 id="risk-privacy--a">数据保护</h2><p>联邦学习与差分隐私保护用户数据。</p>')
-    seg = Context.in_memory().segmenters.get("index", user_dictionary="联邦学习 nz\n差分隐私 nz\n", hmm=True)
-    terms = index([page], seg=seg)["terms"]
-    assert "联邦学习" in terms and "差分隐私" in terms
-    assert "联邦" in terms and "学习" in terms and "隐私" in terms
-
-
 def test_katex_stylesheet_keeps_only_the_used_fonts_as_data_uris():
     css = ('.katex{font:1em KaTeX_Main}'
            '@font-face{font-family:KaTeX_Main;src:url(fonts/KaTeX_Main-Regular.woff2) format("woff2"),'
@@ -155,16 +133,38 @@ def test_site_zip_is_byte_identical_for_the_same_site(tmp_path):
         assert archive.namelist() == ["kb-site/b/page.html", "kb-site/index.html"]
 
 
-def test_index_carries_the_traditional_characters_whose_simplified_form_the_text_uses():
-    page = BookPage("risk/id.html", "risk-id", "风险", Role.TOPIC, '<h2 id="risk-id--a">风险识别</h2><p>识别风险。</p>')
-    result = index([page], {"風": "风", "險": "险", "識": "识", "別": "别", "聯": "联"})
-    assert result["t2s"] == "別别識识險险風风"   # in code-point order; 聯 -> 联: the text has no 联
+def _site_with_search(tmp_path, locations: list[str]):
+    site = tmp_path / "site"
+    (site / "search").mkdir(parents=True)
+    (site / "assets/javascripts/workers").mkdir(parents=True)
+    docs = [{"location": loc, "title": "风险\u200b识别", "text": "<p>识别</p>"} for loc in locations]
+    (site / "search/search_index.json").write_text(
+        json.dumps({"config": {"separator": "[\\s]+"}, "docs": docs}, ensure_ascii=False), encoding="utf-8")
+    (site / "assets/javascripts/workers/kb-search.js").write_text("self.KB = '</script>'", encoding="utf-8")
+    return site
 
 
-def test_index_leaves_out_the_reference_pages_like_the_site_search():
-    glossary = BookPage("glossary.html", "glossary", "术语表", Role.GLOSSARY,
-                        '<h2 id="glossary--g-梯度下降">梯度下降</h2><p>一种优化算法。</p>')
-    chapter = BookPage("tech/index.html", "tech", "技术与研发", Role.CHAPTER, '<h2 id="tech--t">优化</h2><p>梯度下降</p>')
-    topic = BookPage("tech/math.html", "tech-math", "数学", Role.TOPIC, '<h2 id="tech-math--a">优化算法</h2><p>梯度下降。</p>')
-    result = index([glossary, chapter, topic])
-    assert result["sections"] == [["tech-math--a", "优化算法", "数学"]]
+def test_the_single_file_searches_the_sites_own_index_with_the_sites_own_worker(tmp_path):
+    site = _site_with_search(tmp_path, ["risk/id.html", "risk/id.html#a"])
+    search = search_data(site, kbtest.REPO / "node_modules", ["index.html", "risk/id.html"])
+    assert search.index == (site / "search/search_index.json").read_text(encoding="utf-8")
+    assert search.worker == "self.KB = '</script>'"
+    assert "OpenCC" in search.converter
+
+
+def test_a_search_index_pointing_outside_the_single_file_is_an_error(tmp_path):
+    site = _site_with_search(tmp_path, ["risk/id.html#a", "sources/000.html#a"])
+    with pytest.raises(KbError, match="sources/000.html"):
+        search_data(site, kbtest.REPO / "node_modules", ["risk/id.html"])
+
+
+def test_no_script_text_in_the_file_can_end_its_script_element():
+    from kb.export.book import Assets, Book, Rendered
+
+    page = BookPage("risk/id.html", "risk-id", "风险", Role.TOPIC, "<h2 id=\"risk-id--a\">风险</h2>")
+    rendered = Rendered([page], [], 0, 0, {"diagrams": 0, "maths": 0})
+    assets = Assets(["", ""], "", {}, "", "")
+    plain, _ = assemble(Book("t", [page]), rendered, Search('{"docs":[]}', "x", "y"), assets)
+    hostile = Search('{"docs":[{"text":"</script><script>alert(1)</script>"}]}', "x = '</script>'", "</script>")
+    html, _ = assemble(Book("t", [page]), rendered, hostile, assets)
+    assert html.count("</script") == plain.count("</script")

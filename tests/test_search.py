@@ -12,7 +12,6 @@ from kb.core.model import Editorial, Entity, Term
 from kb.core.segment import Segmenters
 from kb.importer.pipeline import plan as read_plan
 from kb.site.search import (
-    MATERIAL_WORKER,
     dictionary_words,
     index_text,
     is_reference,
@@ -129,24 +128,13 @@ def test_traditional_table_keeps_only_characters_simplified_text_never_uses():
     assert set(chars) == {"風", "險", "識", "別", "髮", "發"}  # 乾 maps to itself too; 后 is unchanged
 
 
-def _material_worker() -> Path:
-    """Material's search worker as the installed theme ships it."""
-    import material
-
-    theme = Path(material.__file__).parent / "templates"
-    found = [p for p in theme.glob("assets/javascripts/workers/*.js")
-             if MATERIAL_WORKER.fullmatch(p.relative_to(theme).as_posix())]
-    assert len(found) == 1, found
-    return found[0]
-
-
 def test_traditional_map_gives_each_traditional_only_character_its_simplified_form():
     table = "風 风|險 险|乾 干 乾|后 后|髮 发|發 发|藉 借 藉"
     assert traditional_map(table) == {"風": "风", "險": "险", "髮": "发", "發": "发"}
 
 
 def test_the_shipped_table_and_converter_come_from_opencc_js():
-    files = worker_files(REPO / "node_modules", _material_worker())
+    files = worker_files(REPO / "node_modules")
     worker = files["assets/javascripts/workers/kb-search.js"]
     assert isinstance(worker, str)
     table = json.loads(re.search(r"^self\.KB_TRADITIONAL = (.*);$", worker, re.M).group(1))
@@ -158,14 +146,13 @@ def test_the_shipped_table_and_converter_come_from_opencc_js():
     assert set(files) == {"assets/javascripts/workers/kb-search.js", "assets/javascripts/vendor/opencc-t2cn.js"}
 
 
-def test_the_worker_is_one_script_table_then_rewrite_then_material():
-    material = '"use strict";(()=>{addEventListener("message",m)})();\n//# sourceMappingURL=search.x.min.js.map\n'
-    script = worker_script("風險", "(function () { rewrite })()\n", material, "search.x.min.js")
+def test_the_worker_is_one_script_table_then_engine_and_no_second_engine():
+    script = worker_script("風險", "(function () { engine })()\n")
     code = [line for line in script.splitlines() if not line.startswith("//")]
-    # Strict mode for the whole script: Material's own "use strict" is no longer at its top.
-    assert code == ['"use strict";', 'self.KB_TRADITIONAL = "風險";', "(function () { rewrite })();",
-                    '"use strict";(()=>{addEventListener("message",m)})();']
-    assert "search.x.min.js" in script and "sourceMappingURL" not in script
+    assert code == ['"use strict";', 'self.KB_TRADITIONAL = "風險";', "(function () { engine })();"]
+    # The engine answers Material's messages itself: Material's lunr worker is not in it.
+    shipped = worker_files(REPO / "node_modules")["assets/javascripts/workers/kb-search.js"]
+    assert "lunr" not in shipped.lower()
 
 
 def test_reading_an_opencc_module_that_is_not_one_is_an_error():
@@ -188,3 +175,28 @@ def test_reference_pages_are_the_home_chapter_glossary_and_entity_pages():
     plan = read_plan(REPO / "sources")
     assert all(is_reference(plan.role(p)) for p in ("index.md", "risk/index.md", "glossary.md", "entities.md"))
     assert not any(is_reference(plan.role(p)) for p in ("risk/identification.md", "sources/000.md"))
+
+
+def test_related_lines_and_the_backlinks_section_are_not_indexed():
+    # They restate other sections' headings: a query for a heading would find every
+    # section that lists it.
+    html = ('<h2 id="a">风险识别</h2><p>正文</p><p class="kb-related">相关章节：<a href="x.html#b">应对策略</a></p>'
+            '<h2 id="backlinks">被引用于</h2><p>以下章节……</p><ul><li>风险识别</li></ul>')
+    out = mark_unsearchable(html, reference_page=False)
+    assert '<p class="kb-related" data-search-exclude="related">' in out
+    assert '<h2 data-search-exclude="backlinks" id="backlinks">' in out
+    assert '<h2 id="a">' in out
+
+
+def test_materials_parser_leaves_the_related_lines_and_backlinks_out_of_the_index():
+    # Material's own parser leaves an excluded heading's whole section out.
+    from material.plugins.search.plugin import Parser
+
+    html = mark_unsearchable('<h2 id="a">甲</h2><p>正文</p><p class="kb-related">相关章节：乙</p>'
+                             '<h2 id="backlinks">被引用于</h2><ul><li>丙</li></ul>', reference_page=False)
+    parser = Parser()
+    parser.feed(html)
+    parser.close()
+    kept = [s for s in parser.data if not s.is_excluded()]
+    assert [s.id for s in kept if s.id] == ["a"]
+    assert not any("相关章节" in "".join(s.text) or "丙" in "".join(s.text) for s in kept)

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,9 @@ from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
+KB = Path(sys.executable).parent / "kb"
+# The name `kb export` gives both editions (kb.export.book.NAME).
+NAME = "ai-startup-kb"
 
 
 
@@ -163,3 +167,36 @@ def outside_requests(page, base_url: str) -> list[str]:
 def _outside_requests_fixture():
     """The helper above as a fixture, so tests need not import conftest by name."""
     return outside_requests
+
+
+# ---------------------------------------------------------------- the offline editions
+
+def _export(site: Path, dist: Path, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([str(KB), "export", "--site", str(site), "--dist", str(dist)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **env})
+
+
+@pytest.fixture(scope="session")
+def exported(built_site, tmp_path_factory) -> Path:
+    """dist/ as `kb export` writes it from the built site."""
+    dist = tmp_path_factory.mktemp("dist")
+    proc = _export(built_site, dist)
+    if proc.returncode != 0:
+        pytest.fail(f"kb export failed ({proc.returncode})\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}",
+                    pytrace=False)
+    return dist
+
+
+@pytest.fixture(scope="session")
+def unzipped_site(exported, tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("unzipped")
+    with zipfile.ZipFile(exported / f"{NAME}-site.zip") as archive:
+        archive.extractall(target)
+    return target / f"{NAME}-site"
+
+
+@pytest.fixture(scope="session")
+def single_file(exported, tmp_path_factory) -> Path:
+    stick = tmp_path_factory.mktemp("usb-stick")
+    return Path(shutil.copy(exported / f"{NAME}.html", stick / f"{NAME}.html"))

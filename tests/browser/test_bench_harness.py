@@ -40,6 +40,19 @@ def test_the_harness_scores_both_engines_and_reports_misses(browser, built_site,
     assert segmented["bin"].ranking == [], segmented["bin"]
 
     timing = {"site": timing_summary(keystroke_times(browser, site_server, QUERIES[:1]))}
-    report = markdown_report(ours, others, timing, {"when": "now", "sections": 1})
+    report = markdown_report([ours, *others], timing, {"when": "now", "sections": {"project": 1}}, [])
     assert "`CNN模型`（mixed）：答案前列中没有" in report
     assert all(f"## 未排第一的查询：{name}" in report for _, name in PAGEFIND.values())
+    assert "三个版本给出的前五个结果相同" in report
+
+
+def test_the_harness_reads_the_single_files_results_and_finds_where_editions_differ(browser, single_file):
+    from kb.bench.search import EngineResult, Outcome, _pages, run_book, same_top
+    from kbtest import REPO
+
+    book = run_book(browser, single_file.as_uri(), QUERIES, _pages(REPO / "docs" / "provenance.json"))
+    assert book.outcomes[0].rank == 1 and book.outcomes[1].rank is None
+    assert all(key.partition("#")[0].endswith(".md") for o in book.outcomes for key in o.ranking)
+    other = EngineResult("x", [Outcome(o.q, o.kind, o.answers, o.ranking[::-1], None) for o in book.outcomes])
+    assert [q for q, _ in same_top([book, book])] == []
+    assert [q for q, _ in same_top([book, other])] == [o.q for o in book.outcomes if len(o.ranking[:5]) > 1]

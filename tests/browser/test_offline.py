@@ -5,60 +5,21 @@
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 from kb.bench.search import drawn_ranking, first_answer_rank
 from kb.export.book import page_anchor
 from kb.site import linkcheck
+from conftest import NAME, _export  # the exported editions are fixtures of conftest.py
 from search_cases import CONVERTER, MIXED, TRADITIONAL
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-KB = Path(sys.executable).parent / "kb"
-
-NAME = "ai-startup-kb"
 # The sentence that explains gradient descent (docs/tech/math.md, from article 002).
 EXPLAINS_GRADIENT_DESCENT = "梯度下降是一种迭代优化算法"
 # Article 002 closes one formula with a stray \end{for}, which an editor's note corrects
 # (sources/editorial.yml): every formula is typeset, with no error box.
 BROKEN_FORMULA = r"\end{for}"
-
-
-def _export(site: Path, dist: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([str(KB), "export", "--site", str(site), "--dist", str(dist)],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **env})
-
-
-@pytest.fixture(scope="session")
-def exported(built_site, tmp_path_factory) -> Path:
-    """dist/ as `kb export` writes it from the built site."""
-    dist = tmp_path_factory.mktemp("dist")
-    proc = _export(built_site, dist)
-    if proc.returncode != 0:
-        pytest.fail(f"kb export failed ({proc.returncode})\n{proc.stderr[-4000:]}\n{proc.stdout[-2000:]}",
-                    pytrace=False)
-    return dist
-
-
-@pytest.fixture(scope="session")
-def unzipped_site(exported, tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("unzipped")
-    with zipfile.ZipFile(exported / f"{NAME}-site.zip") as archive:
-        archive.extractall(target)
-    return target / f"{NAME}-site"
-
-
-@pytest.fixture(scope="session")
-def single_file(exported, tmp_path_factory) -> Path:
-    stick = tmp_path_factory.mktemp("usb-stick")
-    return Path(shutil.copy(exported / f"{NAME}.html", stick / f"{NAME}.html"))
 
 
 def _offline(page):
@@ -262,8 +223,9 @@ def test_site_search_from_file_answers_in_order_while_the_converter_loads(offlin
     offline.evaluate(_SEND_QUERIES, ["聯邦學習", "梯度下降"])
     offline.wait_for_function("() => window.__answers.length === 2")
     first, second = offline.evaluate("window.__answers")
-    assert "strategy/trends.html#s001-5-1-3" in first[0][0], first
-    assert "tech/math.html#s002-4-2-2" in second[0][0], second
+    # Each answer's first group (the page, then its sections) holds the section asked for.
+    assert "strategy/trends.html#s001-5-1-3" in first[0], first
+    assert "tech/math.html#s002-4-2-2" in second[0], second
     offline.wait_for_function("() => !/键入/.test(document.querySelector('.md-search-result__meta').textContent)")
     assert drawn_ranking(offline, base)[0] == "tech/math.md#s002-4-2-2"
     _assert_stayed_inside(offline, base, outside_requests)
@@ -462,8 +424,8 @@ def test_export_is_deterministic(built_site, exported, tmp_path):
 def test_export_reports_progress_and_sizes(built_site, tmp_path):
     proc = _export(built_site, tmp_path / "dist")
     assert proc.returncode == 0, proc.stderr
-    for words in ("rendering diagrams and maths", "indexing sections", "diagrams (inline SVG)",
-                  "fonts (KaTeX woff2", "scripts", "text", f"{NAME}-site.zip", "done in"):
+    for words in ("rendering diagrams and maths", "search: the site's index", "diagrams (inline SVG)",
+                  "fonts (KaTeX woff2", "scripts", "search worker", "search index", "text", f"{NAME}-site.zip", "done in"):
         assert words in proc.stdout, f"{words!r} missing from:\n{proc.stdout}"
 
 

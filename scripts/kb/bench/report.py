@@ -273,7 +273,7 @@ def _index_limit(report: dict, sizes: list[int]) -> list[str]:
         return []
     out = ["## 搜索索引的上限，以及该换的引擎", "",
            "本站用 Material 的搜索：整站一个索引文件（`search/search_index.json`），每个页面打开时由搜索 worker "
-           "整个下载并在浏览器里建 lunr 索引。对照组为 Pagefind（`pagefind[bin]` 标准版，测试依赖；检索质量与中文分词的扩展版见 `bench/search.md`）索引同一站点的副本："
+           "整个下载并在浏览器里建索引（kb-search.js）。对照组为 Pagefind（`pagefind[bin]` 标准版，测试依赖；检索质量与中文分词的扩展版见 `bench/search.md`）索引同一站点的副本："
            "它把索引切成按词分片的小文件，浏览器只下载查询用到的分片。"
            "下表的 Pagefind 时间是一次 `search()` 调用加读取前 10 个结果，不含绘制，与上表不完全可比。", "",
            "| 规模 | Material 索引（原始 / gzip） | 打开页面即下载 | 搜索就绪 | Pagefind 索引（磁盘，文件数） | "

@@ -1,14 +1,27 @@
-"""`kb bench search`: does the site's search put the answering section on top?
+"""`kb bench search`: does search put the answering section on top, in every edition?
 
-Every query of scripts/bench/search_queries.yml is typed into the site's own search box
-in headless Chromium, as a reader types it: Latin characters key by key, Chinese as an
-input method commits it (the text, then the key that commits it). The section links of
-the drawn result list, in order, are the ranking. The same queries then go through
-Pagefind, indexing a copy of the same built site, through its own browser API.
+Two query sets, each on the site that holds its answers:
 
-Figures: hit@1, hit@5 and MRR at section level (page + anchor), and the time from the
-last keystroke to the results being drawn, for the real site and for a site made of
-the five articles repeated ten times. Reports: bench/search.json and bench/search.md.
+- scripts/bench/search_queries.yml on the project's own site (the five articles);
+- scripts/bench/search_queries_realworld.yml on a scratch project whose sources/ holds the
+  five articles and the real-world corpus (tests/fixtures/realworld/, folders as they are),
+  imported, built and exported like any project (`corpus_project`). Its answers name an
+  article and a heading line; they are resolved through that project's provenance.json.
+
+Each query is typed, as a reader types it (Latin characters key by key, Chinese as an
+input method commits it), into the search box of each edition `kb export` makes:
+
+- the site over http;
+- the site unzipped from dist/<name>-site.zip, opened from file://;
+- the single HTML file, opened from file://.
+
+The section links of the drawn result list, in the order a reader meets them, are the
+ranking. The same queries then go through Pagefind (standard and extended), indexing a copy
+of the same built site, through its own browser API.
+
+Figures: hit@1, hit@5 and MRR at section level (page + anchor), per edition, per query
+set and per query kind; whether the three editions show the same top 5; the time from the
+last keystroke to the results being drawn. Reports: bench/search.json and bench/search.md.
 """
 from __future__ import annotations
 
@@ -19,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,8 +42,13 @@ import yaml
 from .browser import chromium, serve
 
 QUERIES = Path("scripts/bench/search_queries.yml")
+CORPUS_QUERIES = Path("scripts/bench/search_queries_realworld.yml")
+# The real-world corpus (its README says how it was collected); its own notes are not articles.
+CORPUS = Path("tests/fixtures/realworld")
+CORPUS_NOTES = ("README.md", "SOURCES.md")
 REPORT_DIR = Path("bench")
 WORK_DIR = REPORT_DIR / "tmp"
+EXPORT_NAME = "ai-startup-kb"
 # Material renders ten result groups at once (more only as the reader scrolls); Pagefind
 # is read to the same depth of pages.
 PAGES_READ = 10
@@ -37,12 +56,18 @@ PAGES_READ = 10
 # what a keyboard types key by key.
 _IME_RUN = re.compile(r"([^\x00-\x7f]+)")
 
+# The editions, in report order: (key, name in the report).
+EDITIONS = (("http", "站点（http）"), ("file", "站点（file://，解压的 zip）"), ("single", "单文件（file://）"))
+# The query sets: (key, name in the report).
+SETS = {"project": "本项目的查询（5 篇文章）", "corpus": "真实语料的查询（5 篇 + 语料）"}
+
 
 @dataclass
 class Query:
     q: str
     kind: str
     answers: list[str]
+    set: str = "project"
 
 
 @dataclass
@@ -53,6 +78,7 @@ class Outcome:
     ranking: list[str]                  # section keys, best first
     rank: int | None                    # 1-based rank of the first answer, None if absent
     ms: float | None = None             # keystroke to results drawn (ours) / search call (Pagefind)
+    set: str = "project"
 
 
 @dataclass
@@ -60,25 +86,34 @@ class EngineResult:
     engine: str
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def hit_at(self, k: int) -> float:
-        return sum(1 for o in self.outcomes if o.rank and o.rank <= k) / len(self.outcomes)
+    def hit_at(self, k: int, outcomes: list[Outcome] | None = None) -> float:
+        outcomes = self.outcomes if outcomes is None else outcomes
+        return sum(1 for o in outcomes if o.rank and o.rank <= k) / len(outcomes) if outcomes else 0.0
 
-    def mrr(self) -> float:
-        return sum(1 / o.rank for o in self.outcomes if o.rank) / len(self.outcomes)
+    def mrr(self, outcomes: list[Outcome] | None = None) -> float:
+        outcomes = self.outcomes if outcomes is None else outcomes
+        return sum(1 / o.rank for o in outcomes if o.rank) / len(outcomes) if outcomes else 0.0
 
-    def summary(self) -> dict:
-        return {"engine": self.engine, "queries": len(self.outcomes), "hit@1": round(self.hit_at(1), 3),
-                "hit@5": round(self.hit_at(5), 3), "mrr": round(self.mrr(), 3)}
+    def summary(self, outcomes: list[Outcome] | None = None) -> dict:
+        outcomes = self.outcomes if outcomes is None else outcomes
+        return {"engine": self.engine, "queries": len(outcomes), "hit@1": round(self.hit_at(1, outcomes), 3),
+                "hit@5": round(self.hit_at(5, outcomes), 3), "mrr": round(self.mrr(outcomes), 3)}
+
+    def where(self, *, set: str | None = None, kind: str | None = None) -> list[Outcome]:  # noqa: A002
+        return [o for o in self.outcomes if (set is None or o.set == set) and (kind is None or o.kind == kind)]
 
 
 # ---------------------------------------------------------------------------
-# Query set and scoring
+# Query sets and scoring
+
+
+def _placed(provenance: Path) -> list[dict]:
+    return [s for s in json.loads(provenance.read_text(encoding="utf-8"))["sections"] if "page" in s]
 
 
 def load_queries(path: Path, provenance: Path) -> list[Query]:
-    """The query set, with every answer checked against the provenance manifest."""
-    known = {f"{s['page']}#{s['anchor']}" for s in json.loads(provenance.read_text(encoding="utf-8"))["sections"]
-             if "page" in s}
+    """The project's query set, with every answer checked against the provenance manifest."""
+    known = {f"{s['page']}#{s['anchor']}" for s in _placed(provenance)}
     queries = []
     for i, raw in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))["queries"], 1):
         query = Query(str(raw["q"]), str(raw["kind"]), [str(a) for a in raw["answers"]])
@@ -89,12 +124,60 @@ def load_queries(path: Path, provenance: Path) -> list[Query]:
     return queries
 
 
+def load_corpus_queries(path: Path, provenance: Path, site: Path | None = None) -> tuple[list[Query], list[str]]:
+    """The real-world query set, each answer (article, heading line) resolved to the section
+    the import made of it, with a note for each answer that is not a section of its own:
+    a heading the import did not see as one is answered by the section whose text holds
+    that line, and by the heading of that text in the built `site` when the page has one
+    (Markdown saw the heading the import did not); an answer the import dropped cannot be
+    found (a query left with no answer is a miss that no engine can avoid)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sections = json.loads(provenance.read_text(encoding="utf-8"))["sections"]
+    queries, notes = [], []
+    for i, raw in enumerate(data["queries"], 1):
+        answers = []
+        for answer in raw["answers"]:
+            source, line = data["articles"][answer["article"]], int(answer["line"])
+            holding = [s for s in sections if s["source"] == source and s["lines"][0] <= line <= s["lines"][1]]
+            if not holding:
+                raise ValueError(f"{path}: query {i} ({raw['q']}): no section of {source} holds line {line}")
+            section = max(holding, key=lambda s: s["lines"][0])
+            where = f"{source}:{line}（{answer['heading']}）"
+            if "page" not in section:
+                notes.append(f"`{raw['q']}`：{where} 被导入舍弃：{section.get('reason', '')}")
+                continue
+            answers.append(f"{section['page']}#{section['anchor']}")
+            if section["lines"][0] != line:
+                seen = _site_heading(site, section["page"], answer["heading"]) if site else None
+                answers += [f"{section['page']}#{seen}"] if seen else []
+                notes.append(f"`{raw['q']}`：{where} 未被导入识别为标题，答案取包含该行的节“{section['heading']}”"
+                             + (f"，及站点页面中的同名标题 #{seen}" if seen else ""))
+        queries.append(Query(str(raw["q"]), str(raw["kind"]), _dedupe(answers), set="corpus"))
+    return queries, notes
+
+
+_HEADING_TAG = re.compile(r'<h[1-6][^>]*\bid="([^"]+)"[^>]*>(.*?)</h[1-6]>', re.S)
+_MARKUP = re.compile(r"<[^>]+>|[\s\[\]*`¶]")
+
+
+def _site_heading(site: Path, page: str, heading: str) -> str | None:
+    """The id of the one heading of the built page whose text is `heading` (markup and
+    spaces aside), or None."""
+    file = site / (page.removesuffix(".md") + ".html")
+    if not file.is_file():
+        return None
+    want = _MARKUP.sub("", heading)
+    found = [id_ for id_, text in _HEADING_TAG.findall(file.read_text(encoding="utf-8"))
+             if _MARKUP.sub("", text).replace("&para;", "") == want]
+    return found[0] if len(found) == 1 else None
+
+
 def section_key(url: str, base: str) -> str | None:
     """`page.md#anchor` for a result link under base, None for a link to a whole page."""
     parts = urlsplit(url)
     if not parts.fragment:
         return None
-    path = unquote(parts.path)[len(urlsplit(base).path):].strip("/")
+    path = unquote(parts.path)[len(unquote(urlsplit(base).path)):].strip("/")
     # Pages are `page.html` (use_directory_urls: false); `page/` still read for other sites.
     if path.endswith(".html"):
         page = path[: -len(".html")] + ".md"
@@ -130,18 +213,22 @@ def _dedupe(keys: list[str | None]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
-# The site's own search box (Material for MkDocs)
+# The search boxes of the three editions
 
-# Records, in the page, each query sent to the search worker and when its result was
-# drawn: the worker answers in order, so the n-th result belongs to the n-th query.
+# Records, in the page, each query sent to a search worker and when its result was drawn:
+# the worker answers in order, so the n-th result belongs to the n-th query. From file://
+# Material replaces window.Worker with the iframe-worker shim after this runs, so whatever
+# is assigned to window.Worker is wrapped too. Changes to the single file's result list are
+# recorded as well, for a single file whose search runs without a worker.
 _INSTRUMENT = """
 (() => {
-  const kb = window.__kbBench = { keyups: [], queries: [], results: [] }
+  const kb = window.__kbBench = { keyups: [], inputs: [], queries: [], results: [], mutations: [], workers: 0 }
   document.addEventListener("keyup", () => kb.keyups.push(performance.now()), true)
-  const Native = window.Worker
-  window.Worker = class extends Native {
+  document.addEventListener("input", () => kb.inputs.push(performance.now()), true)
+  const wrap = Base => class extends Base {
     constructor(url, options) {
       super(url, options)
+      kb.workers++
       const post = this.postMessage.bind(this)
       this.postMessage = (message, ...rest) => {
         if (message && message.type === 2)
@@ -152,18 +239,59 @@ _INSTRUMENT = """
         if (!ev.data || ev.data.type !== 3) return
         const record = { at: performance.now(), drawn: null }
         kb.results.push(record)
-        // Material draws the list in its own listener, after this one; the next frame
+        // The page draws the list in its own listener, after this one; the next frame
         // is when it reaches the screen.
         requestAnimationFrame(() => { record.drawn = performance.now() })
       })
     }
   }
+  let current = window.Worker && wrap(window.Worker)
+  Object.defineProperty(window, "Worker", {
+    configurable: true,
+    get: () => current,
+    set: value => { current = value && wrap(value) },
+  })
+  document.addEventListener("DOMContentLoaded", () => {
+    const panel = document.getElementById("kb-results")
+    if (panel)
+      new MutationObserver(() => {
+        const record = { at: performance.now(), drawn: null }
+        kb.mutations.push(record)
+        requestAnimationFrame(() => { record.drawn = performance.now() })
+      }).observe(panel, { childList: true, subtree: true, attributes: true })
+  })
 })()
 """
 
+# The last query sent has its result drawn (a search in a worker), or, without a worker,
+# the result list changed after the last key.
+_ANSWERED = """([before, value]) => {
+    const kb = window.__kbBench
+    if (kb.workers) {
+        const n = kb.queries.length
+        return n > before && kb.queries[n - 1].value === value
+            && kb.results.length === n && kb.results[n - 1].drawn !== null
+    }
+    const last = kb.keyups[kb.keyups.length - 1]
+    return kb.mutations.some(m => m.at > last && m.drawn !== null)
+}"""
+# From the last change of the text in the box (its `input` event: a key typed, or an input
+# method's commit) to the results drawn. The site sends the query when the key comes up
+# (Material), the single file as the text changes: both are timed from the same moment.
+_ELAPSED = """() => {
+    const kb = window.__kbBench
+    const keyup = kb.keyups[kb.keyups.length - 1]
+    const drawn = kb.workers ? kb.results[kb.results.length - 1].drawn
+        : kb.mutations.find(m => m.at > keyup).drawn
+    return drawn - kb.inputs[kb.inputs.length - 1]
+}"""
+
 
 class SearchBox:
-    """The search box of a built site, driven like a reader drives it."""
+    """The search box of a built site (over http, or from file:// when `base_url` is a
+    file URI), driven like a reader drives it."""
+
+    input = ".md-search__input"
 
     def __init__(self, browser, base_url: str, timeout_ms: int = 60_000):
         self.base = base_url
@@ -176,25 +304,33 @@ class SearchBox:
         self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         self.page.on("pageerror", lambda exc: self.console_errors.append(f"uncaught: {exc}"))
         started = time.perf_counter()
-        self.page.goto(f"{base_url}/", wait_until="load")
-        self.page.focus(".md-search__input")
+        self.page.goto(self.start_url(), wait_until="load")
+        self.page.focus(self.input)
+        self.wait_ready(timeout_ms)
+        # From opening the page to a search box that answers (index fetched and loaded).
+        self.ready_s = time.perf_counter() - started
+
+    def start_url(self) -> str:
+        return f"{self.base}/index.html" if self.base.startswith("file:") else f"{self.base}/"
+
+    def wait_ready(self, timeout_ms: int) -> None:
         # Ready when the result meta no longer says the engine is initialising.
         self.page.wait_for_function(
             """() => {
                 const meta = document.querySelector(".md-search-result__meta")
                 return meta && !meta.textContent.includes("初始化")
             }""", timeout=timeout_ms)
-        # From opening the home page to a search box that answers (index fetched and loaded).
-        self.ready_s = time.perf_counter() - started
 
     def close(self) -> None:
         self.context.close()
 
     def search(self, text: str, timeout_ms: int = 30_000) -> tuple[list[str], float]:
-        """Type `text`; returns (section keys in result order, ms from last key to drawn)."""
+        """Type `text`; returns (section keys in result order, ms from the last change of the
+        text to the results drawn)."""
         page = self.page
-        page.fill(".md-search__input", "")
-        page.focus(".md-search__input")
+        page.fill(self.input, "")
+        page.focus(self.input)
+        page.evaluate("window.__kbBench.mutations = []; window.__kbBench.inputs = []")
         sent_before = page.evaluate("window.__kbBench.queries.length")
         for chunk in _IME_RUN.split(text):
             if not chunk:
@@ -205,18 +341,11 @@ class SearchBox:
                 page.keyboard.press("Shift")
             else:
                 page.keyboard.type(chunk)
-        page.wait_for_function(
-            """([before, value]) => {
-                const kb = window.__kbBench
-                const n = kb.queries.length
-                return n > before && kb.queries[n - 1].value === value
-                    && kb.results.length === n && kb.results[n - 1].drawn !== null
-            }""", arg=[sent_before, page.input_value(".md-search__input")], timeout=timeout_ms)
-        elapsed = page.evaluate("""() => {
-            const kb = window.__kbBench
-            return kb.results[kb.results.length - 1].drawn - kb.keyups[kb.keyups.length - 1]
-        }""")
-        return drawn_ranking(page, self.base), elapsed
+        page.wait_for_function(_ANSWERED, arg=[sent_before, page.input_value(self.input)], timeout=timeout_ms)
+        return self.ranking(), page.evaluate(_ELAPSED)
+
+    def ranking(self) -> list[str]:
+        return drawn_ranking(self.page, self.base)
 
 
 def drawn_ranking(page, base: str) -> list[str]:
@@ -230,17 +359,57 @@ def drawn_ranking(page, base: str) -> list[str]:
     return _dedupe([section_key(h, base) for h in shown + folded])
 
 
-def run_material(browser, base_url: str, queries: list[Query]) -> EngineResult:
-    result = EngineResult("本站搜索 (Material + jieba + kb-search)")
-    box = SearchBox(browser, base_url)
+class BookBox(SearchBox):
+    """The search box of the single HTML file (`base_url`: its file URI); result links are
+    in-file anchors `#<page anchor>--<id>`, read back as `page.md#id` through `pages`
+    (the site's pages, `tech/math.md`, ...)."""
+
+    input = "#kb-search-input"
+
+    def __init__(self, browser, file_url: str, pages: list[str], timeout_ms: int = 60_000):
+        from kb.export.book import page_anchor
+
+        self.pages = {page_anchor(p.removesuffix(".md") + ".html"): p for p in pages}
+        super().__init__(browser, file_url, timeout_ms)
+
+    def start_url(self) -> str:
+        return self.base
+
+    def wait_ready(self, timeout_ms: int) -> None:
+        self.page.wait_for_function("() => document.body.dataset.kbSearch !== 'loading'", timeout=timeout_ms)
+
+    def ranking(self) -> list[str]:
+        shown = self.page.eval_on_selector_all(
+            "#kb-results a.kb-result:not(details a)", "els => els.map(e => e.getAttribute('href'))")
+        folded = self.page.eval_on_selector_all(
+            "#kb-results details a.kb-result", "els => els.map(e => e.getAttribute('href'))")
+        return _dedupe([self.section_key(h) for h in shown + folded])
+
+    def section_key(self, href: str) -> str | None:
+        anchor, sep, fragment = unquote(href).lstrip("#").partition("--")
+        return f"{self.pages[anchor]}#{fragment}" if sep and anchor in self.pages else None
+
+
+def run_box(box: SearchBox, queries: list[Query], engine: str) -> EngineResult:
+    result = EngineResult(engine)
     try:
         for query in queries:
             ranking, ms = box.search(query.q)
             result.outcomes.append(Outcome(query.q, query.kind, query.answers, ranking[:20],
-                                           first_answer_rank(ranking, query.answers), ms))
+                                           first_answer_rank(ranking, query.answers), ms, query.set))
     finally:
         box.close()
     return result
+
+
+def run_material(browser, base_url: str, queries: list[Query]) -> EngineResult:
+    """The site's own search box, over http or (a file URI) from file://."""
+    return run_box(SearchBox(browser, base_url), queries, "本站搜索")
+
+
+def run_book(browser, file_url: str, queries: list[Query], pages: list[str]) -> EngineResult:
+    """The single file's search box."""
+    return run_box(BookBox(browser, file_url, pages), queries, "单文件搜索")
 
 
 def keystroke_times(browser, base_url: str, queries: list[Query], timeout_ms: int = 180_000) -> list[float]:
@@ -254,6 +423,16 @@ def search_timing(browser, base_url: str, queries: list[Query], timeout_ms: int 
         return [box.search(q.q, timeout_ms=timeout_ms)[1] for q in queries], box.ready_s
     finally:
         box.close()
+
+
+def same_top(results: list[EngineResult], k: int = 5) -> list[tuple[str, list[list[str]]]]:
+    """The queries whose top k differs between the editions: (query, each edition's top k)."""
+    out = []
+    for outcomes in zip(*(r.outcomes for r in results)):
+        tops = [o.ranking[:k] for o in outcomes]
+        if any(top != tops[0] for top in tops):
+            out.append((outcomes[0].q, tops))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -328,14 +507,57 @@ def run_pagefind(browser, base_url: str, queries: list[Query], variant: str = "b
             urls, ms = page.evaluate(_PAGEFIND_QUERY, [query.q, PAGES_READ])
             ranking = _dedupe([section_key(u, base_url) for u in urls])
             result.outcomes.append(Outcome(query.q, query.kind, query.answers, ranking[:20],
-                                           first_answer_rank(ranking, query.answers), ms))
+                                           first_answer_rank(ranking, query.answers), ms, query.set))
     finally:
         context.close()
     return result
 
 
 # ---------------------------------------------------------------------------
-# The ten-fold site
+# The sites: the project's, the corpus project, the ten-fold site
+
+
+def _kb(root: Path, *args: str) -> None:
+    """Run a kb command on the project at root, as a user runs it."""
+    proc = subprocess.run([sys.executable, "-m", "kb", "--root", str(root), *args], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"kb {' '.join(args)} failed in {root} ({proc.returncode}):\n"
+                           f"{proc.stderr[-3000:]}\n{proc.stdout[-2000:]}")
+
+
+def corpus_project(root: Path, work: Path) -> Path:
+    """A scratch project at work: the five articles and the real-world corpus in sources/
+    (folders and images as they are, its notes left out with `ignore:`), imported, built
+    and exported; returns work."""
+    from kb.core.project import scratch_copy
+
+    if work.exists():
+        shutil.rmtree(work)
+    articles = sorted(p for p in (root / "sources").iterdir() if p.suffix in (".txt", ".md"))
+    project = scratch_copy(root, work, articles=articles)
+    shutil.copytree(root / CORPUS, project.sources, dirs_exist_ok=True)
+    with project.editorial.open("a", encoding="utf-8") as f:
+        f.write("\nignore:\n" + "".join(f"  - {name}\n" for name in CORPUS_NOTES))
+    for command in ("import", "export"):        # export builds the site first
+        _kb(work, command)
+    return work
+
+
+def exported(root: Path, site: Path, dist: Path) -> Path:
+    """`kb export --site site --dist dist`; returns dist."""
+    if dist.exists():
+        shutil.rmtree(dist)
+    _kb(root, "export", "--site", str(site), "--dist", str(dist))
+    return dist
+
+
+def unzip_site(dist: Path, target: Path) -> Path:
+    """The site zip of an export unpacked into target; the site folder."""
+    if target.exists():
+        shutil.rmtree(target)
+    with zipfile.ZipFile(dist / f"{EXPORT_NAME}-site.zip") as archive:
+        archive.extractall(target)
+    return target / f"{EXPORT_NAME}-site"
 
 
 def repeated_site(root: Path, work: Path, times: int = 10) -> Path:
@@ -363,6 +585,23 @@ def _mkdocs_build(root: Path) -> None:
                    cwd=root, check=True, env={**__import__("os").environ, "NO_MKDOCS_2_WARNING": "1"})
 
 
+def run_editions(browser, site: Path, dist: Path, work: Path, queries: list[Query],
+                 pages: list[str]) -> dict[str, EngineResult]:
+    """The queries in each edition of one site: {edition key: result}."""
+    out = {}
+    with serve(site) as base:
+        out["http"] = run_material(browser, base, queries)
+    out["file"] = run_material(browser, unzip_site(dist, work).as_uri(), queries)
+    out["single"] = run_book(browser, (dist / f"{EXPORT_NAME}.html").as_uri(), queries, pages)
+    for key, name in EDITIONS:
+        out[key].engine = f"本站搜索 · {name}"
+    return out
+
+
+def _pages(provenance: Path) -> list[str]:
+    return sorted({s["page"] for s in _placed(provenance)})
+
+
 # ---------------------------------------------------------------------------
 # Report
 
@@ -378,30 +617,55 @@ def timing_summary(times: list[float]) -> dict:
             "p95_ms": round(_percentile(times, 95), 1), "max_ms": round(max(times), 1)}
 
 
-def markdown_report(ours: EngineResult, others: list[EngineResult], timing: dict, meta: dict) -> str:
-    engines = [ours, *others]
+def _cell(engine: EngineResult, outcomes: list[Outcome]) -> str:
+    s = engine.summary(outcomes)
+    return f"{s['hit@1']:.2f} / {s['hit@5']:.2f} / {s['mrr']:.2f}"
+
+
+def markdown_report(engines: list[EngineResult], timing: dict, meta: dict,
+                    differ: list[tuple[str, list[list[str]]]] | None = None, notes: list[str] = ()) -> str:
+    """The report: `engines` are the editions of the site's search first, then the others."""
+    first = engines[0]
+    sets = [key for key in SETS if first.where(set=key)]
     out = ["# 搜索质量基准（kb bench search）", "",
-           f"查询集：`{QUERIES}`，共 {len(ours.outcomes)} 条；按节（页面 + 锚点）计分，"
-           "答案的子节也算命中。本站搜索在无头 Chromium 中通过站点自己的搜索框逐键输入；"
+           f"查询集：`{QUERIES}`（本项目的五篇文章，在本项目的站点上）与 `{CORPUS_QUERIES}`"
+           f"（真实语料 `{CORPUS}`，在一个 `sources/` 放入五篇文章和整个语料的临时项目上，导入、构建、导出如常），"
+           f"共 {len(first.outcomes)} 条；按节（页面 + 锚点）计分，答案的子节也算命中。"
+           "本站搜索在无头 Chromium 中通过各版本自己的搜索框逐键输入（中文按输入法提交）："
+           "站点经 http、解压的站点 zip 经 file://、单文件 HTML 经 file://。"
            f"Pagefind 索引同一构建产物的副本（不含原文页，仅 `<article>`），读取前 {PAGES_READ} 个页面的分节结果。"
            "名次按读者看到的顺序：先是各页面分组直接显示的节，再是折叠起来的节"
            "（本站为“在该页上还有 N 个符合条件的结果”，Pagefind 为其界面每页显示的三个子结果之外的部分）。", "",
-           f"生成于 {meta['when']}，站点 {meta['sections']} 个可检索节。", "",
-           "| 引擎 | hit@1 | hit@5 | MRR |", "| --- | --- | --- | --- |"]
+           f"生成于 {meta['when']}；" + "，".join(f"{SETS[k]}：站点 {meta['sections'][k]} 个可检索节"
+                                                for k in sets if k in meta.get("sections", {})) + "。", "",
+           "| 引擎 | 查询 | hit@1 | hit@5 | MRR |", "| --- | --- | --- | --- | --- |"]
     for e in engines:
         s = e.summary()
-        out.append(f"| {e.engine} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['mrr']:.3f} |")
-    out += ["", "## 按查询类型（hit@1）", "", "| 类型 | 条数 | " + " | ".join(e.engine for e in engines) + " |",
+        out.append(f"| {e.engine} | 全部 {s['queries']} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['mrr']:.3f} |")
+        for key in sets:
+            s = e.summary(e.where(set=key))
+            out.append(f"| {e.engine} | {SETS[key]} {s['queries']} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['mrr']:.3f} |")
+    out += ["", "## 按查询类型（hit@1 / hit@5 / MRR）", "",
+            "| 类型 | 条数 | " + " | ".join(e.engine for e in engines) + " |",
             "| --- | --- |" + " --- |" * len(engines)]
-    for kind in sorted({o.kind for o in ours.outcomes}):
-        mine = [o for o in ours.outcomes if o.kind == kind]
-        hits = [[o.rank == 1 for o in e.outcomes if o.kind == kind] for e in engines]
-        out.append(f"| {kind} | {len(mine)} | " + " | ".join(f"{sum(h) / len(h):.2f}" for h in hits) + " |")
+    for kind in sorted({o.kind for o in first.outcomes}):
+        mine = first.where(kind=kind)
+        out.append(f"| {kind} | {len(mine)} | " + " | ".join(_cell(e, e.where(kind=kind)) for e in engines) + " |")
+    if differ is not None:
+        out += ["", "## 三个版本的前五是否相同", ""]
+        if not differ:
+            out.append(f"全部 {len(first.outcomes)} 条查询，三个版本给出的前五个结果相同。")
+        for q, tops in differ:
+            out.append(f"- `{q}`：" + "；".join(f"{name}：{', '.join(top) or '（无）'}"
+                                                 for (_, name), top in zip(EDITIONS, tops)))
     out += ["", "## 从按键到结果绘出的时间", "",
-            "最后一次按键（keyup）到该查询的结果列表绘出（结果到达后的下一帧）的时间。", "",
+            "搜索框中文字最后一次改变（input 事件：按键或输入法提交）到该查询的结果列表绘出（结果到达后的下一帧）的时间。"
+            "站点在按键弹起时发出查询（Material），单文件在文字改变时发出，两者从同一时刻计时。", "",
             "| 站点 | 查询数 | 中位数 | p95 | 最大 |", "| --- | --- | --- | --- | --- |"]
     for name, t in timing.items():
         out.append(f"| {name} | {t['queries']} | {t['median_ms']} ms | {t['p95_ms']} ms | {t['max_ms']} ms |")
+    if notes:
+        out += ["", "## 导入舍弃的答案", "", *[f"- {n}" for n in notes]]
     for e in engines:
         misses = [o for o in e.outcomes if o.rank != 1]
         out += ["", f"## 未排第一的查询：{e.engine}", ""]
@@ -410,14 +674,15 @@ def markdown_report(ours: EngineResult, others: list[EngineResult], timing: dict
         for o in misses:
             got = ", ".join(o.ranking[:3]) or "（无结果）"
             where = f"第 {o.rank} 位" if o.rank else "前列中没有"
-            out.append(f"- `{o.q}`（{o.kind}）：答案{where}；前三：{got}；期望：{', '.join(o.answers)}")
+            out.append(f"- `{o.q}`（{o.kind}）：答案{where}；前三：{got}；期望：{', '.join(o.answers) or '（导入舍弃）'}")
     return "\n".join(out) + "\n"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--site", help="use this built site instead of running `kb build`")
     parser.add_argument("--queries", default=str(QUERIES), help=f"query set (default: {QUERIES})")
-    parser.add_argument("--limit", type=int, help="only the first N queries (a quick check of the harness)")
+    parser.add_argument("--limit", type=int, help="only the first N queries of each set (a quick check of the harness)")
+    parser.add_argument("--no-corpus", action="store_true", help="skip the real-world corpus and its queries")
     parser.add_argument("--no-pagefind", action="store_true", help="skip the Pagefind comparison")
     parser.add_argument("--no-tenfold", action="store_true", help="skip the ten-fold site timing")
     parser.add_argument("--out", default=str(REPORT_DIR), help="folder for search.json and search.md")
@@ -433,32 +698,61 @@ def run(root: Path, args) -> int:
     out = root / args.out
     work = root / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "sections": sum(1 for d in index["docs"] if "#" in d["location"])}
+    # Each site with its queries: (key, built site, its export, its queries, its pages).
+    sites = [("project", site, exported(root, site, work / "dist"), queries, _pages(root / "docs" / "provenance.json"))]
+    notes: list[str] = []
+    if not args.no_corpus:
+        corpus = corpus_project(root, work / "corpus")
+        corpus_queries, notes = load_corpus_queries(root / CORPUS_QUERIES, corpus / "docs" / "provenance.json",
+                                                    corpus / "site")
+        sites.append(("corpus", corpus / "site", corpus / "dist", corpus_queries[: args.limit or None],
+                      _pages(corpus / "docs" / "provenance.json")))
+    meta = {"when": time.strftime("%Y-%m-%d %H:%M"), "sections": {}}
+    for key, built, *_ in sites:
+        index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
+        meta["sections"][key] = sum(1 for d in index["docs"] if "#" in d["location"])
+    dist_html = work / "dist" / f"{EXPORT_NAME}.html"
+    meta["single_file_bytes"] = dist_html.stat().st_size
 
     timing: dict[str, dict] = {}
-    others: list[EngineResult] = []
+    editions: dict[str, EngineResult] = {key: EngineResult("") for key, _ in EDITIONS}
+    others = {variant: EngineResult(PAGEFIND[variant][1]) for variant in PAGEFIND}
     with chromium() as browser:
-        with serve(site) as base:
-            ours = run_material(browser, base, queries)
-        timing["本站（5 篇文章）"] = timing_summary([o.ms for o in ours.outcomes])
-        print(f"ours: {ours.summary()}  timing {timing['本站（5 篇文章）']}")
-        if not args.no_pagefind:
-            for variant in PAGEFIND:
-                with serve(pagefind_site(site, work / f"pagefind-{variant}", variant)) as base:
-                    others.append(run_pagefind(browser, base, queries, variant))
-                print(f"pagefind {variant}: {others[-1].summary()}")
+        for key, built, dist, set_queries, pages in sites:
+            results = run_editions(browser, built, dist, work / f"unzipped-{key}", set_queries, pages)
+            for edition, result in results.items():
+                editions[edition].engine = result.engine
+                editions[edition].outcomes += result.outcomes
+                label = f"{result.engine}，{SETS[key]}"
+                timing[label] = timing_summary([o.ms for o in result.outcomes])
+                print(f"{label}: {result.summary()}  timing {timing[label]}")
+            if not args.no_pagefind:
+                for variant in PAGEFIND:
+                    with serve(pagefind_site(built, work / f"pagefind-{key}-{variant}", variant)) as base:
+                        result = run_pagefind(browser, base, set_queries, variant)
+                    others[variant].outcomes += result.outcomes
+                    print(f"pagefind {variant}, {SETS[key]}: {result.summary()}")
         if not args.no_tenfold:
             big = repeated_site(root, work / "tenfold")
             with serve(big) as base:
                 times = keystroke_times(browser, base, queries)
-            timing["五篇文章重复十次"] = timing_summary(times)
-            print(f"ten-fold timing {timing['五篇文章重复十次']}")
+            timing["站点（http），五篇文章重复十次"] = timing_summary(times)
+            print(f"ten-fold timing {timing['站点（http），五篇文章重复十次']}")
 
+    ours = [editions[key] for key, _ in EDITIONS]
+    engines = ours + ([] if args.no_pagefind else list(others.values()))
+    differ = same_top(ours)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"meta": meta, "engines": [e.summary() for e in [ours, *others]], "timing": timing,
-              "outcomes": {e.engine: [asdict(o) for o in e.outcomes] for e in [ours, *others]}}
+    report = {"meta": meta, "engines": [e.summary() for e in engines],
+              "by_set": {key: [e.summary(e.where(set=key)) for e in engines] for key in SETS},
+              "timing": timing, "differ_top5": differ, "dropped_answers": notes,
+              "outcomes": {e.engine: [asdict(o) for o in e.outcomes] for e in engines}}
     (out / "search.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / "search.md").write_text(markdown_report(ours, others, timing, meta), encoding="utf-8")
+    (out / "search.md").write_text(markdown_report(engines, timing, meta, differ, notes), encoding="utf-8")
+    print(f"three editions, same top 5: {len(first_outcomes(ours)) - len(differ)}/{len(first_outcomes(ours))} queries")
     print(f"kb bench search: wrote {out / 'search.md'} and {out / 'search.json'}")
     return 0
+
+
+def first_outcomes(results: list[EngineResult]) -> list[Outcome]:
+    return results[0].outcomes if results else []

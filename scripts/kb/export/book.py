@@ -2,10 +2,10 @@
 
     site/ --read_book--> Book (pages in reading order, ids prefixed per page, links in-file)
           --render-----> diagrams as SVG and maths typeset, once, in headless Chromium
-          --index------> search index (jieba tokens, the site's dictionary), inline JSON
+          --search-----> the site's own search: its index, worker and converter, inline
           --assemble---> one HTML string: every stylesheet, script and font inside it
 
-`read_book`, `index` and `assemble` are pure (text in, text out); the browser and the disk
+`read_book`, `search_data` and `assemble` are pure (text in, text out); the browser and the disk
 are touched only by `render` and `export`. `export` writes both outputs into a new folder
 beside dist/ and swaps it in only when everything succeeded (kb.atomic), so a failed or
 killed export leaves dist/ as it was.
@@ -32,14 +32,11 @@ from kb.core import atomic
 from kb.core.chromium import CHROMIUM, CHROMIUM_ARGS
 from kb.core.clock import Clock
 from kb.core.context import Context
-from kb.core.editorial import load_editorial
 from kb.core.model import KbError
 from kb.core.plan import Role, SitePlan
-from kb.core.project import Project
-from kb.core.segment import Segmenter
 from kb.importer.pipeline import plan as read_plan
 from kb.site import linkcheck
-from kb.site.search import index_segmenter, is_reference, opencc_characters, traditional_map, user_dictionary
+from kb.site.search import WORKER_TARGET, converter_file
 
 NAME = "ai-startup-kb"
 
@@ -379,69 +376,38 @@ def _katex_files(loaded: list[list[str]]) -> list[str]:
     return sorted(out)
 
 
-# --------------------------------------------------------------------------- index
+# --------------------------------------------------------------------------- search
 
-def index(pages: list[BookPage], traditional: dict[str, str] | None = None, seg: Segmenter | None = None) -> dict:
-    """Search index: sections (heading id, title, page) and jieba tokens -> weighted postings.
+@dataclass
+class Search:
+    """What the single file's search runs on: the site's own, so that every edition
+    finds the same sections in the same order (see kb/site/worker/kb-search.js)."""
 
-    Built from the pages before rendering, so TeX source and SVG markup stay out of it.
-    Single characters are not indexed; the page's search falls back to plain substring
-    matching for those. Like the site's search, the reference pages (home, chapter lists,
-    glossary, entity index) stay out: they restate sections and would outrank them.
-
-    The text is cut by `seg`, the segmenter of the site's search index, whose user
-    dictionary keeps the glossary's terms and entity names whole (see export; without it,
-    jieba's own dictionary). The cut is jieba's search mode: the site's words, and the
-    dictionary words inside the longer ones (联邦学习 also gives 联邦 and 学习), since the
-    page matches whole indexed words where the site's search also matches prefixes.
-
-    `traditional` (Traditional character -> Simplified, kb.search.traditional_map) goes in
-    as `t2s`, a string of pairs, for the characters whose Simplified form the indexed text
-    uses: the page converts a query with it, and a character the text lacks finds nothing
-    either way.
-    """
-    seg = seg or index_segmenter(Context.in_memory().segmenters, "")
-    sections: list[list[str]] = []
-    postings: dict[str, dict[int, int]] = {}
-    used: set[str] = set()
-    for page in pages:
-        if is_reference(page.role):
-            continue
-        for heading_id, title, text in _sections(page):
-            number = len(sections)
-            sections.append([heading_id, title, page.title])
-            used.update(title, text)
-            weights: dict[str, int] = {}
-            for source, weight in ((title, 10), (text, 1)):
-                for token in seg.tokenizer().cut_for_search(source.lower(), HMM=True):
-                    token = token.strip()
-                    if len(token) > 1 and _WORDLIKE.search(token):
-                        weights[token] = weights.get(token, 0) + weight
-            for token, weight in weights.items():
-                postings.setdefault(token, {})[number] = weight
-    terms = {token: [n for item in sorted(post.items()) for n in item] for token, post in sorted(postings.items())}
-    t2s = "".join(t + s for t, s in sorted((traditional or {}).items()) if s in used)
-    return {"sections": sections, "terms": terms, "t2s": t2s}
+    index: str                   # the site's search/search_index.json, as it is
+    worker: str                  # the site's search worker script (table and engine)
+    converter: str               # opencc-js's Traditional-to-Simplified converter
 
 
-def _sections(page: BookPage):
-    """(heading id, heading text, text up to the next heading) for each heading of a page."""
-    soup = _soup(page.html)
-    for el in soup.select(".arithmatex, .headerlink"):
-        el.decompose()
-    current = None
-    for node in soup.contents:
-        name = getattr(node, "name", None)
-        if name and _HEADING.match(name) and node.get("id"):
-            if current:
-                yield current[0], current[1], " ".join(current[2])
-            current = (node["id"], node.get_text(" ", strip=True), [])
-        elif current is not None:
-            text = node.get_text(" ", strip=True) if name else str(node).strip()
-            if text:
-                current[2].append(text)
-    if current:
-        yield current[0], current[1], " ".join(current[2])
+def search_data(site: Path, node_modules: Path, pages: list[str]) -> Search:
+    """The site's search index, worker and converter, for the single file to start its
+    search worker from (a Blob worker). Every page the index points to must be in the
+    file (`pages`: site paths of the book's pages)."""
+    index_file, worker_file = site / "search" / "search_index.json", site / WORKER_TARGET
+    for file in (index_file, worker_file):
+        if not file.is_file():
+            raise KbError(str(file), None, "the site's search is missing", "rebuild the site with `kb build`")
+    index = index_file.read_text(encoding="utf-8")
+    outside = sorted({doc["location"].split("#")[0] for doc in json.loads(index)["docs"]} - set(pages))
+    if outside:
+        raise KbError(str(index_file), None, f"the search index points to pages the single file leaves out: "
+                      f"{', '.join(outside[:3])}", "keep those pages in the navigation, or out of search")
+    return Search(index, worker_file.read_text(encoding="utf-8"),
+                  converter_file(node_modules).read_text(encoding="utf-8"))
+
+
+def _json_in_script(value) -> str:
+    """JSON text safe inside <script type="application/json">: no `</` can end it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
 
 
 # --------------------------------------------------------------------------- assemble
@@ -487,20 +453,22 @@ def katex_css(css: str, fonts: dict[str, bytes], used: list[str]) -> str:
     return _FONT_FACE.sub(face, css)
 
 
-# Nothing in the file may load anything: inline styles, scripts, fonts and images only.
+# Nothing in the file may load anything: inline styles, scripts, fonts and images only,
+# and the search worker, which the page makes from its own text as a blob: URL.
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-       "img-src data:; font-src data:")
+       "worker-src blob:; img-src data:; font-src data:")
 
 
-def assemble(book: Book, rendered: Rendered, search: dict, assets: Assets) -> tuple[str, dict[str, int]]:
+def assemble(book: Book, rendered: Rendered, search: Search, assets: Assets) -> tuple[str, dict[str, int]]:
     """The single HTML file, and its size in bytes by kind."""
     pages = Book(book.title, rendered.pages)
     body = book_body(pages)
     toc = _toc(pages)
     styles = "".join(f"<style>{css}</style>" for css in [*assets.material_css, assets.book_css])
     fonts_css = katex_css(assets.katex_css, assets.katex_fonts, rendered.fonts)
-    index_json = json.dumps(search, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    index_json = index_json.replace("</", "<\\/")
+    # The index as the site has it (JSON already), the worker and converter as JSON strings.
+    index_json = search.index.strip().replace("</", "<\\/")
+    engine_json = _json_in_script({"worker": search.worker, "converter": search.converter})
     html = (
         "<!doctype html>\n"
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
@@ -524,10 +492,11 @@ def assemble(book: Book, rendered: Rendered, search: dict, assets: Assets) -> tu
         f'<nav id="kb-toc" class="kb-toc" aria-label="目录">\n<h2 class="kb-toc__title">目录</h2>\n{toc}\n</nav>\n'
         f'<main id="kb-book" class="kb-book md-typeset">\n{body}\n</main>\n'
         f'<script type="application/json" id="kb-search-index">{index_json}</script>\n'
+        f'<script type="application/json" id="kb-search-engine">{engine_json}</script>\n'
         f"<script>{assets.book_js}</script>\n"
         "</body>\n</html>\n"
     )
-    return html, _breakdown(html, rendered.sizes, styles, fonts_css, index_json, assets.book_js)
+    return html, _breakdown(html, rendered.sizes, styles, fonts_css, index_json, engine_json, assets.book_js)
 
 
 def _toc(book: Book) -> str:
@@ -558,14 +527,15 @@ def _size(text: str) -> int:
 
 
 def _breakdown(html: str, rendered: dict[str, int], styles: str, fonts_css: str, index_json: str,
-               js: str) -> dict[str, int]:
+               engine_json: str, js: str) -> dict[str, int]:
     font_bytes = sum(_size(m.group(0)) for m in re.finditer(r"url\(data:font/woff2;base64,[^)]*\)", fonts_css))
     parts = {
         "diagrams (inline SVG)": rendered["diagrams"],
         "maths (KaTeX markup)": rendered["maths"],
         "fonts (KaTeX woff2, base64)": font_bytes,
         "stylesheets (Material, KaTeX, book)": _size(styles) + _size(fonts_css) - font_bytes,
-        "scripts (search, colour scheme)": _size(js),
+        "scripts (search box, colour scheme)": _size(js),
+        "search worker and converter (JSON strings)": _size(engine_json),
         "search index (JSON)": _size(index_json),
     }
     parts["text (content, contents list, page frame)"] = _size(html) - sum(parts.values())
@@ -592,8 +562,8 @@ def zip_site(site: Path, dest: Path, root_name: str) -> int:
 
 def export(root: Path, site: Path, dist: Path, progress: Progress = print, name: str = NAME,
            context: Context | None = None) -> Result:
-    """Write dist/<name>-site.zip and dist/<name>.html from the built site (`context`: its
-    segmenters; by default the project's at `root`)."""
+    """Write dist/<name>-site.zip and dist/<name>.html from the built site. (`context` is
+    no longer used: the single file takes the site's search as it is.)"""
     started = time.perf_counter()
     if not (site / "index.html").is_file():
         raise KbError(str(site), None, "no built site here (index.html missing)", "run `kb build` first")
@@ -633,14 +603,9 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
             progress(f"  {rendered.diagrams} diagrams drawn as SVG, {rendered.formulas} formulas typeset")
 
         with clock.stage("index"):
-            progress("indexing sections for search (jieba)")
-            # The segmenter the site's search plugin cuts its index with (kb.site.plugin).
-            project = Project(root)
-            segmenters = (context or project.context()).segmenters
-            seg = index_segmenter(segmenters, user_dictionary(load_editorial(project.sources)))
-            search = index(book.pages, traditional_map(opencc_characters(node_modules)), seg)
-            progress(f"  {len(search['sections'])} sections, {len(search['terms'])} terms, "
-                     f"{len(search['t2s']) // 2} Traditional characters ({_size(search['t2s'])} bytes)")
+            # The site's own search: its index, worker and converter.
+            search = search_data(site, node_modules, order)
+            progress(f"search: the site's index ({_size(search.index) / 1e3:.0f} kB), worker and converter")
 
         with clock.stage("assemble"):
             html, breakdown = assemble(book, rendered, search, assets)

@@ -139,13 +139,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         node_modules = self.root / self.config.node_modules
         try:
             vendored = assets.vendor_files(node_modules)
-            material = [f for f in files if search.MATERIAL_WORKER.fullmatch(f.src_uri)]
-            if len(material) != 1:
-                raise KbError("mkdocs-material", None,
-                              f"expected one Material search worker ({search.MATERIAL_WORKER.pattern}) among "
-                              f"the theme files, found {[f.src_uri for f in material]}",
-                              "install mkdocs-material as pinned in pyproject.toml")
-            worker = search.worker_files(node_modules, Path(material[0].abs_src_path))
+            worker = search.worker_files(node_modules)
         except KbError as exc:
             raise PluginError(str(exc)) from None
         # The images the articles draw, from sources/ (kb.importer.images says which).

@@ -10,8 +10,8 @@ neither is committed twice.
   its pieces scattered through unrelated sections.
 - The Traditional-character table lets the search worker tell, without the converter,
   that a query holds Traditional characters; only then does it load the converter.
-- The search worker itself is put together here: the table, the query rewrite and
-  Material's worker in one script (see worker_script).
+- The search worker itself is put together here: the table and the search engine
+  (worker/kb-search.js) in one script (see worker_script), the same in every edition.
 """
 from __future__ import annotations
 
@@ -118,33 +118,26 @@ def add_entries(page, *, index, memo, add) -> None:
 T2CN_SOURCE = Path("opencc-js/dist/umd/t2cn.js")
 TS_CHARACTERS = Path("opencc-js/dist/esm-lib/dict/TSCharacters.js")
 T2CN_TARGET = "assets/javascripts/vendor/opencc-t2cn.js"
-# The query rewrite; never served alone (see worker_script).
-REWRITE_SOURCE = Path(__file__).parent / "worker" / "kb-search.js"
+# The search engine; never served alone (see worker_script).
+ENGINE_SOURCE = Path(__file__).parent / "worker" / "kb-search.js"
 WORKER_TARGET = "assets/javascripts/workers/kb-search.js"
-# Material's search worker as the theme ships it (the name carries a content hash).
-MATERIAL_WORKER = re.compile(r"assets/javascripts/workers/search\.[0-9a-f]+\.min\.js")
-
-_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$\n?", re.M)
 
 
-def worker_script(traditional: str, rewrite: str, material: str, material_name: str) -> str:
-    """The site's search worker as one script: the Traditional-character table, the query
-    rewrite, then Material's worker.
+def worker_script(traditional: str, engine: str) -> str:
+    """The search worker as one script: the Traditional-character table, then the engine
+    (worker/kb-search.js), which answers Material's search messages itself.
 
     One script, so that nothing is imported when the worker starts: from file:// Material
     runs its worker in an iframe (the iframe-worker shim) where importScripts is
-    asynchronous, and the rewrite must be in place before Material's code and its first
-    message. The rewrite comes first because its message listener must run before
-    Material's. Material's source map is left out (its lines no longer match).
+    asynchronous. The single file (kb.export) starts the same text as a Blob worker.
     """
     return "".join([
-        "// Generated at build time by scripts/kb/search.py: the knowledge base's search worker.\n",
-        "// Characters only Traditional Chinese uses (opencc-js TSCharacters), the query rewrite\n",
-        f"// (scripts/kb/worker/kb-search.js), then Material for MkDocs' {material_name} (MIT licence).\n",
+        "// Generated at build time by scripts/kb/site/search.py: the knowledge base's search worker.\n",
+        "// Characters only Traditional Chinese uses (opencc-js TSCharacters), then the search\n",
+        "// engine (scripts/kb/site/worker/kb-search.js).\n",
         '"use strict";\n',
         f"self.KB_TRADITIONAL = {json.dumps(traditional, ensure_ascii=False)};\n",
-        rewrite.rstrip() + ";\n",
-        _SOURCE_MAP.sub("", material).rstrip() + "\n",
+        engine.rstrip() + ";\n",
     ])
 
 
@@ -161,22 +154,30 @@ def opencc_characters(node_modules: Path) -> str:
     return read_opencc_dict(table.read_text(encoding="utf-8"), str(table))
 
 
-def worker_files(node_modules: Path, material_worker: Path) -> dict[str, Path | str]:
+def converter_file(node_modules: Path) -> Path:
+    """opencc-js's Traditional-to-Simplified converter, which the worker loads when a
+    query holds a Traditional character."""
+    return _opencc_file(node_modules, T2CN_SOURCE)
+
+
+def worker_files(node_modules: Path) -> dict[str, Path | str]:
     """{site path: file on disk, or generated text}: the search worker (see worker_script)
     and the converter it loads when a query holds a Traditional character."""
-    converter = _opencc_file(node_modules, T2CN_SOURCE)
     chars = traditional_characters(opencc_characters(node_modules))
-    script = worker_script(chars, REWRITE_SOURCE.read_text(encoding="utf-8"),
-                           material_worker.read_text(encoding="utf-8"), material_worker.name)
-    return {T2CN_TARGET: converter, WORKER_TARGET: script}
+    script = worker_script(chars, ENGINE_SOURCE.read_text(encoding="utf-8"))
+    return {T2CN_TARGET: converter_file(node_modules), WORKER_TARGET: script}
 
 
 # ---------------------------------------------------------------------------
 # What is indexed
 
 # The "来源：《article》· heading" line under every section: it would put the five
-# article titles into every section's text.
+# article titles into every section's text. The "相关章节：" line after a section and the
+# "被引用于" list at the end of a topic page likewise: they restate other sections' article
+# titles and headings, and a query for a heading would find every section that lists it.
 _SOURCE_LINE = re.compile(r'<p class="kb-source"')
+_RELATED_LINE = re.compile(r'<p class="kb-related"')
+_BACKLINKS = re.compile(r'<h([2-6]) id="backlinks"')
 _SUBHEADING = re.compile(r"<h([2-6])(?=[\s>])")
 
 
@@ -204,11 +205,15 @@ def is_unsearched(role: Role | None) -> bool:
 
 def mark_unsearchable(html: str, reference_page: bool) -> str:
     """Mark what the search plugin must skip (`data-search-exclude`, which it strips
-    from the page afterwards): the source line of each section, and on reference pages
+    from the page afterwards): the source line and the related-sections line of each
+    section, the list of sections that point to the page, and on reference pages
     every entry below the page title. Those would otherwise outrank the section they
     point to (a glossary entry's heading is the bare term); the page itself stays
     findable by its title and opening lines."""
     html = _SOURCE_LINE.sub('<p class="kb-source" data-search-exclude="source"', html)
+    html = _RELATED_LINE.sub('<p class="kb-related" data-search-exclude="related"', html)
+    # An excluded heading leaves its whole section out (the list under it too).
+    html = _BACKLINKS.sub(r'<h\1 data-search-exclude="backlinks" id="backlinks"', html)
     if reference_page:
         html = _SUBHEADING.sub(r'<h\1 data-search-exclude="reference"', html)
     return html

@@ -1,5 +1,6 @@
-// The single-file edition (kb export): colour scheme, contents drawer, and full-text search
-// over the index that kb export built with jieba (inline JSON, read on first use).
+// The single-file edition (kb export): colour scheme, contents drawer, and the search box
+// around the site's own search worker (kb/site/worker/kb-search.js, run as a Blob worker
+// on the site's own index: the same results as the site).
 (function () {
   "use strict";
   var body = document.body;
@@ -32,137 +33,154 @@
     if (e.target.closest("a")) toggleToc(false);
   });
 
-  // ---- search
+  // ---- search: the site's own search worker (index, ranking, Traditional input), started
+  // from the file's own text as a Blob worker; this is only the search box around it.
   var input = document.getElementById("kb-search-input");
   var panel = document.getElementById("kb-results");
-  var index = null;      // {sections: [[id, title, page]], terms: {token: [section, weight, ...]}, t2s: "繁简..."}
-  var longest = 1;
-  var texts = {};        // section id -> its text, read from the page on demand
-  var simplifiedOf = {}; // Traditional character -> Simplified, for the characters the book uses
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;   // the worker's messages (Material's)
+  var GROUPS = 10;                                     // result groups drawn at once, as the site
+  var worker = null, ready = false, sent = [], lastSent = null;
 
-  function load() {
-    if (index) return index;
-    index = JSON.parse(document.getElementById("kb-search-index").textContent);
-    for (var t in index.terms) if (t.length > longest) longest = t.length;
-    var pairs = Array.from(index.t2s || "");
-    for (var i = 0; i + 1 < pairs.length; i += 2) simplifiedOf[pairs[i]] = pairs[i + 1];
-    return index;
+  function blobUrl(text) {
+    return URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
   }
 
-  // The book is in Simplified Chinese: a query typed in Traditional characters is read
-  // character by character as Simplified (風險識別 -> 风险识别).
-  function simplified(query) {
-    return Array.from(query, function (c) { return simplifiedOf[c] || c; }).join("");
-  }
-
-  // The words of a query, as jieba would have cut them: runs of letters/digits as they are,
-  // runs of Chinese by longest match against the indexed terms. null when a piece of the
-  // query is not an indexed term (then the search falls back to plain substring matching).
-  function words(query) {
-    var out = [];
-    var runs = query.toLowerCase().match(/[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g) || [];
-    for (var r = 0; r < runs.length; r++) {
-      var run = runs[r];
-      if (!/[\u3400-\u9fff\uf900-\ufaff]/.test(run)) {
-        if (!index.terms[run]) return null;
-        out.push(run);
-        continue;
+  function startSearch() {
+    body.dataset.kbSearch = "loading";
+    var engine = JSON.parse(document.getElementById("kb-search-engine").textContent);
+    // The converter, which the worker runs when a query first holds a Traditional
+    // character (a file cannot load another file: it goes in front of the worker's text).
+    var prefix = "self.KB_LOAD_CONVERTER = function () {\n" + engine.converter + "\n};\n";
+    worker = new Worker(blobUrl(prefix + engine.worker));
+    worker.addEventListener("message", function (ev) {
+      var message = ev.data;
+      if (message.type === READY) {
+        ready = true;
+        body.dataset.kbSearch = "ready";
+        if (input.value.trim()) ask(input.value);
+      } else if (message.type === RESULT) {
+        show(sent.shift(), message.data.items);
       }
-      for (var i = 0; i < run.length;) {
-        var found = null;
-        for (var n = Math.min(longest, run.length - i); n > 1; n--) {
-          if (index.terms[run.substr(i, n)]) { found = run.substr(i, n); break; }
-        }
-        if (!found) return null;
-        out.push(found);
-        i += found.length;
-      }
-    }
-    return out.length ? out : null;
+    });
+    worker.postMessage({ type: SETUP, data: JSON.parse(document.getElementById("kb-search-index").textContent) });
   }
 
-  function sectionText(id) {
-    if (texts[id] !== undefined) return texts[id];
-    var heading = document.getElementById(id), parts = [];
-    for (var el = heading && heading.nextElementSibling; el && !/^H[1-6]$/.test(el.tagName); el = el.nextElementSibling) {
-      if (el.classList.contains("arithmatex") || el.classList.contains("mermaid")) continue;
-      parts.push(el.textContent);
-    }
-    return (texts[id] = parts.join(" ").replace(/\s+/g, " ").trim());
+  // A query goes to the worker when it changed; the answers come back in order.
+  function ask(value) {
+    if (!ready || value === lastSent) return;
+    lastSent = value;
+    if (!value.trim()) { sent = []; panel.hidden = true; panel.innerHTML = ""; return; }
+    sent.push(value);
+    worker.postMessage({ type: QUERY, data: value });
   }
 
-  function search(query) {
-    load();
-    var q = query.trim().toLowerCase();
-    if (!q) return [];
-    var found = [], ws = words(q), s;
-    if (ws) {
-      // Sections that hold every word, by summed weight times rarity.
-      var scores = {}, hits = {}, total = index.sections.length;
-      ws.forEach(function (w, k) {
-        if (ws.indexOf(w) !== k) return;
-        var post = index.terms[w], idf = Math.log(1 + total / (post.length / 2));
-        for (var i = 0; i < post.length; i += 2) {
-          s = post[i];
-          scores[s] = (scores[s] || 0) + post[i + 1] * idf;
-          hits[s] = (hits[s] || 0) + 1;
-        }
-      });
-      var need = ws.filter(function (w, k) { return ws.indexOf(w) === k; }).length;
-      for (s in scores) if (hits[s] === need) found.push({n: +s, score: scores[s]});
-    } else {
-      // Single characters and words the index does not know: plain substring matching.
-      index.sections.forEach(function (sec, n) {
-        var text = (sec[1] + " " + sectionText(sec[0])).toLowerCase(), count = text.split(q).length - 1;
-        if (count) found.push({n: n, score: count + (sec[1].toLowerCase().indexOf(q) >= 0 ? 10 : 0)});
-      });
-    }
-    found.sort(function (a, b) { return b.score - a.score || a.n - b.n; });
-    return found.map(function (f) { return index.sections[f.n]; });
+  // 'tech/math.html#s002-4-2-2' -> 'tech-math--s002-4-2-2' (kb.export.book.page_anchor)
+  function anchorOf(location) {
+    var parts = location.split("#"), path = decodeURIComponent(parts[0]).replace(/\.html$/, "");
+    var names = path.split("/").filter(Boolean);
+    if (names.length && names[names.length - 1] === "index") names.pop();
+    var page = names.join("-") || "home";
+    return parts[1] ? page + "--" + decodeURIComponent(parts[1]) : page;
   }
 
   function escapeHtml(text) {
     return text.replace(/[&<>"]/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; });
   }
 
-  function snippet(text, terms) {
-    var lower = text.toLowerCase(), at = -1;
-    for (var i = 0; i < terms.length && at < 0; i++) at = lower.indexOf(terms[i]);
-    var start = Math.max(0, at - 30), piece = text.substr(start, 120);
-    var html = escapeHtml(piece);
-    terms.forEach(function (t) {
-      if (!t) return;
-      html = html.replace(new RegExp(escapeHtml(t).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gi"),
-                          function (m) { return "<mark>" + m + "</mark>"; });
-    });
-    return (start > 0 ? "…" : "") + html + (start + 120 < text.length ? "…" : "");
+  function found(item) {
+    return Object.keys(item.terms).filter(function (t) { return item.terms[t]; });
   }
 
-  function show(query) {
-    var typed = query.trim();
-    if (!typed) { panel.hidden = true; panel.innerHTML = ""; return; }
-    load();
-    var q = simplified(typed);
-    var results = search(q), terms = words(q.toLowerCase()) || [q.toLowerCase()];
-    var html = '<p class="kb-results__meta">' + (results.length
-      ? "找到 " + results.length + " 个相关章节"
-      : "没有找到与「" + escapeHtml(typed) + "」相关的内容") + "</p>";
-    results.slice(0, 30).forEach(function (sec) {
-      html += '<a class="kb-result" href="#' + escapeHtml(sec[0]) + '">' +
-        '<span class="kb-result__title">' + escapeHtml(sec[1]) + "</span>" +
-        '<span class="kb-result__page">' + escapeHtml(sec[2]) + "</span>" +
-        '<span class="kb-result__text">' + snippet(sectionText(sec[0]), terms) + "</span></a>";
+  // One section, as the site draws it: title and text with the words marked (HTML from the
+  // site's own index), and the query words it lacks.
+  function section(item) {
+    var missing = Object.keys(item.terms).filter(function (t) { return !item.terms[t]; });
+    return '<a class="kb-result" href="#' + escapeHtml(anchorOf(item.location)) + '" data-terms="' +
+      escapeHtml(found(item).join(" ")) + '">' +
+      '<span class="kb-result__title">' + item.title + "</span>" +
+      (item.text ? '<span class="kb-result__text">' + item.text + "</span>" : "") +
+      (missing.length ? '<span class="kb-result__missing">缺少：' +
+        missing.map(function (t) { return "<del>" + escapeHtml(t) + "</del>"; }).join(" ") + "</span>" : "") +
+      "</a>";
+  }
+
+  // A page's group as the site draws it: the page, the sections scored at least as high as
+  // the group's first entry, the others folded away.
+  function group(items) {
+    var threshold = items[0].score, sections = [], page = null;
+    items.forEach(function (item) {
+      if (item.location.indexOf("#") < 0 && !page) page = item; else sections.push(item);
     });
+    var cut = sections.findIndex(function (item) { return item.score < threshold; });
+    if (cut < 0) cut = sections.length;
+    var html = '<div class="kb-group">' + (page ? '<a class="kb-group__page" href="#' +
+      escapeHtml(anchorOf(page.location)) + '">' + page.title + "</a>" : "");
+    html += sections.slice(0, cut).map(section).join("");
+    var more = sections.slice(cut);
+    if (more.length)
+      html += '<details class="kb-group__more"><summary>在该页上还有 ' + more.length + " 个符合条件的结果</summary>" +
+        more.map(section).join("") + "</details>";
+    return html + "</div>";
+  }
+
+  function show(query, groups) {
+    var html = '<p class="kb-results__meta">' + (groups.length
+      ? "找到 " + groups.length + " 个符合条件的页面"
+      : "没有找到与「" + escapeHtml(query.trim()) + "」相关的内容") + "</p>";
+    html += groups.slice(0, GROUPS).map(group).join("");
+    if (groups.length > GROUPS)
+      html += '<button type="button" class="kb-results__more">显示其余 ' + (groups.length - GROUPS) + " 个页面</button>";
     panel.innerHTML = html;
+    panel.dataset.query = query;
     panel.hidden = false;
+    var button = panel.querySelector(".kb-results__more");
+    if (button)
+      button.addEventListener("click", function () {
+        button.insertAdjacentHTML("beforebegin", groups.slice(GROUPS).map(group).join(""));
+        button.remove();
+      });
   }
 
-  var timer = null;
-  input.addEventListener("input", function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () { show(input.value); }, 120);
+  // The section a result opens, with the query words marked (as the site does with ?h=).
+  function highlight(id, terms) {
+    document.querySelectorAll("mark.kb-highlight").forEach(function (mark) {
+      mark.replaceWith(document.createTextNode(mark.textContent));
+    });
+    var heading = document.getElementById(id);
+    if (!heading || !terms.length) return;
+    var pattern = new RegExp(terms.map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|"), "gi");
+    for (var el = heading.nextElementSibling; el && !/^H[1-6]$/.test(el.tagName); el = el.nextElementSibling) {
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), nodes = [];
+      while (walker.nextNode()) nodes.push(walker.currentNode);
+      nodes.forEach(function (node) {
+        if (node.parentNode.closest(".arithmatex, .mermaid, svg")) return;
+        var text = node.nodeValue;
+        pattern.lastIndex = 0;
+        if (!pattern.test(text)) return;
+        var fragment = document.createDocumentFragment(), at = 0;
+        text.replace(pattern, function (match, offset) {
+          fragment.appendChild(document.createTextNode(text.slice(at, offset)));
+          var mark = document.createElement("mark");
+          mark.className = "kb-highlight";
+          mark.setAttribute("data-md-highlight", "");
+          mark.textContent = match;
+          fragment.appendChild(mark);
+          at = offset + match.length;
+        });
+        fragment.appendChild(document.createTextNode(text.slice(at)));
+        node.replaceWith(fragment);
+      });
+    }
+  }
+
+  startSearch();
+
+  // The query is read as it changes and when a key comes up (as the site reads it).
+  input.addEventListener("input", function () { ask(input.value); });
+  input.addEventListener("keyup", function () { ask(input.value); });
+  input.addEventListener("focus", function () {
+    if (input.value.trim() && panel.innerHTML) panel.hidden = false;
   });
-  input.addEventListener("focus", function () { if (input.value.trim()) show(input.value); });
   input.addEventListener("keydown", function (e) {
     var links = panel.querySelectorAll("a.kb-result");
     if (e.key === "Enter" && links.length) { e.preventDefault(); links[0].click(); }
@@ -176,7 +194,13 @@
     else if (e.key === "ArrowUp") { e.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
     else if (e.key === "Escape") { panel.hidden = true; input.focus(); }
   });
-  panel.addEventListener("click", function (e) { if (e.target.closest("a")) panel.hidden = true; });
+  panel.addEventListener("click", function (e) {
+    var link = e.target.closest("a");
+    if (!link) return;
+    panel.hidden = true;
+    var terms = (link.getAttribute("data-terms") || "").split(" ").filter(Boolean);
+    highlight(decodeURIComponent(link.getAttribute("href").slice(1)), terms);
+  });
   document.addEventListener("click", function (e) {
     if (!e.target.closest(".kb-search")) panel.hidden = true;
   });

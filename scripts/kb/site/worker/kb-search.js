@@ -1,42 +1,46 @@
 /*
- * Search worker of the knowledge base: a query rewrite in front of Material's own search
- * worker. This is not served as it is: at build time scripts/kb/search.py writes
- * assets/javascripts/workers/kb-search.js as one script, the Traditional-character table
- * (self.KB_TRADITIONAL), then this file, then Material's worker, so that nothing has to be
- * imported at start-up. overrides/main.html points the theme at that script.
+ * The knowledge base's search engine: one script, run as a Web Worker in every edition.
  *
- * The same script runs over http (a Web Worker) and from file:// (Material's offline
- * plugin runs it in an iframe through the iframe-worker shim, where `self` is the iframe's
- * window and importScripts appends <script> tags and returns a promise).
+ * - the site over http: a Web Worker (overrides/main.html points Material's search at it);
+ * - the site from file://: the same file in Material's iframe-worker shim (where `self` is
+ *   the iframe's window and importScripts appends <script> tags);
+ * - the single HTML file (kb export): the same text started as a Blob worker, with the
+ *   same index data (the site's search/search_index.json) embedded in the file, and
+ *   the converter as a function in front of it (self.KB_LOAD_CONVERTER).
  *
- * Why a rewrite is needed (measured with scripts/bench/plain_site.py):
- * - Material sends a query like `CNN模型` to Lunr as the single term `cnn模型*`, but
- *   the index holds `cnn` and `模型` as separate tokens (the build segments Han runs
- *   with jieba and leaves Latin words alone), so nothing matches. We split Latin and
- *   Han apart.
- * - Material segments a Han query greedily against the index and never looks at the
- *   last word of a run (風險識別 -> only 风险). We segment each Han run ourselves, by
- *   dynamic programming over the index's own Han tokens (longest words win), and turn
- *   Material's segmenter off (see patchLunr below).
- * - Traditional characters are converted to Simplified with OpenCC, loaded only the
- *   first time a query holds a character from the Traditional-only table.
+ * At build time scripts/kb/site/search.py writes assets/javascripts/workers/kb-search.js as
+ * the Traditional-character table (self.KB_TRADITIONAL), then this file. It speaks the
+ * message protocol of Material's search worker (SETUP -> READY, QUERY -> RESULT, the
+ * result grouped by page, matches marked with <mark>), so Material's search box draws its
+ * results, but the matching and the ranking are its own:
  *
- * Messages are mutated in place before Material's listener sees them (listeners run
- * in the order they were added, and ours is added first).
+ * - Words: the index text is cut as the build cut it (jieba with the editorial user
+ *   dictionary, words set apart by zero-width spaces, then Material's separator). A query
+ *   is cut the same way: Latin and Han apart (CNN模型 -> cnn 模型), Han runs split into
+ *   the index's own words (the split with the longest words wins), question words
+ *   (如何, 哪些 ...) dropped, Traditional input converted to Simplified with OpenCC (loaded
+ *   the first time a query holds a Traditional-only character).
+ * - A query word matches an index word that is the same, or (weaker) one that starts with
+ *   it, or for Han one that holds it (注意力 in 自注意力).
+ * - Ranking: a section holding more of the query's words ranks above one holding fewer,
+ *   whatever else; among equals, BM25: rarer words weigh more, repeats count less and
+ *   less, long sections are not favoured; a word in the heading counts more than in the
+ *   body; query words that are neighbours in the query and in the text (a phrase: 多头
+ *   注意力) earn a bonus, more in the heading.
+ * - Results: grouped by page, each group led by its best section and the groups ordered by
+ *   it; a result opens its section with the query words highlighted (Material's ?h=).
  */
 (function () {
   "use strict"
 
-  var SETUP = 0                        /* SearchMessageType.SETUP */
-  var QUERY = 2                        /* SearchMessageType.QUERY */
-  var RESULT = 3                       /* SearchMessageType.RESULT */
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3   /* Material's SearchMessageType */
 
   var HAN = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff"
   var HAN_RUN = new RegExp("[" + HAN + "]+", "g")
   var HAN_ONLY = new RegExp("^[" + HAN + "]+$")
   var LATIN_HAN = new RegExp("([A-Za-z0-9])(?=[" + HAN + "])|([" + HAN + "])(?=[A-Za-z0-9])", "g")
-  /* Everything that is not a letter, digit, space or Lunr query syntax is a break */
-  var PUNCTUATION = /[^\p{L}\p{N}\s+\-*~^:"]/gu
+  /* Everything that is not a letter or digit is a break between query words */
+  var PUNCTUATION = /[^\p{L}\p{N}]+/gu
 
   /* Words that carry no topic in a question (如何进行风险识别？): dropped when the
      query has other words, kept when they are all it has */
@@ -44,43 +48,135 @@
     "的 了 吗 呢 吧 啊 么 是 有 和 与 及 或 在 对 中 把 被 到 从 给 为 " +
     "什么 怎么 怎样 怎么样 如何 哪些 哪个 哪里 为什么 为何 是否 是什么 有哪些 有什么 " +
     "我 我们 你 你们 他们 一个 一些 这个 那个 这些 那些 " +
-    "应该 可以 能够 需要 进行 呢"
+    "应该 可以 能够 需要 进行"
   ).split(" "))
 
-  /* The converter, a file of the site, is found from this script's own address (in the
-     iframe, `location` and relative URLs are the page's, not the script's) */
-  var SCRIPT_URL = self.document && document.currentScript ? document.currentScript.src : self.location.href
-  var CONVERTER_URL = new URL("../vendor/opencc-t2cn.js", SCRIPT_URL).href
+  /* A question's "X or not X" (要不要, 是不是, 有没有): asks whether, names no topic */
+  var A_NOT_A = new RegExp("([" + HAN + "])[不没]\\1", "g")
 
-  /* Index vocabulary: Han token -> number of occurrences */
-  var vocabulary = new Map()
-  var longest = 1
+  /* Ranking weights (see the header): BM25's k1 and b, a word in the heading against the
+     body, a phrase in the heading and in the body, and how much a partial match counts */
+  var K1 = 1.2, B = 0.5
+  var HEADING = 2.0
+  var PHRASE_HEADING = 1.0, PHRASE_TEXT = 0.6
+  var PARTIAL = 0.5
+  /* Characters of text kept either side of the marked words in a result's excerpt */
+  var CONTEXT = 60
+  /* Sections of a page shown (not folded) when they score this share of its best one */
+  var SHOWN = 0.6
+  /* At most this many index words stand for one query word by prefix or infix */
+  var EXPANSIONS = 50
+
+  /* The converter: a file of the site found from this script's own address (in the
+     iframe, `location` and relative URLs are the page's). The single file, which can load
+     no file, puts it in front of this script as the function self.KB_LOAD_CONVERTER. */
+  var SCRIPT_URL = self.document && document.currentScript ? document.currentScript.src : self.location.href
+  var CONVERTER = "../vendor/opencc-t2cn.js"
 
   /* Traditional-only characters (generated at build time from OpenCC's table) */
   var traditional = new Set(self.KB_TRADITIONAL || "")
   var convert = null                   /* the converter, once loaded (or given up on) */
   var loading = false                  /* true while it loads */
-  var held = []                        /* query messages that arrived meanwhile */
+  var held = []                        /* queries that arrived meanwhile */
 
-  function learnVocabulary(setup) {
-    var separator = new RegExp(setup.config.separator, "g")
-    var docs = setup.docs
-    for (var i = 0; i < docs.length; i++)
-      for (var field of ["title", "text"]) {
-        var value = docs[i][field]
-        if (!value)
-          continue
-        var tokens = value.replace(/<[^>]*>/g, " ").split(separator)
-        for (var j = 0; j < tokens.length; j++) {
-          var token = tokens[j]
-          if (!HAN_ONLY.test(token))
-            continue
-          vocabulary.set(token, (vocabulary.get(token) || 0) + 1)
-          if (token.length > longest)
-            longest = token.length
+  /* The index, built on SETUP */
+  var docs = []                        /* {location, title, text, page: index of its page doc} */
+  var fields = []                      /* per doc: [title, text], each {tokens, spans, blocks} */
+  var postings = new Map()             /* word -> [doc, field, position, doc, field, position, ...] */
+  var words = []                       /* every distinct word, for prefix and infix matches */
+  var hanWords = new Map()             /* Han word -> occurrences: the query segmenter's dictionary */
+  var longest = 1
+  var averageLength = 1
+  var separator = null
+
+  /* ---------------------------------------------------------------- the index */
+
+  /* The words of a field with where they are: Material's split of HTML into top-level
+     blocks (kept for the result's excerpt) and of text into words by the separator */
+  function tokenize(html) {
+    var out = { tokens: [], spans: [], blocks: [] }
+    if (!html)
+      return out
+    var block = 0, depth = 0, start = 0, n = html.length
+    /* Material's split (internal/_/index.ts): the ranges between separator matches */
+    function text(from, to) {
+      var piece = html.slice(from, to), index = 0, match
+      separator.lastIndex = 0
+      do {
+        match = separator.exec(piece)
+        var until = match ? match.index : piece.length
+        if (index < until) {
+          out.tokens.push(piece.slice(index, until).toLowerCase())
+          out.spans.push(from + index, from + until)
+          out.blocks.push(block)
         }
+        if (match) {
+          index = match.index + match[0].length
+          if (match[0].length === 0)
+            separator.lastIndex = match.index + 1
+        }
+      } while (match)
+    }
+    for (var i = 0; i < n; i++) {
+      var ch = html.charCodeAt(i)
+      if (ch === 60 /* < */) {
+        if (i > start)
+          text(start, i)
+        var close = html.indexOf(">", i)
+        if (close < 0)
+          close = n - 1
+        if (html.charCodeAt(i + 1) === 47 /* / */) {
+          if (--depth === 0)
+            block++
+        } else if (html.charCodeAt(close - 1) !== 47) {
+          depth++
+        }
+        i = close
+        start = close + 1
       }
+    }
+    if (start < n)
+      text(start, n)
+    return out
   }
+
+  function setup(data) {
+    separator = new RegExp(data.config.separator, "g")
+    docs = data.docs.map(function (doc) {
+      return { location: doc.location, title: doc.title || "", text: doc.text || "", page: -1 }
+    })
+    var pages = new Map(), total = 0, sections = 0
+    docs.forEach(function (doc, d) {
+      var path = doc.location.split("#")[0]
+      if (!pages.has(path))
+        pages.set(path, d)
+      doc.page = pages.get(path)
+      var pair = [tokenize(doc.title), tokenize(doc.text)]
+      pair[1].ranges = blockRanges(doc.text)
+      fields.push(pair)
+      pair.forEach(function (field, f) {
+        for (var p = 0; p < field.tokens.length; p++) {
+          var token = field.tokens[p]
+          var list = postings.get(token)
+          if (!list) {
+            postings.set(token, list = [])
+            words.push(token)
+          }
+          list.push(d, f, p)
+          if (HAN_ONLY.test(token)) {
+            hanWords.set(token, (hanWords.get(token) || 0) + 1)
+            if (token.length > longest)
+              longest = token.length
+          }
+        }
+      })
+      total += pair[1].tokens.length
+      sections++
+    })
+    averageLength = Math.max(1, total / Math.max(1, sections))
+  }
+
+  /* ---------------------------------------------------------------- the query */
 
   /* Split a Han run into index words; the split with the largest sum of squared word
      lengths wins (long words beat their pieces); characters the index does not know
@@ -92,7 +188,7 @@
       best[i] = -Infinity
       for (var len = 1; len <= Math.min(longest, i); len++) {
         var word = run.slice(i - len, i)
-        var isKnown = vocabulary.has(word)
+        var isKnown = hanWords.has(word)
         if (!isKnown && len > 1)
           continue
         var score = best[i - len] + (isKnown ? len * len : 0)
@@ -106,20 +202,20 @@
     var pieces = []
     for (var end = n; end > 0; end -= back[end])
       pieces.unshift([run.slice(end - back[end], end), known[end]])
-    var words = [], pending = ""
+    var out = [], pending = ""
     pieces.forEach(function (piece) {
       if (!piece[1]) {
         pending += piece[0]
         return
       }
       if (pending)
-        words.push(pending)
+        out.push(pending)
       pending = ""
-      words.push(piece[0])
+      out.push(piece[0])
     })
     if (pending)
-      words.push(pending)
-    return words
+      out.push(pending)
+    return out
   }
 
   function hasTraditional(query) {
@@ -132,6 +228,282 @@
   function toSimplified(query) {
     return convert && hasTraditional(query) ? convert(query) : query
   }
+
+  /* The query's words, in order: {words: distinct topical words, pairs: [i, j] for words
+     that are neighbours in the query (no other word between them), strong: whether each
+     word counts towards holding the whole query (a single Han character is too vague to
+     demand when the query has longer words: 会, 好, 层)} */
+  function analyse(query) {
+    var text = toSimplified(query.normalize("NFKC"))
+      .replace(A_NOT_A, " ")
+      .replace(PUNCTUATION, " ")
+      .replace(LATIN_HAN, "$1$2 ")
+      .toLowerCase()
+    var sequence = []
+    text.replace(HAN_RUN, " $& ").trim().split(/\s+/).forEach(function (part) {
+      if (HAN_ONLY.test(part))
+        sequence.push.apply(sequence, segment(part))
+      else if (part)
+        sequence.push(part)
+    })
+    var topical = sequence.some(function (word) { return !FUNCTION_WORDS.has(word) })
+    var out = { words: [], pairs: [] }, previous = -1
+    sequence.forEach(function (word) {
+      if (topical && FUNCTION_WORDS.has(word)) {
+        previous = -1
+        return
+      }
+      var index = out.words.indexOf(word)
+      if (index < 0)
+        index = out.words.push(word) - 1
+      if (previous >= 0 && previous !== index)
+        out.pairs.push([previous, index])
+      previous = index
+    })
+    var long = out.words.filter(function (word) { return !(HAN_ONLY.test(word) && word.length < 2) })
+    out.strong = out.words.map(function (word) {
+      return !long.length || !(HAN_ONLY.test(word) && word.length < 2)
+    })
+    return out
+  }
+
+  /* Index words a query word stands for: [word, weight], itself first. A single Han
+     character stands for the words holding it only when it is the whole query (熵: 交叉熵);
+     beside other words it would match almost anything. Latin words of one or two letters
+     (the first keys of a word being typed) stand for themselves only. */
+  function expand(word, alone) {
+    var out = postings.has(word) ? [[word, 1]] : []
+    var han = HAN_ONLY.test(word)
+    if (han ? word.length < 2 && !alone : word.length < 3)
+      return out
+    for (var i = 0; i < words.length && out.length < EXPANSIONS; i++) {
+      var candidate = words[i]
+      if (candidate !== word && candidate.length > word.length
+          && (han ? candidate.indexOf(word) >= 0 : candidate.lastIndexOf(word, 0) === 0))
+        out.push([candidate, PARTIAL])
+    }
+    return out
+  }
+
+  /* ---------------------------------------------------------------- ranking */
+
+  function search(query) {
+    var q = analyse(query)
+    if (!q.words.length)
+      return { items: [] }
+
+    /* Per document: per query word, its best weight and its positions */
+    var found = new Map()
+    q.words.forEach(function (word, w) {
+      expand(word, q.words.length === 1).forEach(function (entry) {
+        var list = postings.get(entry[0]), weight = entry[1]
+        for (var i = 0; i < list.length; i += 3) {
+          var d = list[i], hit = found.get(d)
+          if (!hit)
+            found.set(d, hit = { words: [] })
+          var mine = hit.words[w] || (hit.words[w] = { weight: 0, title: 0, text: 0, at: [[], []] })
+          if (weight > mine.weight)
+            mine.weight = weight
+          mine[list[i + 1] ? "text" : "title"] += weight
+          mine.at[list[i + 1]].push(list[i + 2])
+        }
+      })
+    })
+
+    /* Rarer words weigh more (BM25's idf over every document) */
+    var n = docs.length
+    var idf = q.words.map(function (_, w) {
+      var df = 0
+      found.forEach(function (hit) { if (hit.words[w]) df++ })
+      return Math.log(1 + (n - df + 0.5) / (df + 0.5))
+    })
+
+    var scored = []
+    found.forEach(function (hit, d) {
+      var covered = 0, score = 0
+      var length = fields[d][1].tokens.length
+      var norm = K1 * (1 - B + B * length / averageLength)
+      hit.words.forEach(function (mine, w) {
+        if (!mine)
+          return
+        if (q.strong[w])
+          covered++
+        var body = mine.text * (K1 + 1) / (mine.text + norm)
+        var heading = mine.title > 0 ? HEADING : 0
+        score += idf[w] * mine.weight * (body + heading)
+      })
+      q.pairs.forEach(function (pair) {
+        var a = hit.words[pair[0]], b = hit.words[pair[1]]
+        if (!a || !b)
+          return
+        var weight = (idf[pair[0]] + idf[pair[1]]) * Math.min(a.weight, b.weight)
+        if (adjacent(a.at[0], b.at[0]))
+          score += PHRASE_HEADING * weight
+        var times = adjacent(a.at[1], b.at[1])
+        if (times)
+          score += PHRASE_TEXT * weight * 2 * times / (times + 1)
+      })
+      /* More of the query's words first, whatever the rest: the score stays below 1000 */
+      scored.push({ d: d, covered: covered, score: covered * 1000 + Math.min(score, 999), hit: hit })
+    })
+    return { items: groups(scored, q) }
+  }
+
+  /* How often a position in `first` is followed by one in `second` */
+  function adjacent(first, second) {
+    if (!first.length || !second.length)
+      return 0
+    var next = new Set(second), times = 0
+    for (var i = 0; i < first.length; i++)
+      if (next.has(first[i] + 1))
+        times++
+    return times
+  }
+
+  /* Results grouped by page, the groups ordered by their best section. Material shows,
+     under the page's title, the sections scored at least as high as the group's first
+     entry and folds the others away: the page's own entry (its title and opening lines)
+     goes first, scored so that the sections that hold as many query words as the best
+     one and come near it in score are shown, and the weaker ones folded */
+  function groups(scored, q) {
+    var byPage = new Map()
+    scored.sort(function (a, b) { return b.score - a.score || a.d - b.d })
+    scored.forEach(function (item) {
+      var page = docs[item.d].page
+      if (!byPage.has(page))
+        byPage.set(page, [])
+      byPage.get(page).push(item)
+    })
+    var out = []
+    byPage.forEach(function (items, page) {
+      var sections = items.filter(function (item) { return item.d !== page })
+      var own = items.filter(function (item) { return item.d === page })[0] || { d: page, hit: { words: [] }, score: 0 }
+      var key = sections.length ? sections[0].score : own.score
+      var shown = sections.length ? Math.floor(key / 1000) * 1000 + SHOWN * (key % 1000) : key
+      var group = [render(own, q, shown)]
+      sections.forEach(function (item) { group.push(render(item, q, item.score)) })
+      out.push({ key: key, first: items[0].d, group: group })
+    })
+    out.sort(function (a, b) { return b.key - a.key || a.first - b.first })
+    return out.map(function (entry) { return entry.group })
+  }
+
+  /* ---------------------------------------------------------------- results */
+
+  /* One result as Material draws it: the title with the query words marked, the text cut
+     to the (at most two) blocks that hold them, and which query words it holds */
+  function render(item, q, score) {
+    var doc = docs[item.d], field = fields[item.d]
+    var marked = [new Set(), new Set()]
+    var terms = {}
+    q.words.forEach(function (word, w) {
+      var mine = item.hit.words[w]
+      terms[word] = !!mine
+      if (mine)
+        for (var f = 0; f < 2; f++)
+          mine.at[f].forEach(function (p) { marked[f].add(p) })
+    })
+    return {
+      location: doc.location,
+      title: highlight(doc.title, field[0], marked[0], true),
+      text: highlight(doc.text, field[1], marked[1], false),
+      score: score,
+      terms: terms,
+    }
+  }
+
+  /* The title whole with the marked words in <mark>; of the text, the first two blocks
+     (paragraphs, list items ...) that hold a marked word, each cut to the words around
+     its marks and kept as text (its first block when nothing is marked) */
+  function highlight(html, field, marked, whole) {
+    if (whole)
+      return marked.size ? mark(html, 0, field, Array.from(marked).sort(function (a, b) { return a - b })) : html
+    var ranges = field.ranges
+    if (!marked.size)
+      return ranges.length ? excerpt(html, ranges[0][0], ranges[0][1], field, []) : ""
+    var positions = Array.from(marked).sort(function (a, b) { return a - b }), kept = []
+    positions.forEach(function (p) {
+      var b = field.blocks[p]
+      if (kept.indexOf(b) < 0 && kept.length < 2 && ranges[b])
+        kept.push(b)
+    })
+    return kept.map(function (b) {
+      return excerpt(html, ranges[b][0], ranges[b][1], field,
+                     positions.filter(function (p) { return field.blocks[p] === b }))
+    }).join(" ")
+  }
+
+  /* The text of html[start, end] around the marked words at `positions` (CONTEXT
+     characters either side), tags dropped but <mark>, … where it was cut */
+  function excerpt(html, start, end, field, positions) {
+    var from = start, to = end
+    if (positions.length) {
+      from = Math.max(start, field.spans[2 * positions[0]] - CONTEXT)
+      to = Math.min(end, field.spans[2 * positions[positions.length - 1] + 1] + CONTEXT)
+    } else {
+      to = Math.min(end, start + 2 * CONTEXT)
+    }
+    /* Not inside a tag or an entity at either end */
+    if (html.lastIndexOf("<", from) > html.lastIndexOf(">", from - 1))
+      from = html.indexOf(">", from) + 1
+    var open = html.lastIndexOf("<", to - 1)
+    if (open >= from && html.indexOf(">", open) >= to)
+      to = open
+    var lead = html.lastIndexOf("&", from - 1), semi = html.indexOf(";", lead)
+    if (lead >= 0 && semi >= from && semi - lead <= 10)
+      from = semi + 1
+    var amp = html.lastIndexOf("&", to - 1)
+    if (amp >= from && html.indexOf(";", amp) >= to)
+      to = amp
+    var inside = positions.filter(function (p) {
+      return field.spans[2 * p] >= from && field.spans[2 * p + 1] <= to
+    })
+    var text = mark(html.slice(from, to), from, field, inside)
+      .replace(/<(?!\/?mark>)[^>]*>/g, " ").replace(/\s+/g, " ").trim()
+    return (cut(html, start, from) ? "…" : "") + text + (cut(html, to, end) ? "…" : "")
+  }
+
+  /* Whether html[from, to] holds text (not only tags and spaces): what an excerpt left out */
+  function cut(html, from, to) {
+    return /\S/.test(html.slice(from, to).replace(/<[^>]*>/g, "").replace(/\u200b/g, ""))
+  }
+
+  /* `html` (which starts at `offset` of the field's text) with the words at `positions` marked */
+  function mark(html, offset, field, positions) {
+    for (var i = positions.length - 1; i >= 0; i--) {
+      var p = positions[i]
+      var start = field.spans[2 * p] - offset, end = field.spans[2 * p + 1] - offset
+      html = html.slice(0, start) + "<mark>" + html.slice(start, end) + "</mark>" + html.slice(end)
+    }
+    return html
+  }
+
+  /* [start, end] of each top-level block of the HTML, as tokenize numbers them */
+  function blockRanges(html) {
+    var ranges = [], block = 0, depth = 0, start = 0
+    for (var i = 0; i < html.length; i++) {
+      if (html.charCodeAt(i) !== 60)
+        continue
+      var close = html.indexOf(">", i)
+      if (close < 0)
+        close = html.length - 1
+      if (html.charCodeAt(i + 1) === 47) {
+        if (--depth === 0) {
+          ranges[block] = [start, close + 1]
+          block++
+          start = close + 1
+        }
+      } else if (html.charCodeAt(close - 1) !== 47) {
+        depth++
+      }
+      i = close
+    }
+    if (!ranges[block] && start < html.length)
+      ranges[block] = [start, html.length]
+    return ranges
+  }
+
+  /* ---------------------------------------------------------------- messages */
 
   /* A promise for a script run in this worker. In a Web Worker importScripts is
      synchronous and throws when the script cannot be read. In the iframe of the shim it
@@ -152,11 +524,13 @@
     })
   }
 
-  /* Load the converter, then send on the queries held meanwhile, in their order. If it
+  /* Load the converter, then answer the queries held meanwhile, in their order. If it
      cannot be loaded, queries go on unconverted rather than waiting for ever. */
   function loadConverter() {
     loading = true
-    loadScript(CONVERTER_URL)
+    var loaded = self.KB_LOAD_CONVERTER ? Promise.resolve().then(self.KB_LOAD_CONVERTER)
+      : loadScript(new URL(CONVERTER, SCRIPT_URL).href)
+    loaded
       .then(function () {
         convert = self.OpenCC.Converter({ from: "twp", to: "cn" })
       })
@@ -166,102 +540,53 @@
       })
       .then(function () {
         loading = false
-        var messages = held
+        var queries = held
         held = []
-        messages.forEach(function (message) {
-          self.dispatchEvent(new MessageEvent("message", { data: message }))
-        })
+        queries.forEach(answer)
       })
   }
 
-  function rewrite(query) {
-    var text = toSimplified(query.normalize("NFKC"))
-      .replace(PUNCTUATION, " ")
-      .replace(LATIN_HAN, "$1$2 ")
-    var words = []
-    text.replace(HAN_RUN, " $& ").trim().split(/\s+/).forEach(function (part) {
-      if (HAN_ONLY.test(part))
-        words.push.apply(words, segment(part))
-      else if (part)
-        words.push(part)
-    })
-    var topical = words.filter(function (word) { return !FUNCTION_WORDS.has(word) })
-    return (topical.length ? topical : words).join(" ")
+  function answer(query) {
+    var result
+    try {
+      result = search(query)
+    } catch (err) {
+      console.warn("kb-search.js: cannot search for " + JSON.stringify(query), err)
+      result = { items: [] }
+    }
+    self.postMessage({ type: RESULT, data: result })
   }
 
-  /* Expose for tests and the benchmark report: how a query is rewritten */
-  self.kbRewriteQuery = rewrite
+  /* Search for a few of the index's own headings before saying ready: the first queries
+     a reader types then run compiled code, not the engine's first, slow pass */
+  function warmUp() {
+    var titles = docs.filter(function (doc) { return doc.location.indexOf("#") >= 0 })
+      .slice(0, 5).map(function (doc) { return doc.title.replace(/<[^>]*>/g, "") })
+    titles.concat(titles.join(" ")).forEach(function (title) { search(title) })
+  }
+
+  /* Expose for tests and the benchmark: how a query is cut, and the search itself */
+  self.kbAnalyseQuery = analyse
+  self.kbSearch = search
 
   self.addEventListener("message", function (ev) {
     var message = ev.data
-    if (message && message.type === SETUP) {
-      learnVocabulary(message.data)
-      patchLunr()
-    } else if (message && message.type === QUERY && typeof message.data === "string") {
+    if (!message)
+      return
+    if (message.type === SETUP) {
+      setup(message.data)
+      warmUp()
+      self.postMessage({ type: READY })
+    } else if (message.type === QUERY && typeof message.data === "string") {
       /* A Traditional query before the converter is here waits for it, and so does every
          query after it, so that results come back in the order they were asked for */
       if (!convert && (loading || hasTraditional(message.data))) {
-        ev.stopImmediatePropagation()
-        held.push(message)
+        held.push(message.data)
         if (!loading)
           loadConverter()
         return
       }
-      message.data = rewrite(message.data)
+      answer(message.data)
     }
   })
-
-  /* Sections first. Material ranks a page's own entry (its title and opening lines)
-     with an extra boost, so a matching page title wins its group: the group then
-     shows the page and folds every section away, and the reader lands on the top of
-     a page that may hold ten sections. Here each group is led by its best section
-     and groups are ordered by that section's score; the page entry keeps its place
-     as the group's header, scored without Material's page-only boost. */
-  function pageScore(item) {
-    var terms = Object.keys(item.terms || {})
-    var matched = terms.filter(function (t) { return item.terms[t] }).length
-    var f = terms.length ? matched / terms.length : 0
-    return item.score * (1 + f * f) / (1 + (1 + f) * (1 + f))
-  }
-
-  function sectionsFirst(items) {
-    return items.map(function (group) {
-      var sections = group.filter(function (item) { return item.location.indexOf("#") !== -1 })
-        .sort(function (a, b) { return b.score - a.score })
-      var pages = group.filter(function (item) { return item.location.indexOf("#") === -1 })
-      var key = sections.length ? sections[0].score : pages.length ? pageScore(pages[0]) : 0
-      pages.forEach(function (page) { page.score = Math.min(page.score, key) })
-      return { key: key, group: sections.concat(pages) }
-    })
-      .sort(function (a, b) { return b.key - a.key })
-      .map(function (entry) { return entry.group })
-  }
-
-  var post = self.postMessage.bind(self)
-  self.postMessage = function (message) {
-    if (message && message.type === RESULT && message.data && Array.isArray(message.data.items))
-      message.data.items = sectionsFirst(message.data.items)
-    return post.apply(self, arguments)
-  }
-
-  /* Turn off Material's query segmenter, which asks `word in invertedIndex` for every
-     prefix of a Han run: with the runs already split above, it could only cut words
-     short. Nothing else asks the inverted index with `in`; lookups go through. Done on
-     SETUP, before Material builds its index: Material's code (which defines self.lunr)
-     comes after this file in the worker script. */
-  function patchLunr() {
-    var Index = self.lunr.Index
-    if (Index.kbPatched)
-      return
-    function KbIndex(attrs) {
-      Index.call(this, attrs)
-      this.invertedIndex = new Proxy(this.invertedIndex, {
-        has: function () { return false }
-      })
-    }
-    KbIndex.prototype = Index.prototype
-    KbIndex.load = Index.load
-    KbIndex.kbPatched = true
-    self.lunr.Index = KbIndex
-  }
 })()
