@@ -19,8 +19,8 @@ def _pages_with(site, marker: str) -> list[str]:
 
 
 # Each page is opened in a page of its own (new_page): navigating one page from URL to URL
-# would abort what the last URL still loads (the search worker fetches lunr's Chinese
-# support lazily) and count it as a failed request, or not, depending on the machine's speed.
+# would abort what the last URL still loads (the search worker fetches its index and,
+# for Traditional input, the converter lazily) and count it as a failed request, or not, depending on the machine's speed.
 
 def test_every_page_with_a_diagram_draws_each_one_as_svg(new_page, built_site, site_server, outside_requests):
     pages = _pages_with(built_site, 'class="mermaid"')
