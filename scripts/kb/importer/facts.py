@@ -100,8 +100,10 @@ def _subjects(clause: str, names: dict[str, str], stop: set[str]) -> list[tuple[
     taken: list[tuple[int, int]] = []
     out: dict[str, int] = {}
     found = [(m.start(), m.group(0)) for m in _LATIN.finditer(clause) if m.group(0) in names or _NAME_LIKE.search(m.group(0))]
-    # The Chinese names: a substring test first (in C), as most clauses name none of them.
-    found += [(m.start(), name) for name in _chinese(tuple(names)) if name in clause
+    # The Chinese names that start with a character of the clause, then a substring test
+    # (in C): most clauses name none of the hundreds of names.
+    by_first = _chinese(tuple(names))
+    found += [(m.start(), name) for ch in set(clause) for name in by_first.get(ch, ()) if name in clause
               for m in re.finditer(re.escape(name), clause)]
     for pos, name in sorted(found, key=lambda f: (-len(f[1]), f[0])):
         end = pos + len(name)
@@ -114,8 +116,13 @@ def _subjects(clause: str, names: dict[str, str], stop: set[str]) -> list[tuple[
 
 
 @functools.lru_cache(maxsize=8)
-def _chinese(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(name for name in names if not name.isascii())
+def _chinese(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The names that are not ASCII, by their first character."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        if not name.isascii():
+            out[name[0]].append(name)
+    return {ch: tuple(found) for ch, found in out.items()}
 
 
 def _figure(m: re.Match) -> str:
