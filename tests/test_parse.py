@@ -192,6 +192,8 @@ def test_articles_tokenised_in_other_processes_give_the_same_trees(kb, monkeypat
     here = parse_module.parse_all(KnowledgeBase(kb.editorial, fresh())).articles
     monkeypatch.setattr(parse_module, "PARALLEL_MIN", 1)
     monkeypatch.setattr(parse_module.os, "cpu_count", lambda: 2)
+    import threading
+    assert threading.active_count() == 1, "the pool is used only with no other thread running"
     shared = parse_module.parse_all(KnowledgeBase(kb.editorial, fresh())).articles
     assert _outline(shared) == _outline(here) and len(_outline(here)[0]) > 20
 

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import os
 import re
+import threading
 from dataclasses import dataclass
 
 import yaml
@@ -397,7 +398,9 @@ def parse_all(kb: KnowledgeBase, memos: cache.Cache | None = None) -> KnowledgeB
     todo = [a for a in kb.articles if memo is None or memo.get(_text_key(a)) is None]
     fresh: dict[str, list[Candidate] | KbError] = {}
     workers = min(os.cpu_count() or 1, PARALLEL_WORKERS)
-    if len(todo) >= PARALLEL_MIN and workers > 1:
+    # Forked workers (no start-up cost, and no main module to import again), so only from a
+    # process with no other thread running (kb serve's import runs beside its server).
+    if len(todo) >= PARALLEL_MIN and workers > 1 and threading.active_count() == 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(workers) as pool:
