@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from kb.core.model import Article, KbError
+from kb.core import context
 from kb.importer.parse import parse
 
 
@@ -191,7 +192,7 @@ def test_articles_tokenised_in_other_processes_give_the_same_trees(kb, monkeypat
     monkeypatch.setattr(parse_module, "PARALLEL_MIN", 10**9)
     here = parse_module.parse_all(KnowledgeBase(kb.editorial, fresh())).articles
     monkeypatch.setattr(parse_module, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(parse_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
     import threading
     assert threading.active_count() == 1, "the pool is used only with no other thread running"
     shared = parse_module.parse_all(KnowledgeBase(kb.editorial, fresh())).articles
@@ -203,7 +204,7 @@ def test_an_unclosed_fence_found_in_another_process_is_the_same_error(kb, monkey
     from kb.importer import parse as parse_module
 
     monkeypatch.setattr(parse_module, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(parse_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
     good = Article(path="good.txt", key="good", lines=["# T", "", "正文。"])
     bad = Article(path="bad.txt", key="bad", lines="# T\n\n## 1.1 代码\n\n```python\nx = 1".split("\n"))
     with pytest.raises(KbError) as err:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import threading
 from dataclasses import dataclass
 
 import yaml
 
-from kb.core import cache
+from kb.core import cache, context
 from kb.core.model import Article, KbError, KnowledgeBase, Section
 from kb.core.sanitize import HtmlTags
 from kb.core.text import front_matter_end
@@ -397,7 +396,7 @@ def parse_all(kb: KnowledgeBase, memos: cache.Cache | None = None) -> KnowledgeB
     memo = _memo(memos)
     todo = [a for a in kb.articles if memo is None or memo.get(_text_key(a)) is None]
     fresh: dict[str, list[Candidate] | KbError] = {}
-    workers = min(os.cpu_count() or 1, PARALLEL_WORKERS)
+    workers = min(context.workers(), PARALLEL_WORKERS)
     # Forked workers (no start-up cost, and no main module to import again), so only from a
     # process with no other thread running (kb serve's import runs beside its server).
     if len(todo) >= PARALLEL_MIN and workers > 1 and threading.active_count() == 1:
