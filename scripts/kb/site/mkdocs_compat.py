@@ -143,8 +143,9 @@ class DeferredPages:
     def take(self, handler, key: str, output: str, page) -> bool:
         global _HANDLER
         if self.pool is None:
-            workers = context.workers() - 1
-            if workers < 1 or threading.active_count() != 1:
+            # As many workers as cores: this process is done before them (mermaid2 is the larger part).
+            workers = context.workers()
+            if workers < 2 or threading.active_count() != 1:
                 return False
             from concurrent.futures import ProcessPoolExecutor
 
