@@ -79,6 +79,8 @@ def test_the_probe_times_each_stage_from_inside_kb_import_and_kb_build(tmp_path)
     assert list(found["stages"]) == ["start-up", "read", "parse", "clean", "classify", "link", "write", "disk"]
     assert sum(found["stages"].values()) == pytest.approx(seconds)
     assert (root / "docs" / "provenance.json").is_file()
+    # The command's own CPU time and peak memory: an interpreter with kb loaded takes tens of MB.
+    assert 0 < found["cpu_s"] and found["rss_mb"] > 20
 
     seconds, found = timing.timed([timing.kb_command(), "--root", str(root), "build"], root)
     assert set(found["stages"]) == {"start-up", "linkcheck", *(name for name, _, _ in probe.BUILD_PHASES)}

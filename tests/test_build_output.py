@@ -79,6 +79,15 @@ def _index_text(root) -> str:
     return "\n".join(doc["title"] + "\n" + doc["text"] for doc in index["docs"])
 
 
+def test_a_build_in_one_process_is_byte_identical_to_one_that_uses_every_core(two_builds, tmp_path):
+    # KB_WORKERS=1: parsing and mermaid2's pages in line, not in other processes.
+    from kbtest import make_root
+
+    root = make_root(tmp_path, docs=True)
+    _build(root, KB_WORKERS="1")
+    assert differences(root / "site", two_builds[1] / "site") == []
+
+
 def test_the_build_date_comes_from_the_inputs_not_the_clock(two_builds):
     root = two_builds[0]
     with gzip.open(root / "site" / "sitemap.xml.gz") as f:

@@ -112,6 +112,25 @@ def test_related_sections_come_from_other_articles_and_other_pages(kb):
             assert r.unit.topic.key != units[anchor].topic.key
 
 
+def test_the_numpy_prefilter_finds_exactly_the_related_sections_of_scoring_every_candidate(kb, monkeypatch):
+    # Past PREFILTER_MIN_UNITS units NumPy narrows each unit's candidates before the exact
+    # scores; forced on for the five articles, every list and score must be the same.
+    from kb.importer import link
+
+    words = [n for t in kb.editorial.glossary for n in t.names] + [n for e in kb.editorial.entities for n in e.names]
+    seg = link.segmenter(Context.in_memory().segmenters, words)
+    stop = frozenset(kb.editorial.labels.stop_words)
+
+    def lists(found):
+        return {a: [(r.unit.section.anchor, r.score) for r in rs] for a, rs in found.items()}
+
+    monkeypatch.setattr(link, "PREFILTER_MIN_UNITS", 10**9)
+    everyone = lists(link.related_sections(kb.units, seg, stop))
+    monkeypatch.setattr(link, "PREFILTER_MIN_UNITS", 0)
+    narrowed = lists(link.related_sections(kb.units, seg, stop))
+    assert narrowed == everyone and sum(map(len, everyone.values())) > 100
+
+
 def test_entity_aliases_are_merged_in_the_index(kb):
     paddle = next(e for e in kb.editorial.entities if "飞桨" in e.names)
     places = kb.links.mentions[paddle.name]

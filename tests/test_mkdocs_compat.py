@@ -105,3 +105,32 @@ def test_a_memoized_post_page_handler_runs_once_per_page_output():
     page = SimpleNamespace(url="a.html")
     outputs = [plugins.run_event("post_page", text, page=page, config=None) for text in ("x", "x", "y")]
     assert outputs == ["x!", "x!", "y!"] and Plugin.calls == 2
+
+
+def test_a_deferred_post_page_handler_gives_each_page_what_it_gives_in_line(tmp_path, monkeypatch):
+    # A first kb build hands mermaid2's pages to another process; at the end each page is
+    # written again with the handler's output and the post_page handlers after it.
+    from kb.core import context
+    from kb.core.cache import Cache
+    from mkdocs.plugins import PluginCollection
+
+    class Plugin:
+        def on_post_page(self, output, *, page, config):
+            return f"{output}<{page.title}@{page.url}>"
+
+    def after(output, *, page, config):
+        return output + "!"
+
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
+    plugin, plugins, deferred = Plugin(), PluginCollection(), mkdocs_compat.DeferredPages()
+    plugins.events["post_page"] += [plugin.on_post_page, after]
+    memo = Cache(None).memo("test", 1)
+    assert mkdocs_compat.memoize_post_page(plugins, plugin, memo, deferred)
+    pages = [SimpleNamespace(title=t, url=f"{t}.html", file=SimpleNamespace(abs_dest_path=str(tmp_path / f"{t}.html")))
+             for t in ("a", "b")]
+    written = [plugins.run_event("post_page", "x", page=page, config=None) for page in pages]
+    assert written == ["x!", "x!"] and deferred.pool is not None      # as MkDocs writes them first
+    deferred.finish(None)
+    assert [(tmp_path / f"{t}.html").read_text() for t in ("a", "b")] == ["x<a@a.html>!", "x<b@b.html>!"]
+    # The memo holds the handler's own output: the next build takes it in line.
+    assert plugins.run_event("post_page", "x", page=pages[0], config=None) == "x<a@a.html>!"

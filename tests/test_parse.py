@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from kb.core.model import Article, KbError
+from kb.core import context
 from kb.importer.parse import parse
 
 
@@ -172,3 +173,40 @@ def test_a_title_block_of_links_and_badges_is_dropped_but_a_sentence_with_a_link
     prose = mark_dropped(tree("# 项目\n\n本项目基于[Llama-2](https://e.org/l)开发，扩充并优化了中文词表，使用大规模中文数据进行增量预训练。"
                               "\n\n## 介绍\n\n正文。"))
     assert prose.sections()[0].dropped is None
+
+
+def _outline(articles) -> list:
+    return [[(s.heading, s.kind, s.number, s.depth, s.start, s.end, s.anchor,
+              s.parent.anchor if s.parent else None) for s in a.sections()] for a in articles]
+
+
+def test_articles_tokenised_in_other_processes_give_the_same_trees(kb, monkeypatch):
+    # parse_all shares tokenising among processes from PARALLEL_MIN articles on; forced on
+    # for the five articles, every section tree is the one parsing them here gives.
+    from kb.core.model import KnowledgeBase
+    from kb.importer import parse as parse_module
+
+    def fresh():
+        return [Article(path=a.path, key=a.key, lines=list(a.lines)) for a in kb.articles]
+
+    monkeypatch.setattr(parse_module, "PARALLEL_MIN", 10**9)
+    here = parse_module.parse_all(KnowledgeBase(kb.editorial, fresh())).articles
+    monkeypatch.setattr(parse_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
+    import threading
+    assert threading.active_count() == 1, "the pool is used only with no other thread running"
+    shared = parse_module.parse_all(KnowledgeBase(kb.editorial, fresh())).articles
+    assert _outline(shared) == _outline(here) and len(_outline(here)[0]) > 20
+
+
+def test_an_unclosed_fence_found_in_another_process_is_the_same_error(kb, monkeypatch):
+    from kb.core.model import KnowledgeBase
+    from kb.importer import parse as parse_module
+
+    monkeypatch.setattr(parse_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
+    good = Article(path="good.txt", key="good", lines=["# T", "", "正文。"])
+    bad = Article(path="bad.txt", key="bad", lines="# T\n\n## 1.1 代码\n\n```python\nx = 1".split("\n"))
+    with pytest.raises(KbError) as err:
+        parse_module.parse_all(KnowledgeBase(kb.editorial, [good, bad]))
+    assert err.value.path == "sources/bad.txt" and err.value.line == 5 and "never closed" in str(err.value)

@@ -165,6 +165,21 @@ def _timings(report: dict, sizes: list[int]) -> list[str]:
                  if b["runs"] > 1 else "—")
         out.append(f"| {n} 篇 | {b['runs']} | {_s(b['plain']['median'])} | {_s(b['import']['median'])} | "
                    f"{_s(b['build']['median'])} | **{b['ratio']['median']:.2f}×** | {_s(export)} | {first} |")
+    cpu = [n for n in have if _get(report, n, "build", "cpu_ratio")]
+    if cpu:
+        out += ["", "### CPU 时间与内存峰值", "",
+                "机器是共享的、负载高时墙钟时间波动很大，所以这里另给各命令自身（连同其子进程）的 CPU 时间"
+                "（user + sys，`os.wait4`）及其与 plain 的倍数，和峰值常驻内存（RSS，进程及其子进程中最大的一个）。", "",
+                "| 规模 | CPU：plain | kb import | kb build | (import+build) ÷ plain | 首轮：import / build / 倍数 "
+                "| 峰值 RSS：kb import | kb build | plain |",
+                "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |"]
+        for n in cpu:
+            b = _get(report, n, "build")
+            first = (f"{_s(b['import']['cpu_first'])} / {_s(b['build']['cpu_first'])} / "
+                     f"{b['cpu_ratio']['first']:.2f}×")
+            out.append(f"| {n} 篇 | {_s(b['plain']['cpu_median'])} | {_s(b['import']['cpu_median'])} | "
+                       f"{_s(b['build']['cpu_median'])} | **{b['cpu_ratio']['median']:.2f}×** | {first} | "
+                       f"{b['import']['rss_mb']:.0f} MB | {b['build']['rss_mb']:.0f} MB | {b['plain']['rss_mb']:.0f} MB |")
     warm = [n for n in have if _get(report, n, "build", "runs") > 1]
     if warm:
         out += ["", "### 分阶段：其后各轮（有 `build/` 缓存）的中位数", ""]

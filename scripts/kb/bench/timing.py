@@ -39,23 +39,35 @@ def _probe_path() -> Path:
 
 
 def timed(argv: list[str], cwd: Path, pythonpath: str | None = None) -> tuple[float, dict]:
-    """Seconds the command takes (it must succeed), and its stages from the probe."""
+    """Seconds the command takes (it must succeed), and its stages from the probe, with its
+    CPU seconds (user + system, its child processes included) and peak RSS: on a shared,
+    loaded machine CPU time moves much less than wall time."""
     record = Path(tempfile.mkstemp(prefix="kb-bench-", suffix=".jsonl")[1])
     record.write_text("", encoding="utf-8")
-    paths = [str(_probe_path())] + ([pythonpath] if pythonpath else [])
+    # An inherited PYTHONPATH stays last, so a bench run from an older package copy times it.
+    paths = [str(_probe_path())] + ([pythonpath] if pythonpath else []) + \
+        ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", probe.ENV: str(record),
            "PYTHONPATH": os.pathsep.join(paths)}
     try:
-        started = time.perf_counter()
-        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-        seconds = time.perf_counter() - started
-        if proc.returncode:
-            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        with tempfile.TemporaryFile() as stderr:
+            started = time.perf_counter()
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+            # wait4 gives this command's own resource use (and its waited-for children's).
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode:
+                stderr.seek(0)
+                tail = stderr.read().decode("utf-8", "replace")[-3000:]
+                raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{tail}")
         found = probe.read(record)
     finally:
         record.unlink(missing_ok=True)
     # What the stages do not cover: starting the interpreter(s), imports, loading mkdocs.yml.
     found["stages"] = {"start-up": max(0.0, seconds - sum(found["stages"].values())), **found["stages"]}
+    found["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 3)
+    found["rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
     return seconds, found
 
 
@@ -68,7 +80,10 @@ def _series(runs: list[tuple[float, dict]]) -> dict:
     walls = [wall for wall, _ in runs]
     warm = runs[1:] or runs
     names = list(dict.fromkeys(name for _, found in runs for name in found["stages"]))
+    cpus = [found["cpu_s"] for _, found in runs]
     out = {"runs": [round(w, 3) for w in walls], "first": round(walls[0], 3),
+           "cpu_runs": cpus, "cpu_first": cpus[0], "cpu_median": _median(cpus[1:] or cpus),
+           "rss_mb": max(found["rss_mb"] for _, found in runs),
            "median": _median([w for w, _ in warm]), "min": round(min(walls), 3), "max": round(max(walls), 3),
            "stages": {name: _median([f["stages"].get(name, 0.0) for _, f in warm]) for name in names},
            "first_stages": {name: round(runs[0][1]["stages"].get(name, 0.0), 3) for name in names}}
@@ -84,7 +99,7 @@ def measure(root: Path, plain_config: Path, runs: int, export: bool, progress=pr
     kb = [kb_command(), "--root", str(root)]
     shutil.rmtree(root / "build", ignore_errors=True)
     results: dict[str, list[tuple[float, dict]]] = {"plain": [], "import": [], "build": [], "export": []}
-    ratios = []
+    ratios, cpu_ratios = [], []
     for run in range(max(1, runs)):
         results["plain"].append(timed(plain.build_command(plain_config), plain_config.parent))
         results["import"].append(timed([*kb, "import"], root))
@@ -94,12 +109,16 @@ def measure(root: Path, plain_config: Path, runs: int, export: bool, progress=pr
                                             "--dist", str(root / "dist")], root))
         wall = {name: series[-1][0] for name, series in results.items() if series}
         ratios.append((wall["import"] + wall["build"]) / wall["plain"])
+        cpu = {name: series[-1][1]["cpu_s"] for name, series in results.items() if series}
+        cpu_ratios.append((cpu["import"] + cpu["build"]) / cpu["plain"])
         progress(f"    run {run + 1}/{runs}: plain {wall['plain']:.1f}s, kb import {wall['import']:.1f}s, "
-                 f"kb build {wall['build']:.1f}s, ratio {ratios[-1]:.2f}"
+                 f"kb build {wall['build']:.1f}s, ratio {ratios[-1]:.2f} (CPU {cpu_ratios[-1]:.2f})"
                  + (f", kb export --site {wall['export']:.1f}s" if export else ""))
     out = {"runs": runs, **{name: _series(series) for name, series in results.items() if series},
            "ratio": {"runs": [round(r, 3) for r in ratios], "first": round(ratios[0], 3),
-                     "median": _median(ratios[1:] or ratios)}}
+                     "median": _median(ratios[1:] or ratios)},
+           "cpu_ratio": {"runs": [round(r, 3) for r in cpu_ratios], "first": round(cpu_ratios[0], 3),
+                         "median": _median(cpu_ratios[1:] or cpu_ratios)}}
     if export:
         out["export"].update(results["export"][-1][1].get("export", {}))
     return out

@@ -6,6 +6,7 @@ from module state.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,3 +30,16 @@ class Context:
     @classmethod
     def in_memory(cls) -> "Context":
         return cls.at(None)
+
+
+WORKERS_ENV = "KB_WORKERS"
+
+
+def workers() -> int:
+    """Processes a run may use for work that is independent (parsing articles, mermaid2's
+    pages): the machine's cores, or fewer when KB_WORKERS says so (1: none besides this one)."""
+    cores = os.cpu_count() or 1
+    try:
+        return max(1, min(cores, int(os.environ.get(WORKERS_ENV, cores))))
+    except ValueError:
+        return cores

@@ -13,6 +13,7 @@ article's values are compared as a set, and the editor decides.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from itertools import combinations
@@ -99,7 +100,10 @@ def _subjects(clause: str, names: dict[str, str], stop: set[str]) -> list[tuple[
     taken: list[tuple[int, int]] = []
     out: dict[str, int] = {}
     found = [(m.start(), m.group(0)) for m in _LATIN.finditer(clause) if m.group(0) in names or _NAME_LIKE.search(m.group(0))]
-    found += [(m.start(), name) for name in names if not name.isascii()
+    # The Chinese names that start with a character of the clause, then a substring test
+    # (in C): most clauses name none of the hundreds of names.
+    by_first = _chinese(tuple(names))
+    found += [(m.start(), name) for ch in set(clause) for name in by_first.get(ch, ()) if name in clause
               for m in re.finditer(re.escape(name), clause)]
     for pos, name in sorted(found, key=lambda f: (-len(f[1]), f[0])):
         end = pos + len(name)
@@ -109,6 +113,16 @@ def _subjects(clause: str, names: dict[str, str], stop: set[str]) -> list[tuple[
         taken.append((pos, end))
         out.setdefault(main, pos)
     return sorted((pos, name) for name, pos in out.items())
+
+
+@functools.lru_cache(maxsize=8)
+def _chinese(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The names that are not ASCII, by their first character."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        if not name.isascii():
+            out[name[0]].append(name)
+    return {ch: tuple(found) for ch, found in out.items()}
 
 
 def _figure(m: re.Match) -> str:

@@ -38,6 +38,7 @@ RELATED_MIN_SCORE = 0.12
 TOP_TERMS = 40        # strongest words per unit that take part in the comparison
 POSTING_CAP = 50      # units kept per strong word (see related_sections)
 TEXT_CAP = 3000       # characters of a unit read for the comparison
+PREFILTER_MIN_UNITS = 1000   # from here NumPy narrows the candidates (see _Prefilter)
 _TOKEN_OK = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+#./-]*)$")
 
 
@@ -106,6 +107,15 @@ def related_sections(units: list[Unit], seg: Segmenter, stop: frozenset[str]) ->
         of_article[unit.article.path].add(j)
         of_topic[unit.topic.key].add(j)
     anchor_of = [u.section.anchor for u in units]
+    prefilter = _Prefilter(vectors) if n >= PREFILTER_MIN_UNITS else None
+
+    def exact(a: dict[str, float], j: int) -> float:
+        # Only the words both units have, multiplied and summed in C; fsum is exact, so
+        # the score does not depend on the order the shared words come in.
+        b = vectors[j]
+        shared = a.keys() & b.keys()
+        return math.fsum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
+
     out: dict[str, list[Related]] = {}
     for i, unit in enumerate(units):
         # Candidates share one of their strongest words, and are on another article and
@@ -114,18 +124,64 @@ def related_sections(units: list[Unit], seg: Segmenter, stop: frozenset[str]) ->
         candidates -= of_article[unit.article.path]
         candidates -= of_topic[unit.topic.key]
         a = vectors[i]
+        if prefilter is not None:
+            candidates = prefilter.contenders(i, candidates)
         scored = []
         for j in candidates:
-            # Only the words both units have, multiplied and summed in C; fsum is exact, so
-            # the score does not depend on the order the shared words come in.
-            b = vectors[j]
-            shared = a.keys() & b.keys()
-            score = math.fsum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
+            score = exact(a, j)
             if score >= RELATED_MIN_SCORE:
                 scored.append((-round(score, 6), anchor_of[j], j))
         best = heapq.nsmallest(RELATED_PER_UNIT, scored)
         out[unit.section.anchor] = [Related(units[j], -score) for score, _, j in best]
     return out
+
+
+class _Prefilter:
+    """The candidates that can be among a unit's RELATED_PER_UNIT best, found with NumPy.
+
+    Past a few hundred units most time went on scoring every candidate exactly in Python
+    (about 2000 per unit, each a set of shared words). NumPy scores them all at once, in
+    floating point in another order than math.fsum, so within a tiny error; only the
+    candidates within SLACK of the third best (and of RELATED_MIN_SCORE) are scored exactly
+    after, and the result is the exact one: SLACK covers that error and the rounding to
+    six places that ranks them (two scores rounded equal are ranked by anchor)."""
+
+    SLACK = 2e-6
+
+    def __init__(self, vectors: list[dict[str, float]]):
+        import numpy as np
+
+        self.np = np
+        ids: dict[str, int] = {}
+        indptr, indices, data = [0], [], []
+        for vec in vectors:
+            for t, v in vec.items():
+                indices.append(ids.setdefault(t, len(ids)))
+                data.append(v)
+            indptr.append(len(indices))
+        self.indptr = np.array(indptr, dtype=np.int64)
+        self.indices = np.array(indices, dtype=np.int64)
+        self.data = np.array(data, dtype=np.float64)
+        self.dense = np.zeros(len(ids) + 1, dtype=np.float64)   # unit i's vector, word by word
+
+    def contenders(self, i: int, candidates: set[int]) -> list[int]:
+        np = self.np
+        if len(candidates) <= RELATED_PER_UNIT:
+            return list(candidates)
+        rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+        own = slice(self.indptr[i], self.indptr[i + 1])
+        self.dense[self.indices[own]] = self.data[own]
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        offsets = np.cumsum(lengths) - lengths
+        # Every stored weight of every candidate, row after row, times unit i's weight of that word.
+        at = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
+        products = self.data[at] * self.dense[self.indices[at]]
+        self.dense[self.indices[own]] = 0.0
+        scores = np.add.reduceat(products, offsets) if len(products) else np.zeros(len(rows))
+        scores[lengths == 0] = 0.0            # reduceat gives the next row's value for an empty row
+        bar = max(RELATED_MIN_SCORE, float(np.partition(scores, -RELATED_PER_UNIT)[-RELATED_PER_UNIT])) - self.SLACK
+        return rows[scores >= bar].tolist()
 
 
 _ALNUM = re.compile(r"[A-Za-z0-9]")

@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 
 import yaml
 
-from kb.core import cache
+from kb.core import cache, context
 from kb.core.model import Article, KbError, KnowledgeBase, Section
 from kb.core.sanitize import HtmlTags
 from kb.core.text import front_matter_end
@@ -35,6 +36,10 @@ PLAIN_NUMBERED_RE = re.compile(r"^((?:[0-9]+|[A-Z])(?:\.[0-9]+)+)\s+(\S.*)$")
 AUTHOR_RE = re.compile(r"^作者(?:信息)?\s*[:：]")
 TOC_RE = re.compile(r"目录|^(?:Table of )?Contents$", re.I)
 AUTHOR_HEADING_RE = re.compile(r"^(?:作者|作者信息|关于作者|作者简介)$")
+# From this many articles to tokenise, parse_all shares the work among PARALLEL_WORKERS
+# processes (at most the machine's cores): below it, starting them costs more than it saves.
+PARALLEL_MIN = 40
+PARALLEL_WORKERS = 4
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?!\s)|(?<!\s)[*_](?!\w)|`")
 _PROSE_CHARS = 30
 _PLAIN_HEADING_MAX = 60
@@ -167,21 +172,49 @@ def _commonmark():
     return MarkdownIt("commonmark")
 
 
-def _heading_candidates(article: Article, memos: cache.Cache | None) -> list[Candidate]:
+def _heading_candidates(article: Article, memos: cache.Cache | None,
+                        fresh: list[Candidate] | KbError | None = None) -> list[Candidate]:
     """The article's heading candidates, from its Markdown tokens; or, for a text this
     code read before (the run's cache: build/cache/ for `kb import` and `kb serve`), from
-    the memo, without tokenising the article again."""
-    memo = memos.memo("parse", cache.source_digest(__file__)) if memos is not None else None
-    key = hashlib.sha256("\n".join(article.lines).encode("utf-8")).hexdigest()
+    the memo, without tokenising the article again. `fresh`: what _tokenised_candidates
+    found in another process (parse_all)."""
+    memo = _memo(memos)
+    key = _text_key(article)
     stored = memo.get(key) if memo is not None else None
     if stored is not None:
         return [Candidate(*c) for c in stored]
-    tokens = _tokens(article)
-    _check_fences(article, tokens)
-    cands = _candidates(article, tokens)
+    cands = fresh if fresh is not None else _tokenised_candidates(article)
+    if isinstance(cands, KbError):
+        raise cands
     if memo is not None:
         memo.put(key, [[c.line, c.text, c.md_level, c.prose_after] for c in cands])
     return cands
+
+
+def _memo(memos: cache.Cache | None) -> cache.Memo | None:
+    return memos.memo("parse", cache.source_digest(__file__)) if memos is not None else None
+
+
+def _text_key(article: Article) -> str:
+    return hashlib.sha256("\n".join(article.lines).encode("utf-8")).hexdigest()
+
+
+def _tokenised_candidates(article: Article) -> list[Candidate] | KbError:
+    """The heading candidates from the article's tokens, or the error that stops it (as a
+    value: it comes back from another process as it is)."""
+    try:
+        tokens = _tokens(article)
+        _check_fences(article, tokens)
+        return _candidates(article, tokens)
+    except KbError as exc:
+        return _Error(exc.path, exc.line, exc.message, exc.hint)
+
+
+class _Error(KbError):
+    """A KbError that pickles (its arguments are its fields)."""
+
+    def __reduce__(self):
+        return _Error, (self.path, self.line, self.message, self.hint)
 
 
 def _check_fences(article: Article, tokens) -> None:
@@ -291,10 +324,11 @@ def _place(stack: list[Section], node: Section) -> Section:
     return stack[-1]
 
 
-def parse(article: Article, memos: cache.Cache | None = None) -> Article:
+def parse(article: Article, memos: cache.Cache | None = None,
+          fresh: list[Candidate] | KbError | None = None) -> Article:
     """Build article.root: the title section with every other section beneath it.
     `memos`: the run's cache (None: tokenise, keep nothing)."""
-    cands = _heading_candidates(article, memos)
+    cands = _heading_candidates(article, memos, fresh)
     first_text = next((n for n, line in enumerate(article.lines, 1) if line.strip()), 1)
 
     if cands and cands[0].line == first_text and cands[0].md_level > 0:
@@ -355,9 +389,24 @@ def parse(article: Article, memos: cache.Cache | None = None) -> Article:
 
 
 def parse_all(kb: KnowledgeBase, memos: cache.Cache | None = None) -> KnowledgeBase:
-    """Every article's section tree; `memos` as for parse."""
+    """Every article's section tree; `memos` as for parse. Tokenising is most of a first
+    import's parse; with PARALLEL_MIN articles or more to tokenise, it is shared among the
+    machine's cores (each article on its own, in article order), and the trees are built
+    here as before."""
+    memo = _memo(memos)
+    todo = [a for a in kb.articles if memo is None or memo.get(_text_key(a)) is None]
+    fresh: dict[str, list[Candidate] | KbError] = {}
+    workers = min(context.workers(), PARALLEL_WORKERS)
+    # Forked workers (no start-up cost, and no main module to import again), so only from a
+    # process with no other thread running (kb serve's import runs beside its server).
+    if len(todo) >= PARALLEL_MIN and workers > 1 and threading.active_count() == 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            chunk = max(1, len(todo) // (workers * 4))
+            fresh = dict(zip((a.path for a in todo), pool.map(_tokenised_candidates, todo, chunksize=chunk)))
     for article in kb.articles:
-        parse(article, memos)
+        parse(article, memos, fresh.get(article.path))
     return kb
 
 

@@ -12,8 +12,12 @@ upgrade that breaks one fails there, loudly, not somewhere in a build.
 from __future__ import annotations
 
 import functools
+import threading
+import types
 from collections.abc import Callable
+from pathlib import Path
 
+from kb.core import context
 from kb.core.cache import digest
 
 # The versions these touchpoints were written against (pyproject.toml pins them).
@@ -85,10 +89,12 @@ def serve_mermaid_from(mermaid2_plugin, site_path: str) -> None:
     mermaid2_plugin._javascript = site_path
 
 
-def memoize_post_page(plugins, plugin, memo) -> bool:
+def memoize_post_page(plugins, plugin, memo, deferred: "DeferredPages | None" = None) -> bool:
     """Run `plugin`'s on_post_page through `memo`, keyed by the page's URL and output: the
     same page in gives the same page out (mermaid2 parses and re-serialises every page
-    with a diagram, the largest part of a build). False if the handler is not found."""
+    with a diagram, the largest part of a build). With `deferred`, a page not in the memo
+    is handed to another process and written again when the build ends (DeferredPages).
+    False if the handler is not found."""
     events = plugins.events["post_page"]
     for i, handler in enumerate(events):
         if handler == plugin.on_post_page or getattr(handler, "__wrapped__", None) == plugin.on_post_page:
@@ -101,12 +107,67 @@ def memoize_post_page(plugins, plugin, memo) -> bool:
         key = digest(page.url, output)
         stored = memo.get(key)
         if stored is None:
+            if deferred is not None and deferred.take(handler, key, output, page):
+                return output
             stored = handler(output, page=page, config=config)
             memo.put(key, stored)
         return stored
 
     events[i] = memoized
+    if deferred is not None:
+        deferred.memo, deferred.after = memo, lambda: plugins.events["post_page"][i + 1:]
     return True
+
+
+_HANDLER = None   # the deferred handler, in the worker processes (forked: inherited)
+
+
+def _deferred_post_page(output: str, title, url) -> str:
+    # mermaid2's on_post_page reads the page's title and URL only, and not the config.
+    return _HANDLER(output, page=types.SimpleNamespace(title=title, url=url), config=None)
+
+
+class DeferredPages:
+    """A first build's mermaid2 pages, done on the other cores while this process renders
+    the rest: each page is written as MkDocs writes it, then again, whole, by `finish` (at
+    on_post_build), with what mermaid2 and the post_page handlers after it make of it,
+    byte for byte what a build without deferral writes. Only where forking is safe (no
+    other thread) and there is another core."""
+
+    def __init__(self) -> None:
+        self.pool = None
+        self.pages: list = []           # (memo key, future, page)
+        self.memo = None
+        self.after: Callable[[], list] = list
+
+    def take(self, handler, key: str, output: str, page) -> bool:
+        global _HANDLER
+        if self.pool is None:
+            # As many workers as cores: this process is done before them (mermaid2 is the larger part).
+            workers = context.workers()
+            if workers < 2 or threading.active_count() != 1:
+                return False
+            from concurrent.futures import ProcessPoolExecutor
+
+            _HANDLER = handler
+            self.pool = ProcessPoolExecutor(workers)
+        self.pages.append((key, self.pool.submit(_deferred_post_page, output, page.title, page.url), page))
+        return True
+
+    def finish(self, config) -> None:
+        try:
+            for key, future, page in self.pages:
+                output = future.result()
+                self.memo.put(key, output)
+                for handler in self.after():
+                    output = handler(output, page=page, config=config)
+                if output.strip():
+                    Path(page.file.abs_dest_path).write_bytes(output.encode("utf-8", errors="xmlcharrefreplace"))
+        finally:
+            self.pages = []
+            if self.pool is not None:
+                self.pool.shutdown()
+                self.pool = None
 
 
 # -- Material's search index -----------------------------------------------------------------

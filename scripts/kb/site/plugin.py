@@ -63,6 +63,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
         self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
+        self.deferred: mkdocs_compat.DeferredPages | None = None  # mermaid2's pages, done in another process
 
     def keep_across_builds(self, context: Context) -> None:
         """Build with `context` (kb serve: its caches stay loaded from one build to the
@@ -159,7 +160,9 @@ class KbPlugin(BasePlugin[KbConfig]):
             memo = self.cache.memo("mermaid2-pages", metadata.version("mkdocs-mermaid2-plugin"),
                                    cache.source_digest(inspect.getfile(type(mermaid2))), javascript,
                                    mermaid2.config["arguments"])
-            mkdocs_compat.memoize_post_page(config.plugins, mermaid2, memo)
+            # A first `kb build` has mermaid2 work on another core (kb serve: in line).
+            self.deferred = mkdocs_compat.DeferredPages() if self.given is None and not self.serving else None
+            mkdocs_compat.memoize_post_page(config.plugins, mermaid2, memo, self.deferred)
         return files
 
     def on_nav(self, nav, *, config, files):
@@ -242,6 +245,8 @@ class KbPlugin(BasePlugin[KbConfig]):
         return copied
 
     def on_post_build(self, *, config):
+        if self.deferred is not None:
+            self.deferred.finish(config)
         self.cache.save()
 
     def on_shutdown(self):
