@@ -117,24 +117,6 @@ def test_leaving_one_article_out_still_agrees_with_its_placements_above_the_meas
     assert same / total >= LEAVE_ONE_OUT_FLOOR
 
 
-def test_the_model_is_the_one_scikit_learn_fits_on_every_training_set_the_bench_uses(kb):
-    # _fit computes TF-IDF and the class centroids in plain Python (no second of SciPy
-    # imports); to six places it must be scikit-learn's model, on all five articles and on
-    # each leave-one-article-out set.
-    from kb.importer.classify import _fit, _fit_sklearn, features, place_by_keywords, segmenter
-
-    editorial = kb.editorial
-    seg, stop = segmenter(Context.in_memory().segmenters, editorial), frozenset(editorial.labels.stop_words)
-    examples = [u for a in kb.articles for u in place_by_keywords(units(a), editorial)]
-    for held_out in (None, *kb.articles):
-        docs = [(features(u, seg, stop), u.topic.key) for u in examples if u.article is not held_out]
-        docs = [(words, label) for words, label in docs if words]
-        assert _fit(docs) == _fit_sklearn(docs)
-    # A word every unit of a class has, and one only a single unit has, still differ.
-    assert _fit([(["模型", "训练"], "a"), (["模型"], "a"), (["风险"], "b")]) == \
-        _fit_sklearn([(["模型", "训练"], "a"), (["模型"], "a"), (["风险"], "b")])
-
-
 def test_the_reviewed_articles_keep_their_keyword_and_override_placements(kb):
     assert all(u.overridden or u.why.startswith("keywords") for u in kb.units)
     assert not any(u.uncertain for u in kb.units)

@@ -293,38 +293,7 @@ def train(examples: list[Unit], editorial: Editorial, seg: Segmenter, cache: kbc
 
 
 def _fit(docs: list[tuple[list[str], str]]) -> dict:
-    """TF-IDF and nearest centroids as scikit-learn computes them (TfidfVectorizer with
-    sublinear_tf, smooth idf and l2 rows; NearestCentroid's class means), in plain Python:
-    loading scikit-learn and SciPy costs more CPU than the fit itself (about a second, a
-    tenth of a first import at 50 articles), and figures rounded to six places are the
-    same (tests/test_classify.py holds this to `_fit_sklearn`)."""
-    df: Counter = Counter()
-    counts = []
-    for words, _ in docs:
-        bag = Counter(words)
-        counts.append(bag)
-        df.update(bag.keys())
-    n = len(docs)
-    idf = {w: math.log((1 + n) / (1 + d)) + 1.0 for w, d in df.items()}
-    sums: dict[str, dict[str, float]] = {}
-    members: Counter = Counter()
-    for bag, (_, label) in zip(counts, docs):
-        row = {w: (1.0 + math.log(c)) * idf[w] for w, c in bag.items()}
-        norm = math.sqrt(math.fsum(v * v for v in row.values())) or 1.0
-        total = sums.setdefault(label, {})
-        for w, v in row.items():
-            total[w] = total.get(w, 0.0) + v / norm
-        members[label] += 1
-    centroids = {}
-    for label in sorted(sums):
-        mean = {w: v / members[label] for w, v in sums[label].items() if v}
-        norm = math.sqrt(math.fsum(v * v for v in mean.values())) or 1.0
-        centroids[label] = {w: round(mean[w] / norm, 6) for w in sorted(mean)}
-    return {"idf": {w: round(idf[w], 6) for w in sorted(idf)}, "centroids": centroids}
-
-
-def _fit_sklearn(docs: list[tuple[list[str], str]]) -> dict:
-    """The same model through scikit-learn: the reference `_fit` is held to."""
+    # Imported here: a run whose labelled examples did not change reads the model from the cache.
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.neighbors import NearestCentroid
 
