@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -193,3 +194,36 @@ def test_an_export_killed_at_any_moment_leaves_a_whole_dist_and_the_next_export_
     assert again.returncode == 0, again.stderr[-3000:]
     assert _dist_names(root / "dist") == {"KILLTEST-new"}
     assert _leftovers(root) == []
+
+
+_POOL_SCRIPT = """
+import os, sys, time
+from kb.core.context import worker_pool
+pool = worker_pool(2)
+pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(4)]}
+print(" ".join(map(str, sorted(pids))), flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting for its new parent to reap it does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def test_worker_processes_die_with_the_killed_command_that_started_them():
+    # A worker left running holds the command's output pipes open: whoever waits for the
+    # killed command's output (a CI step, the tests above) would wait for ever.
+    proc = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in proc.stdout.readline().split()]
+    assert workers and proc.pid not in workers and all(_running(pid) for pid in workers)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)
+    proc.stdout.close()

@@ -6,7 +6,9 @@ from module state.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,3 +45,21 @@ def workers() -> int:
         return max(1, min(cores, int(os.environ.get(WORKERS_ENV, cores))))
     except ValueError:
         return cores
+
+
+def worker_pool(count: int):
+    """A pool of `count` forked worker processes that die with this one: a kb command
+    killed mid-way (SIGKILL runs no cleanup) leaves no worker behind, still running and
+    holding the command's output pipes open."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(count, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def _die_with_parent(parent: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # 1: PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:          # the parent died before the line above
+        os._exit(1)

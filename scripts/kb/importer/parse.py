@@ -400,9 +400,7 @@ def parse_all(kb: KnowledgeBase, memos: cache.Cache | None = None) -> KnowledgeB
     # Forked workers (no start-up cost, and no main module to import again), so only from a
     # process with no other thread running (kb serve's import runs beside its server).
     if len(todo) >= PARALLEL_MIN and workers > 1 and threading.active_count() == 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers) as pool:
+        with context.worker_pool(workers) as pool:
             chunk = max(1, len(todo) // (workers * 4))
             fresh = dict(zip((a.path for a in todo), pool.map(_tokenised_candidates, todo, chunksize=chunk)))
     for article in kb.articles:

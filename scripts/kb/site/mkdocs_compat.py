@@ -147,10 +147,8 @@ class DeferredPages:
             workers = context.workers()
             if workers < 2 or threading.active_count() != 1:
                 return False
-            from concurrent.futures import ProcessPoolExecutor
-
             _HANDLER = handler
-            self.pool = ProcessPoolExecutor(workers)
+            self.pool = context.worker_pool(workers)
         self.pages.append((key, self.pool.submit(_deferred_post_page, output, page.title, page.url), page))
         return True
 
