@@ -122,6 +122,8 @@ def test_a_deferred_post_page_handler_gives_each_page_what_it_gives_in_line(tmp_
         return output + "!"
 
     monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
+    # Deferral needs no other thread running; in this test process, other tests' servers may.
+    monkeypatch.setattr(mkdocs_compat.threading, "active_count", lambda: 1)
     plugin, plugins, deferred = Plugin(), PluginCollection(), mkdocs_compat.DeferredPages()
     plugins.events["post_page"] += [plugin.on_post_page, after]
     memo = Cache(None).memo("test", 1)
