@@ -197,12 +197,12 @@ def test_an_export_killed_at_any_moment_leaves_a_whole_dist_and_the_next_export_
 
 
 _POOL_SCRIPT = """
-import os, sys, time
+import os, signal
 from kb.core.context import worker_pool
 pool = worker_pool(2)
 pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(4)]}
 print(" ".join(map(str, sorted(pids))), flush=True)
-time.sleep(600)
+signal.pause()          # until the test kills it
 """
 
 

@@ -19,3 +19,14 @@ def settle(page, timeout: float = 30_000) -> None:
     the network has been quiet for half a second."""
     page.wait_for_function(_AT_REST, timeout=timeout)
     page.wait_for_load_state("networkidle", timeout=timeout)
+
+
+# KaTeX typesets each formula into .katex, or into .katex-error when it cannot: once every
+# formula holds one of them, what the reader sees of the maths is final.
+ALL_TYPESET = """() => [...document.querySelectorAll('.arithmatex')]
+    .every(el => el.querySelector('.katex, .katex-error'))"""
+
+
+def typeset(page, timeout: float = 30_000) -> None:
+    """Wait until KaTeX has typeset (or given up on) every formula of the page."""
+    page.wait_for_function(ALL_TYPESET, timeout=timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
+from settle import typeset
 
 # The one formula the sources get wrong (002: a stray \end{for}, no \begin{for}) is corrected
 # by an editor's note (sources/editorial.yml), so no formula shows KaTeX's error box.
@@ -48,9 +49,7 @@ def test_every_formula_is_typeset_with_no_error_box(new_page, built_site, site_s
     for rel in pages:
         page = new_page()
         page.goto(f"{site_server}/{rel}", wait_until="networkidle")
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error'))",
-            timeout=10000)
+        typeset(page, timeout=10000)
         errors = page.eval_on_selector_all(".arithmatex .katex-error", "els => els.map(e => e.textContent)")
         assert errors == [], rel
         total += page.locator(".arithmatex").count()

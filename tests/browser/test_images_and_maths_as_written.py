@@ -8,6 +8,7 @@ import pytest
 from kb.bench.browser import serve
 from kb.cli import main
 from kbtest import make_root
+from settle import typeset
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
@@ -44,7 +45,7 @@ def written_site(tmp_path_factory):
 
 def test_display_maths_inside_a_sentence_is_typeset_and_prices_stay_text(page, written_site):
     page.goto(f"{written_site}/sources/%E8%AE%AD%E7%BB%83/m.html", wait_until="networkidle")
-    page.wait_for_function("() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error'))")
+    typeset(page)
     assert page.locator("article .arithmatex .katex").count() == 1
     assert page.locator("article .katex-error").count() == 0
     text = page.locator("article").inner_text()

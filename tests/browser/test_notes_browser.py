@@ -6,6 +6,7 @@ import json
 
 import pytest
 from kb.bench.search import SearchBox
+from settle import typeset
 
 # Words of the correction of the note on Nervana Systems (sources/editorial.yml), which no
 # article uses: only the note can bring a reader to its section.
@@ -49,10 +50,7 @@ def test_no_page_of_the_site_shows_a_katex_error_box(new_page, built_site, site_
     for rel in pages:
         page = new_page()
         page.goto(f"{site_server}/{rel}", wait_until="networkidle")
-        # KaTeX typesets each formula into .katex, or into .katex-error when it cannot.
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error'))",
-            timeout=15000)
+        typeset(page, timeout=15000)
         errors = page.locator(".katex-error").count()
         if errors:
             problems.append(f"{rel}: {errors} KaTeX error box(es)")

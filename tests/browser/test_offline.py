@@ -15,6 +15,7 @@ from kb.export.book import page_anchor
 from kb.site import linkcheck
 from conftest import NAME, _export  # the exported editions are fixtures of conftest.py
 from search_cases import CONVERTER, MIXED, TRADITIONAL
+from settle import ALL_TYPESET, typeset
 # The sentence that explains gradient descent (docs/tech/math.md, from article 002).
 EXPLAINS_GRADIENT_DESCENT = "梯度下降是一种迭代优化算法"
 # Article 002 closes one formula with a stray \end{for}, which an editor's note corrects
@@ -63,8 +64,6 @@ def _book_pages(site: Path) -> list[Path]:
                   if p.relative_to(site).parts[0] not in ("sources", "assets") and p.name != "404.html")
 
 
-_ALL_TYPESET = """() => [...document.querySelectorAll('.arithmatex')]
-    .every(el => el.querySelector('.katex, .katex-error'))"""
 _ALL_DRAWN = "() => [...document.querySelectorAll('.mermaid')].every(el => el.querySelector('svg'))"
 
 
@@ -109,7 +108,7 @@ def test_site_maths_typeset_from_file(new_offline_page, unzipped_site, outside_r
     for path in pages:
         offline = new_offline_page()
         offline.goto(path.as_uri())
-        offline.wait_for_function(_ALL_TYPESET, timeout=20_000)
+        typeset(offline, timeout=20_000)
         errors += offline.eval_on_selector_all(".katex-error", "els => els.map(e => e.textContent)")
         offline.evaluate("document.fonts.ready")        # the fonts the typeset maths asked for
         assert offline.evaluate("document.fonts.check('16px KaTeX_Main')"), f"KaTeX fonts not loaded on {path}"
@@ -292,7 +291,7 @@ def test_single_file_maths_typeset_with_embedded_fonts(offline, single_file, bui
     offline.goto(single_file.as_uri())
     assert expected > 0
     assert offline.locator(".arithmatex").count() == expected
-    assert offline.evaluate(_ALL_TYPESET)
+    assert offline.evaluate(ALL_TYPESET)
     errors = offline.eval_on_selector_all(".katex-error", "els => els.map(e => e.textContent)")
     assert errors == []
     assert offline.locator("text=end for").count() >= 1      # the corrected formula, typeset
