@@ -30,3 +30,18 @@ ALL_TYPESET = """() => [...document.querySelectorAll('.arithmatex')]
 def typeset(page, timeout: float = 30_000) -> None:
     """Wait until KaTeX has typeset (or given up on) every formula of the page."""
     page.wait_for_function(ALL_TYPESET, timeout=timeout)
+
+
+# Every image of the article loaded or failed, lazy ones included (made eager first).
+_IMAGES_LOADED = """async () => {
+    const imgs = [...document.querySelectorAll('article img')];
+    imgs.forEach(i => { i.loading = 'eager'; });
+    await Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
+    return imgs.map(i => [i.src, i.alt, i.naturalWidth]);
+}"""
+
+
+def loaded_images(page) -> list[tuple[str, str, int]]:
+    """(src, alt, naturalWidth) of each image of the page's article, once each has loaded
+    or failed (naturalWidth 0: not drawn)."""
+    return [tuple(image) for image in page.evaluate(_IMAGES_LOADED)]

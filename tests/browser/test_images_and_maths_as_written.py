@@ -8,7 +8,7 @@ import pytest
 from kb.bench.browser import serve
 from kb.cli import main
 from kbtest import make_root
-from settle import typeset
+from settle import loaded_images, typeset
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
@@ -54,12 +54,7 @@ def test_display_maths_inside_a_sentence_is_typeset_and_prices_stay_text(page, w
 
 def test_reference_style_and_heading_images_are_drawn_and_a_missing_one_is_a_placeholder(page, written_site):
     page.goto(f"{written_site}/sources/%E8%AE%AD%E7%BB%83/m.html", wait_until="load")
-    drawn = page.evaluate("""async () => {
-        const imgs = [...document.querySelectorAll('article img')];
-        imgs.forEach(i => { i.loading = 'eager'; });
-        await Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
-        return imgs.map(i => [i.alt, i.naturalWidth]);
-    }""")
+    drawn = [[alt, width] for _, alt, width in loaded_images(page)]
     assert sorted(drawn) == [["图标", 1], ["结构图", 1]]
     assert page.locator("article .kb-image-missing").inner_text() == "图片未能显示：缺失的图"
     text = page.locator("article").inner_text()

@@ -16,6 +16,7 @@ from kb.importer.pipeline import plan
 from kbtest import realworld_images, realworld_root
 
 from conftest import _kb_command
+from settle import loaded_images
 
 IMAGES = realworld_images()
 
@@ -55,13 +56,7 @@ def _source_pages(root: Path) -> dict[str, str]:
 def _drawn(page, url: str) -> dict[str, int]:
     """site path of each image on the page -> its naturalWidth once loaded."""
     page.goto(url, wait_until="load")
-    images = page.evaluate("""async () => {
-        const imgs = [...document.querySelectorAll('article img')];
-        imgs.forEach(i => { i.loading = 'eager'; });
-        await Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
-        return imgs.map(i => [i.src, i.naturalWidth]);
-    }""")
-    return {unquote(urlsplit(src).path): width for src, width in images}
+    return {unquote(urlsplit(src).path): width for src, _, width in loaded_images(page)}
 
 
 def _expect_drawn(drawn: dict[str, int], files: list[str], where: str) -> None:
