@@ -176,6 +176,11 @@
 
   startSearch();
 
+  // The maths' fonts are in the file: load them now, not when a formula first nears the
+  // screen (pages away from it are laid out only then: book.css).
+  if (document.fonts)
+    document.fonts.forEach(function (face) { face.load().catch(function () {}); });
+
   // The query is read as it changes and when a key comes up (as the site reads it).
   input.addEventListener("input", function () { ask(input.value); });
   input.addEventListener("keyup", function () { ask(input.value); });
