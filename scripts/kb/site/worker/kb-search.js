@@ -141,6 +141,7 @@
   }
 
   function setup(data) {
+    analysed.clear()
     separator = new RegExp(data.config.separator, "g")
     docs = data.docs.map(function (doc) {
       return { location: doc.location, title: doc.title || "", text: doc.text || "", page: -1 }
@@ -234,6 +235,17 @@
      word counts towards holding the whole query (a single Han character is too vague to
      demand when the query has longer words: 会, 好, 层)} */
   function analyse(query) {
+    var known = analysed.get(query)
+    if (known)
+      return known
+    if (analysed.size >= ANALYSED)
+      analysed.delete(analysed.keys().next().value)
+    known = analyseAnew(query)
+    analysed.set(query, known)
+    return known
+  }
+
+  function analyseAnew(query) {
     var text = toSimplified(query.normalize("NFKC"))
       .replace(A_NOT_A, " ")
       .replace(PUNCTUATION, " ")
@@ -266,6 +278,12 @@
     })
     return out
   }
+
+  /* The analyses of the last queries (the oldest goes first): text typed, deleted and
+     typed again is not cut again, nor converted from Traditional again. An analysis
+     depends on the index and the converter: the cache is emptied when either arrives. */
+  var ANALYSED = 64
+  var analysed = new Map()
 
   /* Index words a query word stands for: [word, weight], itself first. A single Han
      character stands for the words holding it only when it is the whole query (熵: 交叉熵);
@@ -533,10 +551,12 @@
     loaded
       .then(function () {
         convert = self.OpenCC.Converter({ from: "twp", to: "cn" })
+        analysed.clear()
       })
       .catch(function (err) {
         console.warn("kb-search.js: no Traditional-to-Simplified conversion:", err)
         convert = function (query) { return query }
+        analysed.clear()
       })
       .then(function () {
         loading = false
@@ -546,6 +566,8 @@
       })
   }
 
+  /* The result names its query, so that a page can leave unanswered a result for text
+     its search box no longer holds (overrides/main.html, book.js) */
   function answer(query) {
     var result
     try {
@@ -554,6 +576,7 @@
       console.warn("kb-search.js: cannot search for " + JSON.stringify(query), err)
       result = { items: [] }
     }
+    result.query = query
     self.postMessage({ type: RESULT, data: result })
   }
 
