@@ -72,7 +72,11 @@ def article_facts(article: Article, names: dict[str, str], stop: set[str]) -> li
         if not what.is_prose or not re.search(r"\d", line):
             continue
         for sentence in _SENTENCE.findall(line):
-            out += _sentence_facts(sentence, article, i + 1, names, stop)
+            # Most sentences with a digit state no year and no parameter count: their
+            # subjects are not looked for (a clause's values are matched within the sentence).
+            plain = _MARKUP.sub("", sentence)
+            if _YEAR.search(plain) or _PARAMS.search(plain):
+                out += _sentence_facts(sentence, article, i + 1, names, stop)
     return out
 
 

@@ -505,7 +505,7 @@ def suggest_entities(kb: KnowledgeBase, cache: kbcache.Cache | None = None) -> l
     # articles that changed, and combines.
     editorial = kb.editorial
     known_names = {n for e in [*editorial.entities, *editorial.glossary] for n in e.names}
-    entity_names = {n for e in editorial.entities for n in e.names}
+    entity_names = frozenset(n for e in editorial.entities for n in e.names)
     known = {n.lower() for n in known_names}
     known |= {part.lower() for name in list(known) for part in re.split(r"[\s/-]+", name)}
     memo = (cache or kbcache.Cache(None)).memo("suggest", sorted(known_names), sorted(entity_names),
@@ -567,7 +567,7 @@ def _suggest_key(article: Article) -> str:
 
 
 def _article_names(article: Article, prose_lines: list, known: set[str], known_names: set[str],
-                   entity_names: set[str]) -> dict:
+                   entity_names: frozenset[str]) -> dict:
     """One article's part of suggest_entities, as JSON-able data: its lower-case Latin
     words, its name-shaped Latin words (count, placed, examples), its glosses and the
     Chinese items of its 、 lists that hold a name."""
@@ -655,16 +655,21 @@ def _chinese_prose(article: Article) -> Iterator[tuple[tuple[str, int], str, str
 _CLAUSE = re.compile(r"[，。；：！？;:!?（）()\[\]【】「」《》“”\n]")
 _LIST_CUE = re.compile(r"^(?:例如|比如|包括|诸如|譬如|以及|如|像|及|和|与)")
 _LIST_TAIL = re.compile(r"等.*$")
+@functools.lru_cache(maxsize=8)
+def _entity_pattern(entity_names: frozenset[str]) -> re.Pattern:
+    return names_pattern(tuple(sorted(entity_names)))
+
+
 _LAST_LATIN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+-]*$")
 _HAN_ITEM = re.compile(r"[\u4e00-\u9fff]{2,6}")
 
 
-def _listed_names(prose: str, entity_names: set[str], known_names: set[str]) -> list[str]:
+def _listed_names(prose: str, entity_names: frozenset[str], known_names: set[str]) -> list[str]:
     """Chinese items (not in `known_names`) of each 、 list in the text that also holds a
     name: an entity index name or a name-shaped Latin word (a glossary term is no sign:
     lists of terms are lists of terms)."""
     out = []
-    entity_pattern = names_pattern(tuple(sorted(entity_names)))
+    entity_pattern = _entity_pattern(entity_names)
     for clause in _CLAUSE.split(prose):
         # A list can hold a name only if the clause has a capital letter or an entity's name.
         if "、" not in clause or not (_UPPER.search(clause) or entity_pattern.search(clause)):
