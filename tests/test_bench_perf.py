@@ -5,6 +5,8 @@ Speed itself is reported by the bench, not asserted here (timed tests flake on a
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 import re
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -184,3 +186,13 @@ def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tm
     assert source_nav(5)[0] == "sources/index.md" and len(source_nav(5)) == 6
     # More: the index page alone, so each page's navigation does not grow with the articles.
     assert source_nav(NAV_SOURCES_MAX + 1) == "sources/index.md"
+
+
+def test_kb_import_does_not_load_the_bench_modules_and_kb_bench_still_takes_their_options(scratch):
+    code = ("import sys; from kb.cli import main; code = main(['--root', sys.argv[1], 'import']); "
+            "print(code, sorted(m for m in sys.modules if m.startswith('kb.bench.')))")
+    out = subprocess.run([sys.executable, "-c", code, str(scratch)], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "0 []"
+    usage = subprocess.run([sys.executable, "-m", "kb", "bench", "build", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "--sizes" in usage and "--runs" in usage
