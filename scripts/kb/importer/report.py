@@ -174,8 +174,8 @@ def contradictions_section(kb: KnowledgeBase) -> list[str]:
             rest = side[PLACES_SHOWN:]
             if rest:
                 articles = len({f.article for f in rest} - {f.article for f in side[:PLACES_SHOWN]})
-                out.append(f"- … and {len(rest)} more places stating {values[side is other]}"
-                           + (f" (in {articles} more articles)" if articles else ""))
+                out.append(f"- … and {_count(len(rest), 'more place')} stating {values[side is other]}"
+                           + (f" (in {_count(articles, 'more article')})" if articles else ""))
         if c.status != "confirmed":
             first, second = one[0], other[0]
             out += ["", "```yaml",
@@ -184,6 +184,10 @@ def contradictions_section(kb: KnowledgeBase) -> list[str]:
                     f"    with: {{source: {second.article}, claim: {_yaml(second.text)}}}", "```"]
         out.append("")
     return out
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n > 1 else ''}"
 
 
 def _yaml(text: str) -> str:
