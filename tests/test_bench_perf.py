@@ -93,6 +93,16 @@ def test_the_probe_times_each_stage_from_inside_kb_import_and_kb_build(tmp_path)
     assert (root / "site" / "index.html").is_file()
 
 
+def test_kb_import_does_not_load_the_bench_modules_and_kb_bench_still_takes_their_options(scratch):
+    code = ("import sys; from kb.cli import main; code = main(['--root', sys.argv[1], 'import']); "
+            "print(code, sorted(m for m in sys.modules if m.startswith('kb.bench.')))")
+    out = subprocess.run([sys.executable, "-c", code, str(scratch)], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "0 []"
+    usage = subprocess.run([sys.executable, "-m", "kb", "bench", "build", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "--sizes" in usage and "--runs" in usage
+
+
 def test_the_plain_reference_is_the_raw_articles_one_page_each(tmp_path):
     root = corpus.scratch_root(REPO, tmp_path / "root", 2)
     site = plain.build_plain_site(tmp_path / "plain", root / "sources")
@@ -187,12 +197,3 @@ def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tm
     # More: the index page alone, so each page's navigation does not grow with the articles.
     assert source_nav(NAV_SOURCES_MAX + 1) == "sources/index.md"
 
-
-def test_kb_import_does_not_load_the_bench_modules_and_kb_bench_still_takes_their_options(scratch):
-    code = ("import sys; from kb.cli import main; code = main(['--root', sys.argv[1], 'import']); "
-            "print(code, sorted(m for m in sys.modules if m.startswith('kb.bench.')))")
-    out = subprocess.run([sys.executable, "-c", code, str(scratch)], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[-2] == "0 []"
-    usage = subprocess.run([sys.executable, "-m", "kb", "bench", "build", "--help"], capture_output=True, text=True,
-                           check=True).stdout
-    assert "--sizes" in usage and "--runs" in usage

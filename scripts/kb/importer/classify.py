@@ -195,7 +195,8 @@ def place_by_keywords(unit_list: list[Unit], editorial: Editorial, decisions: kb
             unit.why = "editorial override"
             continue
         topics = _candidates(unit, editorial)
-        key = _unit_key(unit, topics) if decisions is not None else ""
+        # The key of place()'s decisions: the unit's words and its candidate topics.
+        key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
         if not _recall(unit, topics, decisions, key):
             _by_keywords(unit, topics)
             _remember(unit, decisions, key)
@@ -220,6 +221,23 @@ def _keyword_decisions(cache: kbcache.Cache, editorial: Editorial) -> kbcache.Me
     """What place_by_keywords made of each unit, under these keywords and this code."""
     return cache.memo("classify-keywords", [(t.key, t.keywords) for t in editorial.topics()],
                       kbcache.source_digest(__file__))
+
+
+def _recall(unit: Unit, topics: list[Topic], decisions: kbcache.Memo | None, key: str) -> bool:
+    """The unit as `decisions` holds it under `key` (its _DECIDED fields); False when it holds nothing."""
+    known = decisions.get(key) if decisions is not None else None
+    if known is None:
+        return False
+    by_key = {t.key: t for t in topics}
+    for name, value in zip(_DECIDED, known):
+        setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
+    return True
+
+
+def _remember(unit: Unit, decisions: kbcache.Memo | None, key: str) -> None:
+    if decisions is not None:
+        decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
+                            for name in _DECIDED])
 
 
 # --------------------------------------------------------------------------- the learnt model
@@ -346,28 +364,6 @@ def _decisions(cache: kbcache.Cache, model: Model, editorial: Editorial) -> kbca
 _DECIDED = ("topic", "runner_up", "score", "margin", "fallback", "uncertain", "why")
 
 
-def _unit_key(unit: Unit, topics: list[Topic]) -> str:
-    section = unit.section
-    return kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
-
-
-def _recall(unit: Unit, topics: list[Topic], decisions: kbcache.Memo | None, key: str) -> bool:
-    """The unit as `decisions` holds it under `key`; False when it holds nothing."""
-    known = decisions.get(key) if decisions is not None else None
-    if known is None:
-        return False
-    by_key = {t.key: t for t in topics}
-    for name, value in zip(_DECIDED, known):
-        setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
-    return True
-
-
-def _remember(unit: Unit, decisions: kbcache.Memo | None, key: str) -> None:
-    if decisions is not None:
-        decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
-                            for name in _DECIDED])
-
-
 def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODEL, seg: Segmenter | None = None,
           *, overrides: bool = True, decisions: kbcache.Memo | None = None) -> list[Unit]:
     """Each unit on the topic its override names, else on the topic the keyword prior and
@@ -384,11 +380,18 @@ def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODE
             unit.why = "editorial override"
             continue
         topics = _candidates(unit, editorial)
-        key = _unit_key(unit, topics) if decisions is not None else ""
-        if not _recall(unit, topics, decisions, key):
+        key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
+        known = decisions.get(key) if decisions is not None else None
+        if known is not None:
+            by_key = {t.key: t for t in topics}
+            for name, value in zip(_DECIDED, known):
+                setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
+        else:
             vec = model.vector(features(unit, seg, stop)) if model.idf and seg is not None else {}
             decide(unit, topics, model, vec)
-            _remember(unit, decisions, key)
+            if decisions is not None:
+                decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
+                                    for name in _DECIDED])
         parent = placed.get(id(unit.section.parent))
         if unit.uncertain and parent is not None and not outline(parent.section) and parent.topic in topics:
             follow_parent(unit, parent)
