@@ -196,4 +196,3 @@ def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tm
     assert source_nav(5)[0] == "sources/index.md" and len(source_nav(5)) == 6
     # More: the index page alone, so each page's navigation does not grow with the articles.
     assert source_nav(NAV_SOURCES_MAX + 1) == "sources/index.md"
-
