@@ -2,8 +2,7 @@
 
 - the navigation `kb import` wrote (docs/.nav.yml);
 - front-end libraries served from node_modules, never from a CDN (kb.site.assets): KaTeX
-  on the pages that have maths; Mermaid, which mkdocs-mermaid2-plugin adds to the pages
-  that have diagrams, from the same pinned copy;
+  on the pages that have maths, Mermaid on the pages that have diagrams;
 - search tuned for Chinese (kb.site.search): the jieba user dictionary from the editorial
   file, the index's text cut by kb's cached segmenter, what is left out of the index, the
   search worker with the query rewrite;
@@ -20,7 +19,6 @@ import filecmp
 import functools
 import inspect
 import logging
-from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -63,7 +61,6 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
         self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
-        self.deferred: mkdocs_compat.DeferredPages | None = None  # mermaid2's pages, done in another process
 
     def keep_across_builds(self, context: Context) -> None:
         """Build with `context` (kb serve: its caches stay loaded from one build to the
@@ -151,18 +148,6 @@ class KbPlugin(BasePlugin[KbConfig]):
                 files.append(File.generated(config, dest, abs_src_path=str(src)))
             else:
                 files.append(File.generated(config, dest, content=src))
-        mermaid2 = config.plugins.get("mermaid2")
-        if mermaid2 is not None:
-            javascript = mermaid2.config["javascript"] or assets.MERMAID_JS
-            mkdocs_compat.serve_mermaid_from(mermaid2, javascript)
-            # mermaid2 parses and writes again every page with a diagram: a page it saw
-            # before, with the same settings, comes from the cache.
-            memo = self.cache.memo("mermaid2-pages", metadata.version("mkdocs-mermaid2-plugin"),
-                                   cache.source_digest(inspect.getfile(type(mermaid2))), javascript,
-                                   mermaid2.config["arguments"])
-            # A first `kb build` has mermaid2 work on another core (kb serve: in line).
-            self.deferred = mkdocs_compat.DeferredPages() if self.given is None and not self.serving else None
-            mkdocs_compat.memoize_post_page(config.plugins, mermaid2, memo, self.deferred)
         return files
 
     def on_nav(self, nav, *, config, files):
@@ -211,15 +196,10 @@ class KbPlugin(BasePlugin[KbConfig]):
         return search.mark_unsearchable(html, reference_page=search.is_reference(self.plan.role(page.file.src_uri)))
 
     def on_post_page(self, output, *, page, config):
-        # KaTeX only on pages that have maths (mermaid2 does the same for diagrams).
-        if not assets.has_maths(output):
-            return output
+        # KaTeX only on pages that have maths, Mermaid only on pages that have diagrams.
         base = get_relative_url(".", page.url or ".")
         base = "" if base == "." else base.rstrip("/") + "/"
-        head, body = assets.maths_tags(base)
-        output = output.replace("</head>", head + "</head>", 1)
-        before, end, after = output.rpartition("</body>")
-        return before + body + end + after if end else output + body
+        return assets.add_page_tags(output, base)
 
     def on_serve(self, server, *, config, builder):
         # The query rewrite lives in the package, outside the folders `mkdocs serve` watches.
@@ -245,8 +225,6 @@ class KbPlugin(BasePlugin[KbConfig]):
         return copied
 
     def on_post_build(self, *, config):
-        if self.deferred is not None:
-            self.deferred.finish(config)
         self.cache.save()
 
     def on_shutdown(self):
