@@ -60,6 +60,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.images: dict[str, Path] = {}       # site path -> image file in sources/ that a page draws
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
+        self.prerender: render.Prerender | None = None           # a first build's pages rendered on another core
         self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
 
     def keep_across_builds(self, context: Context) -> None:
@@ -153,11 +154,16 @@ class KbPlugin(BasePlugin[KbConfig]):
     def on_nav(self, nav, *, config, files):
         # Chosen once per build: the key covers the configuration and every file's URL.
         self.rendered = render.render_memo(self.cache, config, files)
+        # A first `kb build` renders every other page on another core (kb serve: in line).
+        if self.rendered.empty and self.given is None and not self.serving:
+            self.prerender = render.Prerender(config, files)
         # The filter is a pure function of a page's HTML and its own code.
         self.filtered = self.cache.memo("filtered", cache.source_digest(sanitize.__file__))
         return nav
 
     def on_env(self, env, *, config, files):
+        # Every page is rendered by now.
+        self._close_prerender()
         # Compiling Material's templates takes a tenth of the build; keep the compiled code
         # between builds. Jinja keys each entry by template name and a checksum of its
         # source (and its own and Python's version), so an edited template compiles again.
@@ -168,7 +174,8 @@ class KbPlugin(BasePlugin[KbConfig]):
 
     def on_pre_page(self, page, *, config, files):
         # Python-Markdown runs only for pages whose inputs changed since the last build.
-        mkdocs_compat.render_page_with(page, functools.partial(render.render_cached, page, memo=self.rendered))
+        mkdocs_compat.render_page_with(page, functools.partial(render.render_cached, page, memo=self.rendered,
+                                                               prerender=self.prerender))
         return page
 
     def on_page_markdown(self, markdown, *, page, config, files):
@@ -224,7 +231,16 @@ class KbPlugin(BasePlugin[KbConfig]):
                 copied.append(dest)
         return copied
 
+    def _close_prerender(self) -> None:
+        if self.prerender is not None:
+            self.prerender.close()
+            self.prerender = None
+
+    def on_build_error(self, *, error):
+        self._close_prerender()
+
     def on_post_build(self, *, config):
+        self._close_prerender()
         self.cache.save()
 
     def on_shutdown(self):
