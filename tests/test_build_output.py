@@ -80,7 +80,7 @@ def _index_text(root) -> str:
 
 
 def test_a_build_in_one_process_is_byte_identical_to_one_that_uses_every_core(two_builds, tmp_path):
-    # KB_WORKERS=1: parsing and mermaid2's pages in line, not in other processes.
+    # KB_WORKERS=1: everything in line, not in other processes.
     from kbtest import make_root
 
     root = make_root(tmp_path, docs=True)

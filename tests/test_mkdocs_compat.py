@@ -76,63 +76,22 @@ def test_materials_search_index_cuts_chinese_through_the_method_kb_overrides():
     assert added == ["page"]
 
 
-def test_mermaid2_keeps_its_checked_library_path_where_kb_sets_it():
-    import mermaid2.plugin
-
-    assert metadata.version("mkdocs-mermaid2-plugin") == _pinned("mkdocs-mermaid2-plugin") == \
-        mkdocs_compat.MERMAID2_VERSION
-    source = inspect.getsource(mermaid2.plugin.MarkdownMermaidPlugin.javascript.fget)
-    assert "hasattr(self, '_javascript')" in source and "return self._javascript" in source
-    plugin = mermaid2.plugin.MarkdownMermaidPlugin()
-    mkdocs_compat.serve_mermaid_from(plugin, "assets/vendor/mermaid/mermaid.min.js")
-    assert plugin.javascript == "assets/vendor/mermaid/mermaid.min.js"
+def test_materials_bundle_draws_only_pre_mermaid_so_kbs_diagram_divs_are_left_to_kbs_mermaid():
+    # Material's integration would load Mermaid from unpkg and draw into closed shadow roots.
+    bundle = mkdocs_compat.material_bundle().read_text(encoding="utf-8")
+    selectors = set(re.findall(r'"([^"\n]*\.mermaid[^"\n]*)"', bundle))
+    assert selectors == {mkdocs_compat.MATERIAL_MERMAID_SELECTOR, "pre:not(.mermaid) > code"}
+    assert "https://unpkg.com/mermaid" in bundle       # what a `pre.mermaid` would fetch
 
 
-def test_a_memoized_post_page_handler_runs_once_per_page_output():
-    from kb.core.cache import Cache
-    from mkdocs.plugins import PluginCollection
+def test_a_diagram_fence_is_written_as_a_div_not_as_materials_pre():
+    import markdown
+    from mkdocs.utils import yaml_load
 
-    class Plugin:
-        calls = 0
-
-        def on_post_page(self, output, *, page, config):
-            Plugin.calls += 1
-            return output + "!"
-
-    plugin, plugins = Plugin(), PluginCollection()
-    plugins.events["post_page"].append(plugin.on_post_page)
-    assert mkdocs_compat.memoize_post_page(plugins, plugin, Cache(None).memo("test", 1))
-    page = SimpleNamespace(url="a.html")
-    outputs = [plugins.run_event("post_page", text, page=page, config=None) for text in ("x", "x", "y")]
-    assert outputs == ["x!", "x!", "y!"] and Plugin.calls == 2
-
-
-def test_a_deferred_post_page_handler_gives_each_page_what_it_gives_in_line(tmp_path, monkeypatch):
-    # A first kb build hands mermaid2's pages to another process; at the end each page is
-    # written again with the handler's output and the post_page handlers after it.
-    from kb.core import context
-    from kb.core.cache import Cache
-    from mkdocs.plugins import PluginCollection
-
-    class Plugin:
-        def on_post_page(self, output, *, page, config):
-            return f"{output}<{page.title}@{page.url}>"
-
-    def after(output, *, page, config):
-        return output + "!"
-
-    monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
-    # Deferral needs no other thread running; in this test process, other tests' servers may.
-    monkeypatch.setattr(mkdocs_compat.threading, "active_count", lambda: 1)
-    plugin, plugins, deferred = Plugin(), PluginCollection(), mkdocs_compat.DeferredPages()
-    plugins.events["post_page"] += [plugin.on_post_page, after]
-    memo = Cache(None).memo("test", 1)
-    assert mkdocs_compat.memoize_post_page(plugins, plugin, memo, deferred)
-    pages = [SimpleNamespace(title=t, url=f"{t}.html", file=SimpleNamespace(abs_dest_path=str(tmp_path / f"{t}.html")))
-             for t in ("a", "b")]
-    written = [plugins.run_event("post_page", "x", page=page, config=None) for page in pages]
-    assert written == ["x!", "x!"] and deferred.pool is not None      # as MkDocs writes them first
-    deferred.finish(None)
-    assert [(tmp_path / f"{t}.html").read_text() for t in ("a", "b")] == ["x<a@a.html>!", "x<b@b.html>!"]
-    # The memo holds the handler's own output: the next build takes it in line.
-    assert plugins.run_event("post_page", "x", page=pages[0], config=None) == "x<a@a.html>!"
+    config = yaml_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    fences = next(e["pymdownx.superfences"] for e in config["markdown_extensions"]
+                  if isinstance(e, dict) and "pymdownx.superfences" in e)
+    html = markdown.markdown("```mermaid\ngraph TD\n  A --> B\n```", extensions=["pymdownx.superfences"],
+                             extension_configs={"pymdownx.superfences": fences})
+    assert html.startswith('<div class="mermaid">') and "A --&gt; B" in html
+    assert not html.startswith("<pre")

@@ -156,8 +156,8 @@ class _EventTimes:
 
     @staticmethod
     def _handler(key: str, method):
-        # wraps: a plugin that finds another plugin's handler in the event list (the kb
-        # plugin memoizes mermaid2's on_post_page) finds it through __wrapped__.
+        # wraps: a plugin that looks for another plugin's handler in the event list finds
+        # it through __wrapped__.
         @functools.wraps(method)
         def timed(*args, **kwargs):
             started = time.perf_counter()

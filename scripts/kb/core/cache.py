@@ -53,6 +53,11 @@ class Memo:
             except ValueError:
                 pass                    # a damaged file: compute again, write it again
 
+    @property
+    def empty(self) -> bool:
+        """Nothing stored nor put yet (a first run with this setting)."""
+        return not self._stored and not self._used
+
     def get(self, key: str):
         """The stored value for `key`, or None."""
         value = self._used.get(key)

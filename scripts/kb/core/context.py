@@ -38,8 +38,8 @@ WORKERS_ENV = "KB_WORKERS"
 
 
 def workers() -> int:
-    """Processes a run may use for work that is independent (parsing articles, mermaid2's
-    pages): the machine's cores, or fewer when KB_WORKERS says so (1: none besides this one)."""
+    """Processes a run may use for work that is independent (parsing articles): the
+    machine's cores, or fewer when KB_WORKERS says so (1: none besides this one)."""
     cores = os.cpu_count() or 1
     try:
         return max(1, min(cores, int(os.environ.get(WORKERS_ENV, cores))))

@@ -36,6 +36,7 @@ from kb.core.model import KbError
 from kb.core.plan import Role, SitePlan
 from kb.importer.pipeline import plan as read_plan
 from kb.site import linkcheck
+from kb.site.assets import MERMAID_SETTINGS
 from kb.site.search import WORKER_TARGET, converter_file
 
 NAME = "ai-startup-kb"
@@ -45,9 +46,9 @@ NAME = "ai-startup-kb"
 # Links to them become plain citations.
 LEFT_OUT = frozenset({Role.SOURCES_INDEX, Role.SOURCE})
 
-# Mermaid as the site configures it (mkdocs.yml), plus ids that do not depend on the clock,
+# Mermaid as the site configures it (kb.site.assets), plus ids that do not depend on the clock,
 # so that the same input gives a byte-identical file.
-MERMAID_CONFIG = {"startOnLoad": False, "securityLevel": "antiscript", "deterministicIds": True,
+MERMAID_CONFIG = {"startOnLoad": False, **MERMAID_SETTINGS, "deterministicIds": True,
                   "deterministicIDSeed": "kb", "fontFamily": "system-ui, -apple-system, 'Segoe UI', "
                   "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"}
 

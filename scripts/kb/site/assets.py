@@ -1,12 +1,20 @@
 """Front-end libraries from npm (node_modules/, pinned by package-lock.json), served by the site.
 
 The site never loads a script from another host: Mermaid and KaTeX are copied from
-node_modules into site/assets/vendor/ at build time. Pages get KaTeX's tags only when they
-have maths (a string test and an insertion before `</body>`: the page is not parsed
-again); mermaid2 adds Mermaid's to the pages that have diagrams, pointed here by mkdocs.yml.
+node_modules into site/assets/vendor/ at build time. A page gets KaTeX's tags only when it
+has maths and Mermaid's only when it has a diagram (a string test and an insertion before
+`</body>`: the page is not parsed again).
+
+Diagrams: pymdownx.superfences writes a ```mermaid block as `<div class="mermaid">` with
+the diagram's text (mkdocs.yml, fence_div_format); Mermaid, initialised here, draws every
+`.mermaid` element when the page has loaded. Not Material's own integration: its bundle
+takes `pre.mermaid` only (so it leaves these divs alone), loads Mermaid from unpkg when the
+page has none, and draws into a closed shadow root, where neither the export nor the tests
+can reach the SVG.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from kb.core.model import KbError
@@ -16,6 +24,9 @@ MERMAID_JS = f"{VENDOR_DIR}/mermaid/mermaid.min.js"
 KATEX_JS = f"{VENDOR_DIR}/katex/katex.min.js"
 KATEX_CSS = f"{VENDOR_DIR}/katex/katex.min.css"
 KATEX_INIT = "assets/javascripts/katex-init.js"
+# How the site's Mermaid draws (kb export draws with the same settings): labels are text from
+# the sources, "antiscript" keeps any script out of them.
+MERMAID_SETTINGS = {"securityLevel": "antiscript"}
 # Material's search runs in a Web Worker, which browsers refuse from file://; the offline
 # plugin swaps in this shim (an iframe posing as a worker). Material points it at unpkg;
 # the kb plugin points it here instead.
@@ -56,3 +67,30 @@ def maths_tags(base: str) -> tuple[str, str]:
     head = f'<link rel="stylesheet" href="{base}{KATEX_CSS}">'
     body = f'<script src="{base}{KATEX_JS}"></script><script src="{base}{KATEX_INIT}"></script>'
     return head, body
+
+
+def has_diagrams(html: str) -> bool:
+    return '<div class="mermaid">' in html
+
+
+def diagram_tags(base: str) -> str:
+    """Tags for the end of <body> of a page with diagrams: Mermaid draws them on load."""
+    return (f'<script src="{base}{MERMAID_JS}"></script>'
+            f"<script>mermaid.initialize({json.dumps(MERMAID_SETTINGS)})</script>")
+
+
+def add_page_tags(html: str, base: str) -> str:
+    """A written page with the tags of the libraries it needs (KaTeX, Mermaid), if any;
+    `base` is the page's path to the site root ("" or "../" …)."""
+    head, body = "", ""
+    if has_maths(html):
+        head, tags = maths_tags(base)
+        body += tags
+    if has_diagrams(html):
+        body += diagram_tags(base)
+    if head:
+        html = html.replace("</head>", head + "</head>", 1)
+    if not body:
+        return html
+    before, end, after = html.rpartition("</body>")
+    return before + body + end + after if end else html + body

@@ -133,34 +133,50 @@ def check(target: Path, memos: cache.Cache | None = None) -> list[Broken]:
             scanned[path] = scan(path, memo)
         return scanned[path]
 
-    # Every page repeats the navigation: resolve each (folder, path) once, not once per link.
+    # Every page repeats the navigation: resolve each (folder, path) once, and judge each
+    # (folder, URL) once, not once per link.
     @functools.cache
     def destination(folder: Path, path: str) -> tuple[Path | None, bool]:
         dest = _target(root, folder, path)
         return dest, dest is not None and dest.is_file()
 
+    def judge(folder: Path, url: str) -> tuple[str | None, Path | None, str | None]:
+        """(problem, None, None) for a broken path; (None, page, fragment) when the fragment
+        must be an id of that page (None: the linking page); (None, None, None): nothing to check."""
+        if _EXTERNAL.match(url.strip()):
+            return None, None, None
+        parts = urlsplit(url.strip())
+        dest = None
+        if parts.path:
+            dest, exists = destination(folder, parts.path)
+            if dest is None:
+                return "points outside the checked folder", None, None
+            if not exists:
+                return f"no such file: {dest.relative_to(root).as_posix()}", None, None
+        if unquote(parts.fragment) in _TOP or (dest is not None and dest.suffix != ".html"):
+            return None, None, None
+        return None, dest, parts.fragment
+
+    judged: dict[Path, dict[str, tuple]] = {}
     broken: list[Broken] = []
     for page in pages:
         shown = page.relative_to(root).as_posix()
+        known = judged.setdefault(page.parent, {})
         for line, url in page_of(page).links:
-            if _EXTERNAL.match(url.strip()):
+            verdict = known.get(url)
+            if verdict is None:
+                verdict = known[url] = judge(page.parent, url)
+            problem, dest, raw = verdict
+            if problem is not None:
+                broken.append(Broken(shown, line, url, problem))
+            if raw is None:
                 continue
-            parts = urlsplit(url.strip())
-            if parts.path:
-                dest, exists = destination(page.parent, parts.path)
-                if dest is None:
-                    broken.append(Broken(shown, line, url, "points outside the checked folder"))
-                    continue
-                if not exists:
-                    broken.append(Broken(shown, line, url, f"no such file: {dest.relative_to(root).as_posix()}"))
-                    continue
-            else:
-                dest = page
-            fragment = unquote(parts.fragment)
-            if fragment in _TOP or dest.suffix != ".html":
+            dest = dest or page
+            if dest.suffix != ".html":
                 continue
+            fragment = unquote(raw)
             ids = page_of(dest).ids
-            if fragment not in ids and parts.fragment not in ids:
+            if fragment not in ids and raw not in ids:
                 where = "this page" if dest == page else dest.relative_to(root).as_posix()
                 broken.append(Broken(shown, line, url, f"no element with id {fragment!r} in {where}"))
     return broken

@@ -2,8 +2,7 @@
 
 - the navigation `kb import` wrote (docs/.nav.yml);
 - front-end libraries served from node_modules, never from a CDN (kb.site.assets): KaTeX
-  on the pages that have maths; Mermaid, which mkdocs-mermaid2-plugin adds to the pages
-  that have diagrams, from the same pinned copy;
+  on the pages that have maths, Mermaid on the pages that have diagrams;
 - search tuned for Chinese (kb.site.search): the jieba user dictionary from the editorial
   file, the index's text cut by kb's cached segmenter, what is left out of the index, the
   search worker with the query rewrite;
@@ -20,7 +19,6 @@ import filecmp
 import functools
 import inspect
 import logging
-from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -62,8 +60,8 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.images: dict[str, Path] = {}       # site path -> image file in sources/ that a page draws
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
+        self.prerender: render.Prerender | None = None           # a first build's pages rendered on another core
         self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
-        self.deferred: mkdocs_compat.DeferredPages | None = None  # mermaid2's pages, done in another process
 
     def keep_across_builds(self, context: Context) -> None:
         """Build with `context` (kb serve: its caches stay loaded from one build to the
@@ -151,28 +149,21 @@ class KbPlugin(BasePlugin[KbConfig]):
                 files.append(File.generated(config, dest, abs_src_path=str(src)))
             else:
                 files.append(File.generated(config, dest, content=src))
-        mermaid2 = config.plugins.get("mermaid2")
-        if mermaid2 is not None:
-            javascript = mermaid2.config["javascript"] or assets.MERMAID_JS
-            mkdocs_compat.serve_mermaid_from(mermaid2, javascript)
-            # mermaid2 parses and writes again every page with a diagram: a page it saw
-            # before, with the same settings, comes from the cache.
-            memo = self.cache.memo("mermaid2-pages", metadata.version("mkdocs-mermaid2-plugin"),
-                                   cache.source_digest(inspect.getfile(type(mermaid2))), javascript,
-                                   mermaid2.config["arguments"])
-            # A first `kb build` has mermaid2 work on another core (kb serve: in line).
-            self.deferred = mkdocs_compat.DeferredPages() if self.given is None and not self.serving else None
-            mkdocs_compat.memoize_post_page(config.plugins, mermaid2, memo, self.deferred)
         return files
 
     def on_nav(self, nav, *, config, files):
         # Chosen once per build: the key covers the configuration and every file's URL.
         self.rendered = render.render_memo(self.cache, config, files)
+        # A first `kb build` renders every other page on another core (kb serve: in line).
+        if self.rendered.empty and self.given is None and not self.serving:
+            self.prerender = render.Prerender(config, files)
         # The filter is a pure function of a page's HTML and its own code.
         self.filtered = self.cache.memo("filtered", cache.source_digest(sanitize.__file__))
         return nav
 
     def on_env(self, env, *, config, files):
+        # Every page is rendered by now.
+        self._close_prerender()
         # Compiling Material's templates takes a tenth of the build; keep the compiled code
         # between builds. Jinja keys each entry by template name and a checksum of its
         # source (and its own and Python's version), so an edited template compiles again.
@@ -183,7 +174,8 @@ class KbPlugin(BasePlugin[KbConfig]):
 
     def on_pre_page(self, page, *, config, files):
         # Python-Markdown runs only for pages whose inputs changed since the last build.
-        mkdocs_compat.render_page_with(page, functools.partial(render.render_cached, page, memo=self.rendered))
+        mkdocs_compat.render_page_with(page, functools.partial(render.render_cached, page, memo=self.rendered,
+                                                               prerender=self.prerender))
         return page
 
     def on_page_markdown(self, markdown, *, page, config, files):
@@ -211,15 +203,10 @@ class KbPlugin(BasePlugin[KbConfig]):
         return search.mark_unsearchable(html, reference_page=search.is_reference(self.plan.role(page.file.src_uri)))
 
     def on_post_page(self, output, *, page, config):
-        # KaTeX only on pages that have maths (mermaid2 does the same for diagrams).
-        if not assets.has_maths(output):
-            return output
+        # KaTeX only on pages that have maths, Mermaid only on pages that have diagrams.
         base = get_relative_url(".", page.url or ".")
         base = "" if base == "." else base.rstrip("/") + "/"
-        head, body = assets.maths_tags(base)
-        output = output.replace("</head>", head + "</head>", 1)
-        before, end, after = output.rpartition("</body>")
-        return before + body + end + after if end else output + body
+        return assets.add_page_tags(output, base)
 
     def on_serve(self, server, *, config, builder):
         # The query rewrite lives in the package, outside the folders `mkdocs serve` watches.
@@ -244,9 +231,16 @@ class KbPlugin(BasePlugin[KbConfig]):
                 copied.append(dest)
         return copied
 
+    def _close_prerender(self) -> None:
+        if self.prerender is not None:
+            self.prerender.close()
+            self.prerender = None
+
+    def on_build_error(self, *, error):
+        self._close_prerender()
+
     def on_post_build(self, *, config):
-        if self.deferred is not None:
-            self.deferred.finish(config)
+        self._close_prerender()
         self.cache.save()
 
     def on_shutdown(self):

@@ -7,14 +7,19 @@ file of the site and its URL (links are resolved against them), the Markdown con
 and link validation settings, and the versions and code of MkDocs, Python-Markdown, its
 extensions and Pygments. A page whose render logged anything (a broken link: a warning) is
 never kept, so its warnings come back in the next build.
+
+A first build (the memo is empty) renders every other page in a worker process while this
+one renders the rest (`Prerender`): each worker page comes back as the memo's record and is
+taken from the memo, as in a later build, so the site is the same byte for byte.
 """
 from __future__ import annotations
 
 import json
 import logging
 import sys
+import threading
 
-from kb.core import cache
+from kb.core import cache, context
 from kb.site import mkdocs_compat
 
 
@@ -50,18 +55,53 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def render_cached(page, config, files, *, memo: cache.Memo | None) -> None:
+def _key(page) -> str:
+    return cache.digest(page.file.src_uri, page.file.url, page.markdown)
+
+
+def _debugging() -> bool:
+    # With MkDocs' debug logging, render() keeps no anchor links: render, keep nothing.
+    return logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() <= logging.DEBUG
+
+
+def _render(page, config, files, *, quiet: bool = False) -> dict | None:
+    """Render the page; the memo's record of it, or None when the render logged anything.
+    `quiet`: what it logs is not shown (a worker: this process renders the page again)."""
+    from mkdocs.structure.pages import Page
+
+    logger, records = logging.getLogger("mkdocs"), _Records()
+    shown, logger.handlers = logger.handlers, ([records] if quiet else [*logger.handlers, records])
+    propagate, logger.propagate = logger.propagate, logger.propagate and not quiet
+    try:
+        Page.render(page, config, files)
+    finally:
+        logger.handlers, logger.propagate = shown, propagate
+    if records.records:
+        return None
+
+    def toc(items) -> list:
+        return [{"name": i.title, "id": i.id, "level": i.level, "children": toc(i.children)} for i in items]
+
+    return {"content": page.content, "toc": toc(page.toc), "title": mkdocs_compat.rendered_title(page),
+            "anchors": sorted(page.present_anchor_ids or ()),
+            "links": {f.src_uri: dict(v) for f, v in page.links_to_anchors.items()}}
+
+
+def render_cached(page, config, files, *, memo: cache.Memo | None, prerender: "Prerender | None" = None) -> None:
     """`page.render(config, files)`, or what it gave before for the same inputs; `memo`
-    is render_memo(config, files) (None: render)."""
+    is render_memo(config, files) (None: render); `prerender`: pages rendered elsewhere."""
     from mkdocs.structure.pages import Page
     from mkdocs.structure.toc import get_toc
 
-    # With MkDocs' debug logging, render() keeps no anchor links: render, keep nothing.
-    if memo is None or logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() <= logging.DEBUG:
+    if memo is None or _debugging():
         Page.render(page, config, files)
         return
-    key = cache.digest(page.file.src_uri, page.file.url, page.markdown)
+    key = _key(page)
     stored = memo.get(key)
+    if stored is None and prerender is not None:
+        stored = prerender.take(page.file.src_uri, key)
+        if stored is not None:
+            memo.put(key, stored)
     if stored is not None:
         page.content = stored["content"]
         page.toc = get_toc(stored["toc"])
@@ -69,18 +109,60 @@ def render_cached(page, config, files, *, memo: cache.Memo | None) -> None:
         page.present_anchor_ids = set(stored["anchors"])
         page.links_to_anchors = {files.get_file_from_path(uri): links for uri, links in stored["links"].items()}
         return
-    logger, records = logging.getLogger("mkdocs"), _Records()
-    logger.addHandler(records)
-    try:
-        Page.render(page, config, files)
-    finally:
-        logger.removeHandler(records)
-    if records.records:
-        return
+    stored = _render(page, config, files)
+    if stored is not None:
+        memo.put(key, stored)
 
-    def toc(items) -> list:
-        return [{"name": i.title, "id": i.id, "level": i.level, "children": toc(i.children)} for i in items]
 
-    memo.put(key, {"content": page.content, "toc": toc(page.toc), "title": mkdocs_compat.rendered_title(page),
-                   "anchors": sorted(page.present_anchor_ids or ()),
-                   "links": {f.src_uri: dict(v) for f, v in page.links_to_anchors.items()}})
+_SHARED = None   # (config, files) in the worker process (forked: inherited)
+
+
+def _render_elsewhere(src_uri: str) -> tuple[str, dict | None]:
+    """In the worker: one page read and rendered as MkDocs would (without the plugins'
+    on_page_markdown: a plugin that changes the Markdown makes the key differ, and this
+    process renders the page itself)."""
+    from mkdocs.structure.pages import Page
+
+    config, files = _SHARED
+    file = files.get_file_from_path(src_uri)
+    page = file.page if file.page is not None else Page(None, file, config)
+    page.read_source(config)
+    return _key(page), _render(page, config, files, quiet=True)
+
+
+class Prerender:
+    """A first build's pages, every other one rendered in a worker process while MkDocs
+    renders the rest here (each page of a site is rendered on its own). Only where forking
+    is safe (no other thread) and there is another core; `close` when every page is read."""
+
+    MIN_PAGES = 8      # fewer: not worth a process
+
+    def __init__(self, config, files) -> None:
+        global _SHARED
+        self.pending: dict = {}                  # src_uri -> future
+        self.pool = None
+        pages = [f.src_uri for f in files.documentation_pages()]
+        if len(pages) < self.MIN_PAGES or context.workers() < 2 or threading.active_count() != 1 or _debugging():
+            return
+        _SHARED = (config, files)
+        self.pool = context.worker_pool(1)
+        # Every other page in the order MkDocs reads them: both processes move through
+        # the site together, and a page here rarely waits for the worker's.
+        self.pending = {uri: self.pool.submit(_render_elsewhere, uri) for uri in pages[1::2]}
+
+    def take(self, src_uri: str, key: str) -> dict | None:
+        """The worker's record of the page, if it rendered it for this key without a word logged."""
+        future = self.pending.pop(src_uri, None)
+        if future is None:
+            return None
+        try:
+            worker_key, record = future.result()
+        except Exception:          # the worker failed (or was killed): render the page here
+            return None
+        return record if worker_key == key else None
+
+    def close(self) -> None:
+        global _SHARED
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        self.pool, self.pending, _SHARED = None, {}, None
