@@ -58,29 +58,61 @@ _MODEL_FORMAT = 1
 
 def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None) -> KnowledgeBase:
     """Every article cut into units, each unit on its topic (KnowledgeBase.units)."""
-    cache = cache or kbcache.Cache(None)
-    segmenters = segmenters or Segmenters(cache)
-    editorial = kb.editorial
-    seg = segmenter(segmenters, editorial)
-    # The reviewed articles' placements: as the editor accepted them, and the labels.
-    reviewed = {a.path: place_by_keywords(units(a), editorial) for a in kb.articles if is_reviewed(a, editorial)}
-    examples = [u for placed in reviewed.values() for u in placed]
-    # Only articles nobody reviewed need the model.
-    model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
-    decisions = _decisions(cache, model, editorial)
-    kb.units = []
-    for article in kb.articles:
-        if article.path in reviewed:
-            kb.units.extend(reviewed[article.path])
-        else:
-            kb.units.extend(place(units(article), editorial, model, seg, decisions=decisions))
+    place_articles(kb, segmenters, cache)
+    return kb
+
+
+def place_articles(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None,
+                   earlier: Placed | None = None) -> Placed:
+    """classify, returning what was placed. `earlier`: units an earlier run placed (kb
+    serve keeps them for the articles an edit did not change; see place_all)."""
+    placed = place_all(kb, segmenters, cache, earlier)
+    kb.units = [u for article in kb.articles for u in placed.units[article.path]]
     for unit in kb.units:
         if unit.fallback:
             kb.tell(unit.article.shown, unit.section.start, "placement",
                     f"'{unit.section.heading}' matches no topic keyword and shares no word with any placed "
                     f"section: put on {unit.topic.key} for want of a better place; move it with an override",
                     severity="info")
-    return kb
+    return placed
+
+
+@dataclass
+class Placed:
+    """What classify placed: each article's units, and the key of the model that placed
+    the articles nobody reviewed. `kb serve` keeps it for its next import."""
+
+    model: str                                           # Model.key ('' : no model)
+    units: dict[str, list[Unit]] = field(default_factory=dict)   # article path -> its units, in source order
+
+
+def place_all(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None,
+              earlier: Placed | None = None) -> Placed:
+    """Each article's units on their topics. An article in `earlier` (its text unchanged
+    since) keeps its units: a reviewed article's placement depends on its own text alone,
+    another's also on the model, so those are kept only under the same model."""
+    cache = cache or kbcache.Cache(None)
+    segmenters = segmenters or Segmenters(cache)
+    editorial = kb.editorial
+    seg = segmenter(segmenters, editorial)
+    kept = earlier.units if earlier is not None else {}
+    # The reviewed articles' placements: as the editor accepted them, and the labels.
+    reviewed = {a.path: kept[a.path] if a.path in kept else place_by_keywords(units(a), editorial)
+                for a in kb.articles if is_reviewed(a, editorial)}
+    examples = [u for placed in reviewed.values() for u in placed]
+    # Only articles nobody reviewed need the model.
+    model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
+    same_model = earlier is not None and earlier.model == model.key
+    decisions = _decisions(cache, model, editorial)
+    out = Placed(model.key)
+    for article in kb.articles:
+        if article.path in reviewed:
+            out.units[article.path] = reviewed[article.path]
+        elif same_model and article.path in kept:
+            out.units[article.path] = kept[article.path]
+        else:
+            out.units[article.path] = place(units(article), editorial, model, seg, decisions=decisions)
+    return out
 
 
 def is_reviewed(article: Article, editorial: Editorial) -> bool:

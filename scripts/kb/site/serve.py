@@ -31,6 +31,7 @@ from kb.core.context import Context
 from kb.core.model import KbError
 from kb.core.plan import NAV_FILE
 from kb.core.project import CONFIG_FILE, Project
+from kb.importer.incremental import Importer
 from kb.importer.pages import read_tree, update_tree
 from kb.site import build as site
 from kb.site import mkdocs_compat
@@ -90,6 +91,7 @@ class Preview:
         # The import's caches and segmenters, kept while serving (written when it stops).
         self.context: Context = project.context()
         self.context.cache.hold()
+        self.importer = Importer(self.sources_dir, self.context)
         self.sources = _snapshot(self.sources_dir)
         self.docs: dict[str, bytes] = {}
         self.stamps: dict[str, tuple[int, int]] = {}
@@ -161,9 +163,10 @@ class Preview:
         result = Update()
         sources = _snapshot(self.sources_dir)
         if sources != self.sources:
-            editorial = sources.get(_EDITORIAL) != self.sources.get(_EDITORIAL)
+            changed = {p for p in sources.keys() | self.sources.keys() if sources.get(p) != self.sources.get(p)}
+            editorial = _EDITORIAL in changed
             self.sources = sources
-            result.imported = self._import()
+            result.imported = self._import(changed)
             # The editorial file also makes the search dictionary, used on every page.
             result.full = result.imported and editorial
         docs = _snapshot(self.docs_dir)
@@ -187,13 +190,12 @@ class Preview:
         result.seconds = time.perf_counter() - started
         return result
 
-    def _import(self) -> bool:
-        """sources/ -> docs/ in this process; False (the error printed) when it fails."""
-        from kb.importer.pipeline import generate
-
+    def _import(self, changed: set[str] | None = None) -> bool:
+        """sources/ -> docs/ in this process, again only for what `changed` (paths under
+        sources/) touches; False (the error printed) when it fails."""
         try:
-            files, warnings = generate(self.sources_dir, self.context)
-        except KbError as exc:
+            files, warnings = self.importer.generate(changed)
+        except KbError as exc:     # the importer keeps its last import: nothing of this one
             log.error(f"kb serve: the import failed, the site stays as it was: {exc}")
             return False
         for warning in warnings:
@@ -320,12 +322,10 @@ def serve(root: Path, host: str, port: int) -> int:
 
 
 def _warm_up(preview: Preview) -> None:
-    """Import once without writing, so that the first edit finds jieba and the articles'
-    tokens loaded; say so when docs/ is not what sources/ make."""
-    from kb.importer.pipeline import generate
-
+    """Import once without writing, so that the first edit finds jieba loaded and the last
+    import kept (kb.importer.incremental); say so when docs/ is not what sources/ make."""
     try:
-        files, _ = generate(preview.sources_dir, preview.context)
+        files, _ = preview.importer.generate()
     except KbError as exc:
         log.warning(f"kb serve: sources/ do not import: {exc}")
         return
