@@ -63,10 +63,11 @@ def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbc
 
 
 def place_articles(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None,
-                   earlier: Placed | None = None) -> Placed:
+                   earlier: Placed | None = None, similarities: Similarities | None = None) -> Placed:
     """classify, returning what was placed. `earlier`: units an earlier run placed (kb
-    serve keeps them for the articles an edit did not change; see place_all)."""
-    placed = place_all(kb, segmenters, cache, earlier)
+    serve keeps them for the articles an edit did not change; see place_all);
+    `similarities`: kb serve's Similarities."""
+    placed = place_all(kb, segmenters, cache, earlier, similarities)
     kb.units = [u for article in kb.articles for u in placed.units[article.path]]
     for unit in kb.units:
         if unit.fallback:
@@ -87,7 +88,7 @@ class Placed:
 
 
 def place_all(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None,
-              earlier: Placed | None = None) -> Placed:
+              earlier: Placed | None = None, similarities: Similarities | None = None) -> Placed:
     """Each article's units on their topics. An article in `earlier` (its text unchanged
     since) keeps its units: a reviewed article's placement depends on its own text alone,
     another's also on the model, so those are kept only under the same model."""
@@ -111,7 +112,8 @@ def place_all(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kb
         elif same_model and article.path in kept:
             out.units[article.path] = kept[article.path]
         else:
-            out.units[article.path] = place(units(article), editorial, model, seg, decisions=decisions)
+            out.units[article.path] = place(units(article), editorial, model, seg, decisions=decisions,
+                                            similarities=similarities)
     return out
 
 
@@ -292,6 +294,16 @@ class Model:
                 totals[topic] = get(topic, 0.0) + v * weight
         return [totals.get(t, 0.0) for t in topics]
 
+    def similarity(self, vec: dict[str, float], topic: str) -> float:
+        """similarities for one topic: the same sum, in the same order."""
+        total = 0.0
+        centroid = self.centroids.get(topic, {})
+        for w, v in vec.items():
+            weight = centroid.get(w)
+            if weight is not None:
+                total = total + v * weight
+        return total
+
     def explain(self, vec: dict[str, float], topic: str) -> list[str]:
         centroid = self.centroids.get(topic, {})
         weights = {w: v * centroid[w] for w, v in vec.items() if w in centroid}
@@ -299,6 +311,48 @@ class Model:
 
 
 EMPTY_MODEL = Model({}, {})
+
+
+class Similarities:
+    """Each unit's vector and its similarity to its candidate topics under the last model,
+    kept in memory by kb serve. An edit to a reviewed article changes the model, but
+    mostly one centroid and the weight of a few words: a unit none of whose words changed
+    weight keeps its vector, and only its similarities to the topics whose centroid
+    changed are summed again (Model.similarity: the same figures); any other unit is
+    weighed again in full."""
+
+    def __init__(self) -> None:
+        # unit key (as in place) -> (model, the unit's words, its vector, topic key -> similarity)
+        self._units: dict[str, tuple[Model, frozenset[str], dict[str, float], dict[str, float]]] = {}
+        self._changes: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+    def of(self, key: str, unit: Unit, model: Model, seg: Segmenter, stop: frozenset[str],
+           topics: list[str]) -> tuple[dict[str, float], list[float]]:
+        entry = self._units.get(key)
+        if entry is not None and entry[0].key != model.key:
+            last, words, vec, similar = entry
+            weights, centroids = self._changed(last, model)
+            if words.isdisjoint(weights):
+                similar = {t: model.similarity(vec, t) if t in centroids else s for t, s in similar.items()}
+                entry = (model, words, vec, similar)
+            else:
+                entry = None
+        if entry is None:
+            found = features(unit, seg, stop)
+            vec = model.vector(found)
+            entry = (model, frozenset(found), vec, dict(zip(topics, model.similarities(vec, topics))))
+        self._units[key] = entry
+        return entry[2], [entry[3][t] for t in topics]
+
+    def _changed(self, last: Model, model: Model) -> tuple[frozenset[str], frozenset[str]]:
+        """(words whose weight differs, topics whose centroid differs) between two models."""
+        pair = (last.key, model.key)
+        if pair not in self._changes:
+            words = frozenset(w for w in last.idf.keys() | model.idf.keys() if last.idf.get(w) != model.idf.get(w))
+            topics = frozenset(t for t in last.centroids.keys() | model.centroids.keys()
+                               if last.centroids.get(t) != model.centroids.get(t))
+            self._changes = {pair: (words, topics)}
+        return self._changes[pair]
 
 
 
@@ -362,7 +416,8 @@ _DECIDED = ("topic", "runner_up", "score", "margin", "fallback", "uncertain", "w
 
 
 def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODEL, seg: Segmenter | None = None,
-          *, overrides: bool = True, decisions: kbcache.Memo | None = None) -> list[Unit]:
+          *, overrides: bool = True, decisions: kbcache.Memo | None = None,
+          similarities: Similarities | None = None) -> list[Unit]:
     """Each unit on the topic its override names, else on the topic the keyword prior and
     the model agree on best (`decide`); an uncertain unit of a subtree split for its size
     (not an outline level) follows its parent section's topic (`follow_parent`)."""
@@ -384,8 +439,13 @@ def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODE
             for name, value in zip(_DECIDED, known):
                 setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
         else:
-            vec = model.vector(features(unit, seg, stop)) if model.idf and seg is not None else {}
-            decide(unit, topics, model, vec)
+            vec, similar = {}, None
+            if model.idf and seg is not None:
+                if similarities is not None:
+                    vec, similar = similarities.of(key, unit, model, seg, stop, [t.key for t in topics])
+                else:
+                    vec = model.vector(features(unit, seg, stop))
+            decide(unit, topics, model, vec, similar)
             if decisions is not None:
                 decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
                                     for name in _DECIDED])
@@ -406,12 +466,14 @@ def follow_parent(unit: Unit, parent: Unit) -> Unit:
     return unit
 
 
-def decide(unit: Unit, topics: list[Topic], model: Model, vec: dict[str, float]) -> Unit:
+def decide(unit: Unit, topics: list[Topic], model: Model, vec: dict[str, float],
+           similar: list[float] | None = None) -> Unit:
     """The unit on the best topic by PRIOR_WEIGHT × keyword score + the rest × similarity
     to the topic's placed sections (each scaled to 1 for its best topic), with its score,
     margin, runner-up and the words that decided."""
     keywords = _keyword_scores(unit, topics)
-    similar = model.similarities(vec, [t.key for t in topics]) if vec else [0.0] * len(topics)
+    if similar is None:
+        similar = model.similarities(vec, [t.key for t in topics]) if vec else [0.0] * len(topics)
     top_kw, top_sim = max(keywords), max(similar)
     mixed = [PRIOR_WEIGHT * (k / top_kw if top_kw > 0 else 0.0)
              + (1 - PRIOR_WEIGHT) * (s / top_sim if top_sim > 0 else 0.0)

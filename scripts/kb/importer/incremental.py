@@ -34,9 +34,9 @@ from kb.core.model import Article, KnowledgeBase, Links, Problem
 from kb.core.segment import words_segmenter
 from kb.importer import link as linking
 from kb.importer import notes
-from kb.importer.classify import Placed, place_articles
+from kb.importer.classify import Placed, Similarities, place_articles
 from kb.importer.clean import clean
-from kb.importer.images import images
+from kb.importer.images import asset_path, images
 from kb.importer.pages import PageMemo, pages
 from kb.importer.parse import attach_overrides, parse_all
 from kb.importer.pipeline import read
@@ -49,6 +49,7 @@ class Importer:
         self.src_dir, self.context = src_dir, context
         self.memo = PageMemo()
         self.related = linking.RelatedIndex()
+        self.similarities = Similarities()
         self._editorial = None
         self._articles: dict[str, Article] = {}          # path -> the article as the last import left it
         self._problems: dict[str, list[Problem]] = {}    # path -> what images and clean told of it
@@ -93,7 +94,8 @@ class Importer:
             kept = {a.path: self._placed.units[a.path] for a in kb.articles
                     if self._placed is not None and id(a) not in new and a.path in self._placed.units}
             placed = place_articles(kb, context.segmenters, context.cache,
-                                    Placed(self._placed.model, kept) if self._placed is not None else None)
+                                    Placed(self._placed.model, kept) if self._placed is not None else None,
+                                    self.similarities)
         with clock.stage("link"):
             editorial = kb.editorial
             words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
@@ -110,8 +112,14 @@ class Importer:
         self.reused = [a.path for a in kb.articles if id(a) not in new]
         return files, warnings + [str(p) for p in kb.problems if p.severity == "warning"]
 
+    def drawn(self) -> dict[str, Path]:
+        """Site path -> image file in sources/, for every image the last import's articles
+        draw (what the kb plugin copies into the site)."""
+        return {asset_path(image): self.src_dir / image.file
+                for article in self._articles.values() for image in article.images if image.file is not None}
+
     def forget(self) -> None:
         """Start again from nothing at the next call (after a failed import, which may have
         left an article half-made)."""
-        self.memo, self.related = PageMemo(), linking.RelatedIndex()
+        self.memo, self.related, self.similarities = PageMemo(), linking.RelatedIndex(), Similarities()
         self._editorial, self._articles, self._problems, self._placed = None, {}, {}, None

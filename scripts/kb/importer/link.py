@@ -188,28 +188,36 @@ class _Run:
                    if capped.get(t) != old.get(t) or not moved.isdisjoint(capped.get(t, ())) or
                    not moved.isdisjoint(old.get(t, ()))}
         affected = {i for t in touched for i in self.postings.get(t, ())} - moved
+        # Per touched word, the units whose place in its list changed (came, left, or moved):
+        # only they can change a candidate list through that word.
+        delta = {}
+        for t in touched:
+            now, before = set(capped.get(t, ())), set(old.get(t, ()))
+            delta[t] = (now ^ before) | (moved & (now | before))
+        changing = set().union(*delta.values()) if delta else set()
+        # The words whose list holds each such unit, now and before.
+        words_now: dict[int, set[str]] = defaultdict(set)
+        words_before: dict[int, set[str]] = defaultdict(set)
+        for lists, words in ((capped, words_now), (old, words_before)):
+            for t, js in lists.items():
+                for j in changing.intersection(js):
+                    words[j].add(t)
         self.best = list(last.best)
         full = sorted(moved)
-        new_sets = {t: set(capped.get(t, ())) for t in touched}
-        old_sets = {t: set(old.get(t, ())) for t in touched}
+        articles, topics = self.articles, self.topics
         for i in sorted(affected):
-            strong = self.strong[i]
-            words = [t for t in strong if t in new_sets]
-
-            def candidate(j: int, sets: dict[str, set[int]], topics: list[str], among: list[str]) -> bool:
-                return (self.articles[j] != self.articles[i] and topics[j] != self.topics[i]
-                        and any(j in sets[t] for t in among))
-
+            strong = set(self.strong[i])
             held = {j for _, _, j in last.best[i]}
             merged, again = list(last.best[i]), False
-            for j in sorted({j for t in words for j in new_sets[t] | old_sets[t]}):
-                now = candidate(j, new_sets, self.topics, words) or (
-                    j not in moved and any(j in capped.get(t, ()) for t in strong if t not in new_sets)
-                    and self.articles[j] != self.articles[i] and self.topics[j] != self.topics[i])
+            for j in sorted({j for t in strong & delta.keys() for j in delta[t]}):
+                if articles[j] == articles[i]:
+                    continue
+                now = topics[j] != topics[i] and not strong.isdisjoint(words_now[j])
                 if j in held and (j in moved or not now):
                     again = True            # a candidate of its list left, or its score changed
                     break
-                if now and j not in held and (j in moved or not candidate(j, old_sets, last.topics, words)):
+                was = last.topics[j] != topics[i] and not strong.isdisjoint(words_before[j])
+                if now and j not in held and (j in moved or not was):
                     score = self.exact(self.vectors[i], j)
                     if score >= RELATED_MIN_SCORE:
                         merged.append((-round(score, 6), self.anchors[j], j))

@@ -52,6 +52,7 @@ class Update:
     images: list[str] = field(default_factory=list)      # and copied these image files (site paths)
     imported: bool = False                               # after importing sources/
     seconds: float = 0.0
+    import_seconds: float = 0.0                          # of which the import
 
     @property
     def changed(self) -> bool:
@@ -59,7 +60,8 @@ class Update:
 
     def __str__(self) -> str:
         what = "the whole site" if self.full else ", ".join(self.pages + self.images) or "nothing (no page changed)"
-        return f"{'imported sources/, ' if self.imported else ''}rebuilt {what} in {self.seconds:.2f}s"
+        imported = f"imported sources/ in {self.import_seconds:.2f}s, " if self.imported else ""
+        return f"{imported}rebuilt {what} in {self.seconds:.2f}s"
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -167,6 +169,7 @@ class Preview:
             editorial = _EDITORIAL in changed
             self.sources = sources
             result.imported = self._import(changed)
+            result.import_seconds = time.perf_counter() - started
             # The editorial file also makes the search dictionary, used on every page.
             result.full = result.imported and editorial
         docs = _snapshot(self.docs_dir)
@@ -186,7 +189,7 @@ class Preview:
         elif result.imported:
             # A full build copies the images the articles draw (the kb plugin's on_files);
             # here a page may draw one it did not, or an image file was replaced.
-            result.images = self.config.plugins["kb"].copy_new_images(self.config)
+            result.images = self.config.plugins["kb"].copy_new_images(self.config, self.importer.drawn())
         result.seconds = time.perf_counter() - started
         return result
 
