@@ -152,6 +152,20 @@ class Preview:
                 config.plugins.on_build_error(error=exc)
                 raise
 
+    def warm_up(self) -> None:
+        """Import once without writing, so that the first edit finds jieba loaded and the
+        last import kept (kb.importer.incremental); say so when docs/ is not what sources/
+        make."""
+        try:
+            files, _ = self.importer.generate()
+        except KbError as exc:
+            log.warning(f"kb serve: sources/ do not import: {exc}")
+            return
+        self.context.segmenters.warm_up()
+        if files != read_tree(self.docs_dir):
+            log.warning("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
+                        "sources/ rewrites it")
+
     def shutdown(self) -> None:
         if self.config is not None:
             self.config.plugins.on_shutdown()
@@ -309,7 +323,7 @@ def serve(root: Path, host: str, port: int) -> int:
         try:
             started = time.perf_counter()
             preview.build()
-            _warm_up(preview)
+            preview.warm_up()
             log.info(f"kb serve: site built in {time.perf_counter() - started:.2f}s")
             for path in (root / "sources", docs, root / CONFIG_FILE, root / "overrides"):
                 if path.exists():
@@ -323,16 +337,3 @@ def serve(root: Path, host: str, port: int) -> int:
             shutil.rmtree(site_dir, ignore_errors=True)
     return 0
 
-
-def _warm_up(preview: Preview) -> None:
-    """Import once without writing, so that the first edit finds jieba loaded and the last
-    import kept (kb.importer.incremental); say so when docs/ is not what sources/ make."""
-    try:
-        files, _ = preview.importer.generate()
-    except KbError as exc:
-        log.warning(f"kb serve: sources/ do not import: {exc}")
-        return
-    preview.context.segmenters.warm_up()
-    if files != read_tree(preview.docs_dir):
-        log.warning("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
-                    "sources/ rewrites it")
