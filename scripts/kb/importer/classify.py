@@ -378,6 +378,13 @@ def train(examples: list[Unit], editorial: Editorial, seg: Segmenter, cache: kbc
     return Model(stored["idf"], stored["centroids"], key)
 
 
+def load_learner() -> None:
+    """Import scikit-learn now (kb serve, before the first edit to a reviewed article
+    needs a new model: about a second)."""
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.neighbors  # noqa: F401
+
+
 def _fit(docs: list[tuple[list[str], str]]) -> dict:
     # Imported here: a run whose labelled examples did not change reads the model from the cache.
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -434,6 +441,9 @@ def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODE
         topics = _candidates(unit, editorial)
         key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
         known = decisions.get(key) if decisions is not None else None
+        if known is not None and similarities is not None and model.idf and seg is not None:
+            # Weighed all the same, for the next model (kb serve's first edit to a reviewed article).
+            similarities.of(key, unit, model, seg, stop, [t.key for t in topics])
         if known is not None:
             by_key = {t.key: t for t in topics}
             for name, value in zip(_DECIDED, known):

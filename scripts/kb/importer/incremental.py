@@ -34,7 +34,7 @@ from kb.core.model import Article, KnowledgeBase, Links, Problem
 from kb.core.segment import words_segmenter
 from kb.importer import link as linking
 from kb.importer import notes
-from kb.importer.classify import Placed, Similarities, place_articles
+from kb.importer.classify import Placed, Similarities, load_learner, place_articles
 from kb.importer.clean import clean
 from kb.importer.images import asset_path, images
 from kb.importer.pages import PageMemo, pages
@@ -111,6 +111,12 @@ class Importer:
         self._placed = placed
         self.reused = [a.path for a in kb.articles if id(a) not in new]
         return files, warnings + [str(p) for p in kb.problems if p.severity == "warning"]
+
+    def warm_up(self) -> None:
+        """Load now what the first edit would: scikit-learn, when a model places articles
+        nobody reviewed (an edit to a reviewed article trains it again)."""
+        if self._placed is not None and self._placed.model:
+            load_learner()
 
     def drawn(self) -> dict[str, Path]:
         """Site path -> image file in sources/, for every image the last import's articles

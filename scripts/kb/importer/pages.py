@@ -315,6 +315,7 @@ def _entities(kb: KnowledgeBase) -> str:
     labels = kb.editorial.labels.entities
     mentions = kb.links.mentions
     listed = [e for e in kb.editorial.entities if mentions.get(e.name)]
+    titles = {t.page: _page_title(kb, t.page) for t in kb.editorial.topics()}     # asked for each mention
     total = sum(m.count for e in listed for m in mentions[e.name])
     out = [f"# {labels.title}", "", labels.intro.format(entities=len(listed), mentions=total), ""]
     for kind, title in labels.kinds.items():
@@ -335,7 +336,7 @@ def _entities(kb: KnowledgeBase) -> str:
             for unit, section, n in places:
                 where = f"{_rel(ENTITIES_PAGE, unit.topic.page)}#{section.anchor}"
                 times = labels.section_mentions.format(mentions=n) if n > 1 else ""
-                out.append(f"- [{_page_title(kb, unit.topic.page)} · {escape_inline(section.heading)}]({where}){times}")
+                out.append(f"- [{titles[unit.topic.page]} · {escape_inline(section.heading)}]({where}){times}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -456,8 +457,8 @@ def _demote(line: str) -> str:
     return line
 
 
-def manifest(kb: KnowledgeBase) -> str:
-    where = kb.placement()
+def manifest(kb: KnowledgeBase, where: dict | None = None) -> str:
+    where = kb.placement() if where is None else where
     entries = []
     for article in kb.articles:
         for section in article.sections():
@@ -503,7 +504,7 @@ def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None, memo: "PageMe
     where = kb.placement()
     backlinks = _backlinks(kb)
     articles = {a.path: a for a in kb.articles}
-    places = note_places(kb, source_page)
+    places = note_places(kb, source_page, where)
     words = words_segmenter(segmenters or Context.in_memory().segmenters, kb.editorial)
     linked: dict[str, list[str]] = defaultdict(list)
     files: dict[str, str] = {}
@@ -528,7 +529,7 @@ def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None, memo: "PageMe
     files = {page.path: files[page.path] for page in plan.pages}
     files[NAV_FILE] = yaml.safe_dump({"nav": navigation(plan, kb.editorial.labels)}, allow_unicode=True,
                                      sort_keys=False)
-    files[MANIFEST] = manifest(kb)
+    files[MANIFEST] = manifest(kb, where)
     return files
 
 

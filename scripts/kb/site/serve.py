@@ -18,6 +18,7 @@ files, navigation, templates, and each page's search entries. On a change:
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -162,6 +163,7 @@ class Preview:
             log.warning(f"kb serve: sources/ do not import: {exc}")
             return
         self.context.segmenters.warm_up()
+        self.importer.warm_up()
         if files != read_tree(self.docs_dir):
             log.warning("kb serve: docs/ is not what `kb import` makes of sources/ now; the next edit to "
                         "sources/ rewrites it")
@@ -324,6 +326,10 @@ def serve(root: Path, host: str, port: int) -> int:
             started = time.perf_counter()
             preview.build()
             preview.warm_up()
+            # The site's state and the import's memos live as long as the server: the
+            # collector need not walk them again on every edit (a full pass over them took
+            # a quarter of a second of an update at 50 articles).
+            gc.freeze()
             log.info(f"kb serve: site built in {time.perf_counter() - started:.2f}s")
             for path in (root / "sources", docs, root / CONFIG_FILE, root / "overrides"):
                 if path.exists():
