@@ -319,22 +319,23 @@ class Similarities:
     mostly one centroid and the weight of a few words: a unit none of whose words changed
     weight keeps its vector, and only its similarities to the topics whose centroid
     changed are summed again (Model.similarity: the same figures); any other unit is
-    weighed again in full."""
+    weighed again in full. One memo serves one editorial file (kb serve starts a new one
+    when it changes)."""
 
     def __init__(self) -> None:
         # unit key (as in place) -> (model, the unit's words, its vector, topic key -> similarity)
         self._units: dict[str, tuple[Model, frozenset[str], dict[str, float], dict[str, float]]] = {}
         self._changes: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
-        # id(section) -> (the section, own_only and topics, its unit's key): a kept article's
-        # sections are the same objects, and their keys need not be digested again.
-        self._keys: dict[int, tuple[Section, tuple, str]] = {}
+        # id(section) -> (the section, own_only, its unit's key): a kept article's sections are
+        # the same objects, and their keys need not be digested again. (A unit's candidate
+        # topics follow from its section and the editorial file, the same for the memo's life.)
+        self._keys: dict[int, tuple[Section, bool, str]] = {}
 
     def key(self, unit: Unit, topics: list[Topic]) -> str:
         """_unit_key, remembered for the section."""
-        asked = (unit.own_only, tuple(t.key for t in topics))
         kept = self._keys.get(id(unit.section))
-        if kept is None or kept[0] is not unit.section or kept[1] != asked:
-            kept = self._keys[id(unit.section)] = (unit.section, asked, _unit_key(unit, topics))
+        if kept is None or kept[0] is not unit.section or kept[1] != unit.own_only:
+            kept = self._keys[id(unit.section)] = (unit.section, unit.own_only, _unit_key(unit, topics))
         return kept[2]
 
     def of(self, key: str, unit: Unit, model: Model, seg: Segmenter, stop: frozenset[str],
