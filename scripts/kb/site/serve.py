@@ -54,6 +54,8 @@ class Update:
     imported: bool = False                               # after importing sources/
     seconds: float = 0.0
     import_seconds: float = 0.0                          # of which the import
+    cpu_seconds: float = 0.0                             # the process's CPU time meanwhile (a busy machine
+                                                         # stretches the wall time, not this)
 
     @property
     def changed(self) -> bool:
@@ -62,7 +64,7 @@ class Update:
     def __str__(self) -> str:
         what = "the whole site" if self.full else ", ".join(self.pages + self.images) or "nothing (no page changed)"
         imported = f"imported sources/ in {self.import_seconds:.2f}s, " if self.imported else ""
-        return f"{imported}rebuilt {what} in {self.seconds:.2f}s"
+        return f"{imported}rebuilt {what} in {self.seconds:.2f}s (CPU {self.cpu_seconds:.2f}s)"
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -177,7 +179,7 @@ class Preview:
 
     def update(self) -> Update:
         """Bring the site up to date with sources/, docs/ and the configuration."""
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = Update()
         sources = _snapshot(self.sources_dir)
         if sources != self.sources:
@@ -207,6 +209,7 @@ class Preview:
             # here a page may draw one it did not, or an image file was replaced.
             result.images = self.config.plugins["kb"].copy_new_images(self.config, self.importer.drawn())
         result.seconds = time.perf_counter() - started
+        result.cpu_seconds = time.process_time() - cpu
         return result
 
     def _import(self, changed: set[str] | None = None) -> bool:
