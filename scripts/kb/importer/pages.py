@@ -515,14 +515,12 @@ def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None, memo: "PageMe
         if page.role is Role.TOPIC:
             topic = kb.editorial.topic(page.topic)
             units, back = by_topic[topic.key], backlinks.get(topic.key, [])
-            key = memo.topic_key(kb, units, back)
-            files[page.path] = memo.get(page.path, key, linked) or memo.put(
-                page.path, key, linked, lambda seen: _topic_page(kb, topic, units, back, places, words, seen))
+            files[page.path] = memo.page(page.path, lambda: memo.topic_key(kb, units, back), linked,
+                                         lambda seen: _topic_page(kb, topic, units, back, places, words, seen))
         elif page.role is Role.SOURCE:
             article = articles[page.article]
-            key = memo.source_key(article, where)
-            files[page.path] = memo.get(page.path, key, linked) or memo.put(
-                page.path, key, linked, lambda _: _source_page(kb, article, where, places))
+            files[page.path] = memo.page(page.path, lambda: memo.source_key(article, where), linked,
+                                         lambda _: _source_page(kb, article, where, places))
         else:
             files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked)
     memo.finish()
@@ -568,6 +566,9 @@ class PageMemo:
         self.written: list[str] = []         # the pages this import wrote again (the rest were kept)
 
     def start(self, kb: KnowledgeBase, places: dict[str, Where]) -> None:
+        self._next, self.written = {}, []
+        if not self.keep:
+            return
         # Every topic and source page shows the notes of its sections, and a note names its
         # other place: the notes go into every key (there are few).
         # (A page's own articles are in its key by identity: a note is named here by value.)
@@ -575,7 +576,6 @@ class PageMemo:
                        w.source_page, w.marked) for w in places.values())
         self._common = (id(kb.editorial), notes)
         self._alive = (kb.editorial, tuple(kb.articles))     # what this import's keys name
-        self._next, self.written = {}, []
 
     def topic_key(self, kb: KnowledgeBase, units: list[Unit], backlinks: list[Unit]) -> tuple:
         # By value: an edit to an article that has sections on most topic pages changes one
@@ -591,25 +591,24 @@ class PageMemo:
                        for s in article.sections())
         return (self._common, id(article), placed)
 
-    def get(self, path: str, key: tuple, linked: dict[str, list[str]]) -> str | None:
-        entry = self._pages.get(path) if self.keep else None
-        if entry is None or entry[0] != key:
-            return None
+    def page(self, path: str, key, linked: dict[str, list[str]], make) -> str:
+        """The page at `path`: the last import's when `key()` (what it is made of) is the
+        same, else `make(seen)`, which adds the glossary terms it names to `seen`; either
+        way its terms go into `linked` (term -> pages), as the glossary needs."""
+        if not self.keep:                    # a plain import: no key to make
+            self.written.append(path)
+            return make(linked)
+        made = key()
+        entry = self._pages.get(path)
+        if entry is None or entry[0] != made:
+            seen: dict[str, list[str]] = defaultdict(list)
+            text = make(seen)
+            entry = (made, text, tuple(seen), self._alive)
+            self.written.append(path)
         self._next[path] = entry
         for term in entry[2]:
             linked[term].append(path)
         return entry[1]
-
-    def put(self, path: str, key: tuple, linked: dict[str, list[str]], make) -> str:
-        seen: dict[str, list[str]] = defaultdict(list)
-        text = make(seen)
-        terms = tuple(seen)
-        for term in terms:
-            linked[term].append(path)
-        if self.keep:
-            self._next[path] = (key, text, terms, self._alive)
-        self.written.append(path)
-        return text
 
     def finish(self) -> None:
         self._pages = self._next
