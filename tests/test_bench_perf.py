@@ -196,3 +196,18 @@ def test_past_a_few_dozen_articles_the_navigation_lists_only_the_source_index(tm
     assert source_nav(5)[0] == "sources/index.md" and len(source_nav(5)) == 6
     # More: the index page alone, so each page's navigation does not grow with the articles.
     assert source_nav(NAV_SOURCES_MAX + 1) == "sources/index.md"
+
+
+def test_the_report_gives_kb_serves_own_time_and_cpu_for_each_edit_of_sources(tmp_path):
+    from kb.bench.edit import _last_update
+
+    log = tmp_path / "serve.log"
+    log.write_text("kb serve: rebuilt risk/identification.md in 0.40s (CPU 0.20s)\n"
+                   "kb serve: imported sources/ in 0.31s, rebuilt risk/identification.md, sources/000.md in 0.62s "
+                   "(CPU 0.48s)\n", encoding="utf-8")
+    assert _last_update(log) == {"import_s": 0.31, "update_s": 0.62, "cpu_s": 0.48}
+    figures = _figures(2.0, 8.0, 5.0, 100_000, 80_000)
+    figures["serve"]["source_update"] = [_last_update(log), {"import_s": 0.5, "update_s": 0.9, "cpu_s": 0.7},
+                                         {"import_s": 0.2, "update_s": 0.5, "cpu_s": 0.3}]
+    text = report.markdown({"command": "kb bench serve", "commit": "abc", "sizes": {"50": figures}})
+    assert "| 50 篇 | 0.31 s | 0.62 s | 0.48 s | 0.48, 0.70, 0.30 |" in text

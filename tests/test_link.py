@@ -147,3 +147,43 @@ def test_every_glossary_link_and_entity_link_points_at_an_existing_anchor(repo):
     for page in (repo / "docs").rglob("*.md"):
         linked |= set(re.findall(r"glossary\.md#(g-[^ )]+)", page.read_text(encoding="utf-8")))
     assert linked and linked <= ids
+
+
+def test_related_sections_kept_from_the_last_import_are_those_of_a_comparison_from_nothing(kb):
+    # kb serve keeps a RelatedIndex between imports: units moved to other topics (as a new
+    # placement moves them) or with other words must give the lists a new index gives, and
+    # only the units the change can reach are compared again in full.
+    import random
+    from dataclasses import replace
+
+    from kb.importer import link
+
+    words = [n for t in kb.editorial.glossary for n in t.names] + [n for e in kb.editorial.entities for n in e.names]
+    seg = link.segmenter(Context.in_memory().segmenters, words)
+    stop = frozenset(kb.editorial.labels.stop_words)
+
+    def lists(found):
+        return {a: [(r.unit.section.anchor, r.score) for r in rs] for a, rs in found.items()}
+
+    units = [replace(u) for u in kb.units]
+    index = link.RelatedIndex()
+    assert lists(index.update(units, seg, stop)) == lists(link.related_sections(kb.units, seg, stop))
+    assert index.update(units, seg, stop) and index.scored == 0        # nothing changed: nothing compared
+    rng = random.Random(18)
+    topics = kb.editorial.topics()
+    for step in range(4):
+        for unit in rng.sample(units, 3):
+            unit.topic = rng.choice([t for t in topics if t is not unit.topic])
+        # An edit to one unit: a new word, and a common one gone (its document frequency, so
+        # the vectors of many units, change).
+        edited = rng.choice([u for u in units if "模型" in link.unit_text(u)])
+        article = replace(edited.article, lines=list(edited.article.lines))
+        at = next(i for i in range(edited.section.start - 1, edited.section.subtree_end) if "模型" in article.lines[i])
+        article.lines[at] = article.lines[at].replace("模型", f"鲲鹏{step}号", 1)
+        units = [replace(u, article=article) if u.article is edited.article else u for u in units]
+        fresh = lists(link.RelatedIndex().update(units, seg, stop))
+        assert lists(index.update(units, seg, stop)) == fresh, f"step {step}"
+    for unit in rng.sample(units, 2):
+        unit.topic = rng.choice([t for t in topics if t is not unit.topic])
+    assert lists(index.update(units, seg, stop)) == lists(link.RelatedIndex().update(units, seg, stop))
+    assert 2 <= index.scored < len(units) // 2

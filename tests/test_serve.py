@@ -5,7 +5,10 @@ import json
 import os
 
 import pytest
+from kb.core.context import Context
 from kb.core.repro import differences
+from kb.importer.pages import read_tree
+from kb.importer.pipeline import generate
 from kb.site import build as site
 from kb.site.serve import Preview
 from kbtest import make_root
@@ -22,6 +25,7 @@ def preview(tmp_path_factory):
     with site.mkdocs_logging():
         shown = Preview(make_root(tmp / "root", docs=True), tmp / "site", URL)
         shown.build()
+        shown.warm_up()
         yield shown
 
 
@@ -40,6 +44,11 @@ def _full_build(root, tmp_path):
     return tmp_path / "full"
 
 
+def _imported(preview) -> dict[str, str]:
+    """What `kb import` writes to docs/ from the sources as they are now, from nothing."""
+    return generate(preview.sources_dir, Context.in_memory())[0]
+
+
 def _index_text(site_dir) -> str:
     index = json.loads((site_dir / "search" / "search_index.json").read_text(encoding="utf-8"))
     return "\n".join(doc["text"] for doc in index["docs"])
@@ -50,6 +59,9 @@ def test_an_edit_to_an_article_renders_its_pages_again_and_gives_the_full_builds
     with site.mkdocs_logging():
         result = preview.update()
     assert result.imported and not result.full
+    # Only the edited article was imported again, and docs/ is what `kb import` writes.
+    assert ARTICLE not in preview.importer.reused and len(preview.importer.reused) == 4
+    assert read_tree(preview.docs_dir) == _imported(preview)
     assert {"overview/history.md", "sources/001.md"} <= set(result.pages) and len(result.pages) < 10
     assert "编辑预览鲲鹏测试" in (preview.site_dir / "overview" / "history.html").read_text(encoding="utf-8")
     assert "鲲鹏" in _index_text(preview.site_dir)
@@ -100,6 +112,7 @@ def test_a_new_chapter_title_builds_the_whole_site_again(preview, tmp_path):
     with site.mkdocs_logging():
         result = preview.update()
     assert result.imported and result.full
+    assert read_tree(preview.docs_dir) == _imported(preview)
     assert "风险识别与应对" in (preview.site_dir / "tech" / "math.html").read_text(encoding="utf-8")
     assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
 
@@ -116,5 +129,6 @@ def test_an_image_an_edit_newly_draws_is_copied_into_the_site_without_a_full_bui
         result = preview.update()
     assert result.imported and not result.full and "sources/001.md" in result.pages
     assert result.images == ["assets/sources/pics/new.png"]
+    assert read_tree(preview.docs_dir) == _imported(preview)
     assert (preview.site_dir / "assets" / "sources" / "pics" / "new.png").read_bytes() == png
     assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []

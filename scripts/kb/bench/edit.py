@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -86,6 +87,20 @@ def _source_line(root: Path) -> tuple[Path, int]:
     raise ValueError(f"no source section placed on {PAGE}.md has a prose line")
 
 
+_UPDATE = re.compile(r"kb serve: imported sources/ in ([0-9.]+)s, rebuilt .* in ([0-9.]+)s \(CPU ([0-9.]+)s\)")
+
+
+def _last_update(serve_log: Path) -> dict | None:
+    """kb serve's own account of its last update after an edit of sources/: seconds of the
+    import, of the whole update, and the CPU seconds it used (on a busy machine, the wall
+    time says more about the neighbours)."""
+    found = _UPDATE.findall(serve_log.read_text(encoding="utf-8"))
+    if not found:
+        return None
+    imported, whole, cpu = map(float, found[-1])
+    return {"import_s": imported, "update_s": whole, "cpu_s": cpu}
+
+
 def measure(root: Path, edits: int, source_edits: int, start_timeout: float = 1800, browser=None) -> dict:
     """Seconds from each edit to the open page showing it, for docs/ edits and sources/ edits
     (and how long `kb serve` took to answer at all). Uses `browser` or starts Chromium."""
@@ -118,6 +133,7 @@ def measure(root: Path, edits: int, source_edits: int, start_timeout: float = 18
                     _append(source, index, marker)
                     _wait_shown(page, marker, start_timeout)
                     out["source"].append(time.perf_counter() - t0)
+                    out.setdefault("source_update", []).append(_last_update(root / "serve.log"))
             finally:
                 context.close()
     finally:

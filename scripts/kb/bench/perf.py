@@ -52,6 +52,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--queries", type=int, help="search latency: the first N queries of the query set "
                         "(default: all up to 50 articles, 20 above)")
     parser.add_argument("--edits", type=int, help="kb serve: edits of docs/ per size (default: 5, 3 at 50, 1 above)")
+    parser.add_argument("--source-edits", type=int,
+                        help="kb serve: edits of an article in sources/ per size (default: 2, 1 at 50, 0 above)")
     parser.add_argument("--compare-with", metavar="DIR",
                         help="also time `kb import` once with the kb package found in DIR (an older checkout's "
                              "scripts/ folder), for a before/after table")
@@ -137,7 +139,7 @@ def measure_size(root: Path, size: int, parts: tuple[str, ...], args, log) -> di
     if "serve" in parts:
         load = os.getloadavg()[0]
         edits = args.edits or _default(size, 5, 3, 1)
-        source_edits = _default(size, 2, 1, 0)
+        source_edits = args.source_edits if args.source_edits is not None else _default(size, 2, 1, 0)
         log(f"  kb serve: {edits} edits of docs/, {source_edits} of sources/")
         figures["serve"] = {**edit.measure(work, edits, source_edits), "meta": _meta(load)}
     return figures

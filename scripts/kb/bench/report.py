@@ -340,6 +340,20 @@ def _serve(report: dict, sizes: list[int]) -> list[str]:
                    f"{', '.join(f'{x:.2f}' for x in s['docs'])} | {_s(_median(s['source']))} | "
                    f"{', '.join(f'{x:.2f}' for x in s['source'])} |")
     out += [""] + [f"- {n} 篇：{_meta_line(_get(report, n, 'serve', 'meta'))}" for n in have] + [""]
+    updates = [n for n in have if any(_get(report, n, "serve", "source_update") or [])]
+    if updates:
+        # kb serve's own log of each update after an edit of sources/: its CPU time says how
+        # much of the wall time is kb's, on a machine shared with other work.
+        out += ["`kb serve` 自己记录的每次 sources/ 更新（导入、整个更新的耗时，以及这期间进程用掉的 CPU 时间；"
+                "机器繁忙时墙钟时间主要反映邻居的负载，CPU 时间才是 kb 自己的）：", "",
+                "| 规模 | 导入（中位数） | 整个更新（中位数） | CPU（中位数） | 各次 CPU |", "| --- | ---: | ---: | ---: | --- |"]
+        for n in updates:
+            runs = [u for u in _get(report, n, "serve", "source_update") if u]
+            cpu = [u["cpu_s"] for u in runs]
+            out.append(f"| {n} 篇 | {_s(_median([u['import_s'] for u in runs]))} | "
+                       f"{_s(_median([u['update_s'] for u in runs]))} | {_s(_median(cpu))} | "
+                       f"{', '.join(f'{x:.2f}' for x in cpu)} |")
+        out.append("")
     return out
 
 

@@ -58,31 +58,64 @@ _MODEL_FORMAT = 1
 
 def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None) -> KnowledgeBase:
     """Every article cut into units, each unit on its topic (KnowledgeBase.units)."""
-    cache = cache or kbcache.Cache(None)
-    segmenters = segmenters or Segmenters(cache)
-    editorial = kb.editorial
-    seg = segmenter(segmenters, editorial)
-    # The reviewed articles' placements: as the editor accepted them, and the labels.
-    by_keywords = _keyword_decisions(cache, editorial)
-    reviewed = {a.path: place_by_keywords(units(a), editorial, by_keywords)
-                for a in kb.articles if is_reviewed(a, editorial)}
-    examples = [u for placed in reviewed.values() for u in placed]
-    # Only articles nobody reviewed need the model.
-    model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
-    decisions = _decisions(cache, model, editorial)
-    kb.units = []
-    for article in kb.articles:
-        if article.path in reviewed:
-            kb.units.extend(reviewed[article.path])
-        else:
-            kb.units.extend(place(units(article), editorial, model, seg, decisions=decisions))
+    place_articles(kb, segmenters, cache)
+    return kb
+
+
+def place_articles(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None,
+                   earlier: Placed | None = None, similarities: Similarities | None = None) -> Placed:
+    """classify, returning what was placed. `earlier`: units an earlier run placed (kb
+    serve keeps them for the articles an edit did not change; see place_all);
+    `similarities`: kb serve's Similarities."""
+    placed = place_all(kb, segmenters, cache, earlier, similarities)
+    kb.units = [u for article in kb.articles for u in placed.units[article.path]]
     for unit in kb.units:
         if unit.fallback:
             kb.tell(unit.article.shown, unit.section.start, "placement",
                     f"'{unit.section.heading}' matches no topic keyword and shares no word with any placed "
                     f"section: put on {unit.topic.key} for want of a better place; move it with an override",
                     severity="info")
-    return kb
+    return placed
+
+
+@dataclass
+class Placed:
+    """What classify placed: each article's units, and the key of the model that placed
+    the articles nobody reviewed. `kb serve` keeps it for its next import."""
+
+    model: str                                           # Model.key ('' : no model)
+    units: dict[str, list[Unit]] = field(default_factory=dict)   # article path -> its units, in source order
+
+
+def place_all(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbcache.Cache | None = None,
+              earlier: Placed | None = None, similarities: Similarities | None = None) -> Placed:
+    """Each article's units on their topics. An article in `earlier` (its text unchanged
+    since) keeps its units: a reviewed article's placement depends on its own text alone,
+    another's also on the model, so those are kept only under the same model."""
+    cache = cache or kbcache.Cache(None)
+    segmenters = segmenters or Segmenters(cache)
+    editorial = kb.editorial
+    seg = segmenter(segmenters, editorial)
+    kept = earlier.units if earlier is not None else {}
+    # The reviewed articles' placements: as the editor accepted them, and the labels.
+    by_keywords = _keyword_decisions(cache, editorial)
+    reviewed = {a.path: kept[a.path] if a.path in kept else place_by_keywords(units(a), editorial, by_keywords)
+                for a in kb.articles if is_reviewed(a, editorial)}
+    examples = [u for placed in reviewed.values() for u in placed]
+    # Only articles nobody reviewed need the model.
+    model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
+    same_model = earlier is not None and earlier.model == model.key
+    decisions = _decisions(cache, model, editorial)
+    out = Placed(model.key)
+    for article in kb.articles:
+        if article.path in reviewed:
+            out.units[article.path] = reviewed[article.path]
+        elif same_model and article.path in kept:
+            out.units[article.path] = kept[article.path]
+        else:
+            out.units[article.path] = place(units(article), editorial, model, seg, decisions=decisions,
+                                            similarities=similarities)
+    return out
 
 
 def is_reviewed(article: Article, editorial: Editorial) -> bool:
@@ -195,8 +228,7 @@ def place_by_keywords(unit_list: list[Unit], editorial: Editorial, decisions: kb
             unit.why = "editorial override"
             continue
         topics = _candidates(unit, editorial)
-        # The key of place()'s decisions: the unit's words and its candidate topics.
-        key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
+        key = _unit_key(unit, topics)
         if not _recall(unit, topics, decisions, key):
             _by_keywords(unit, topics)
             _remember(unit, decisions, key)
@@ -295,6 +327,16 @@ class Model:
                 totals[topic] = get(topic, 0.0) + v * weight
         return [totals.get(t, 0.0) for t in topics]
 
+    def similarity(self, vec: dict[str, float], topic: str) -> float:
+        """similarities for one topic: the same sum, in the same order."""
+        total = 0.0
+        centroid = self.centroids.get(topic, {})
+        for w, v in vec.items():
+            weight = centroid.get(w)
+            if weight is not None:
+                total = total + v * weight
+        return total
+
     def explain(self, vec: dict[str, float], topic: str) -> list[str]:
         centroid = self.centroids.get(topic, {})
         weights = {w: v * centroid[w] for w, v in vec.items() if w in centroid}
@@ -302,6 +344,60 @@ class Model:
 
 
 EMPTY_MODEL = Model({}, {})
+
+
+class Similarities:
+    """Each unit's vector and its similarity to its candidate topics under the last model,
+    kept in memory by kb serve. An edit to a reviewed article changes the model, but
+    mostly one centroid and the weight of a few words: a unit none of whose words changed
+    weight keeps its vector, and only its similarities to the topics whose centroid
+    changed are summed again (Model.similarity: the same figures); any other unit is
+    weighed again in full. One memo serves one editorial file (kb serve starts a new one
+    when it changes)."""
+
+    def __init__(self) -> None:
+        # unit key (as in place) -> (model, the unit's words, its vector, topic key -> similarity)
+        self._units: dict[str, tuple[Model, frozenset[str], dict[str, float], dict[str, float]]] = {}
+        self._changes: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+        # id(section) -> (the section, own_only, its unit's key): a kept article's sections are
+        # the same objects, and their keys need not be digested again. (A unit's candidate
+        # topics follow from its section and the editorial file, the same for the memo's life.)
+        self._keys: dict[int, tuple[Section, bool, str]] = {}
+
+    def key(self, unit: Unit, topics: list[Topic]) -> str:
+        """_unit_key, remembered for the section."""
+        kept = self._keys.get(id(unit.section))
+        if kept is None or kept[0] is not unit.section or kept[1] != unit.own_only:
+            kept = self._keys[id(unit.section)] = (unit.section, unit.own_only, _unit_key(unit, topics))
+        return kept[2]
+
+    def of(self, key: str, unit: Unit, model: Model, seg: Segmenter, stop: frozenset[str],
+           topics: list[str]) -> tuple[dict[str, float], list[float]]:
+        entry = self._units.get(key)
+        if entry is not None and entry[0].key != model.key:
+            last, words, vec, similar = entry
+            weights, centroids = self._changed(last, model)
+            if words.isdisjoint(weights):
+                similar = {t: model.similarity(vec, t) if t in centroids else s for t, s in similar.items()}
+                entry = (model, words, vec, similar)
+            else:
+                entry = None
+        if entry is None:
+            found = features(unit, seg, stop)
+            vec = model.vector(found)
+            entry = (model, frozenset(found), vec, dict(zip(topics, model.similarities(vec, topics))))
+        self._units[key] = entry
+        return entry[2], [entry[3][t] for t in topics]
+
+    def _changed(self, last: Model, model: Model) -> tuple[frozenset[str], frozenset[str]]:
+        """(words whose weight differs, topics whose centroid differs) between two models."""
+        pair = (last.key, model.key)
+        if pair not in self._changes:
+            words = frozenset(w for w in last.idf.keys() | model.idf.keys() if last.idf.get(w) != model.idf.get(w))
+            topics = frozenset(t for t in last.centroids.keys() | model.centroids.keys()
+                               if last.centroids.get(t) != model.centroids.get(t))
+            self._changes = {pair: (words, topics)}
+        return self._changes[pair]
 
 
 
@@ -327,6 +423,13 @@ def train(examples: list[Unit], editorial: Editorial, seg: Segmenter, cache: kbc
     return Model(stored["idf"], stored["centroids"], key)
 
 
+def load_learner() -> None:
+    """Import scikit-learn now (kb serve, before the first edit to a reviewed article
+    needs a new model: about a second)."""
+    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.neighbors  # noqa: F401
+
+
 def _fit(docs: list[tuple[list[str], str]]) -> dict:
     # Imported here: a run whose labelled examples did not change reads the model from the cache.
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -345,9 +448,10 @@ def _fit(docs: list[tuple[list[str], str]]) -> dict:
     vocabulary = vectorizer.get_feature_names_out()
     centroids = {}
     for label, row in zip(model.classes_, model.centroids_):
-        norm = math.sqrt(math.fsum(float(v) * float(v) for v in row)) or 1.0
-        centroids[str(label)] = {str(vocabulary[i]): round(float(row[i]) / norm, 6)
-                                 for i in row.nonzero()[0]}
+        present = row.nonzero()[0]
+        # fsum is exact: leaving out the zeros of the row gives the same norm, in a tenth of the time.
+        norm = math.sqrt(math.fsum(float(v) * float(v) for v in row[present])) or 1.0
+        centroids[str(label)] = {str(vocabulary[i]): round(float(row[i]) / norm, 6) for i in present}
     idf = {str(w): round(float(v), 6) for w, v in zip(vocabulary, vectorizer.idf_)}
     return {"idf": idf, "centroids": centroids}
 
@@ -364,8 +468,15 @@ def _decisions(cache: kbcache.Cache, model: Model, editorial: Editorial) -> kbca
 _DECIDED = ("topic", "runner_up", "score", "margin", "fallback", "uncertain", "why")
 
 
+def _unit_key(unit: Unit, topics: list[Topic]) -> str:
+    """What decides a unit's placement under one model: its words and its candidate topics."""
+    section = unit.section
+    return kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
+
+
 def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODEL, seg: Segmenter | None = None,
-          *, overrides: bool = True, decisions: kbcache.Memo | None = None) -> list[Unit]:
+          *, overrides: bool = True, decisions: kbcache.Memo | None = None,
+          similarities: Similarities | None = None) -> list[Unit]:
     """Each unit on the topic its override names, else on the topic the keyword prior and
     the model agree on best (`decide`); an uncertain unit of a subtree split for its size
     (not an outline level) follows its parent section's topic (`follow_parent`)."""
@@ -380,18 +491,20 @@ def place(unit_list: list[Unit], editorial: Editorial, model: Model = EMPTY_MODE
             unit.why = "editorial override"
             continue
         topics = _candidates(unit, editorial)
-        key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
-        known = decisions.get(key) if decisions is not None else None
-        if known is not None:
-            by_key = {t.key: t for t in topics}
-            for name, value in zip(_DECIDED, known):
-                setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
-        else:
-            vec = model.vector(features(unit, seg, stop)) if model.idf and seg is not None else {}
-            decide(unit, topics, model, vec)
-            if decisions is not None:
-                decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
-                                    for name in _DECIDED])
+        key = similarities.key(unit, topics) if similarities is not None else _unit_key(unit, topics)
+        recalled = _recall(unit, topics, decisions, key)
+        if recalled and similarities is not None and model.idf and seg is not None:
+            # Weighed all the same, for the next model (kb serve's first edit to a reviewed article).
+            similarities.of(key, unit, model, seg, stop, [t.key for t in topics])
+        if not recalled:
+            vec, similar = {}, None
+            if model.idf and seg is not None:
+                if similarities is not None:
+                    vec, similar = similarities.of(key, unit, model, seg, stop, [t.key for t in topics])
+                else:
+                    vec = model.vector(features(unit, seg, stop))
+            decide(unit, topics, model, vec, similar)
+            _remember(unit, decisions, key)
         parent = placed.get(id(unit.section.parent))
         if unit.uncertain and parent is not None and not outline(parent.section) and parent.topic in topics:
             follow_parent(unit, parent)
@@ -409,12 +522,14 @@ def follow_parent(unit: Unit, parent: Unit) -> Unit:
     return unit
 
 
-def decide(unit: Unit, topics: list[Topic], model: Model, vec: dict[str, float]) -> Unit:
+def decide(unit: Unit, topics: list[Topic], model: Model, vec: dict[str, float],
+           similar: list[float] | None = None) -> Unit:
     """The unit on the best topic by PRIOR_WEIGHT × keyword score + the rest × similarity
     to the topic's placed sections (each scaled to 1 for its best topic), with its score,
     margin, runner-up and the words that decided."""
     keywords = _keyword_scores(unit, topics)
-    similar = model.similarities(vec, [t.key for t in topics]) if vec else [0.0] * len(topics)
+    if similar is None:
+        similar = model.similarities(vec, [t.key for t in topics]) if vec else [0.0] * len(topics)
     top_kw, top_sim = max(keywords), max(similar)
     mixed = [PRIOR_WEIGHT * (k / top_kw if top_kw > 0 else 0.0)
              + (1 - PRIOR_WEIGHT) * (s / top_sim if top_sim > 0 else 0.0)

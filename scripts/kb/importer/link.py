@@ -84,59 +84,186 @@ def related_sections(units: list[Unit], seg: Segmenter, stop: frozenset[str]) ->
     found through an index of those words, so the cost grows with the number of units
     that share a strong word, not with the square of all units.
     """
-    bags = [Counter(tokens(unit_text(u)[:TEXT_CAP], seg, stop)) for u in units]
-    df = Counter(t for bag in bags for t in bag)
-    n = len(units)
-    vectors, strong = [], []
-    for bag in bags:
-        vec = {t: (1 + math.log(c)) * math.log(1 + n / df[t]) for t, c in bag.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        vectors.append({t: v / norm for t, v in vec.items()})
-        strong.append(sorted(vec, key=lambda t: (-vec[t], t))[:TOP_TERMS])
-    postings: dict[str, list[int]] = defaultdict(list)
-    for j, terms in enumerate(strong):
-        for t in terms:
-            postings[t].append(j)
-    # Each word keeps the POSTING_CAP units where it weighs most: a word strong in
-    # thousands of units says little about any pair of them, and an uncapped list makes
-    # the comparison quadratic (10 000 headings of one article).
-    for t, js in postings.items():
-        if len(js) > POSTING_CAP:
-            js.sort(key=lambda j: (-vectors[j][t], j))
-            del js[POSTING_CAP:]
-    of_article: dict[str, set[int]] = defaultdict(set)
-    of_topic: dict[str, set[int]] = defaultdict(set)
-    for j, unit in enumerate(units):
-        of_article[unit.article.path].add(j)
-        of_topic[unit.topic.key].add(j)
-    anchor_of = [u.section.anchor for u in units]
-    prefilter = _Prefilter(vectors) if n >= PREFILTER_MIN_UNITS else None
+    return RelatedIndex().update(units, seg, stop)
 
-    def exact(a: dict[str, float], j: int) -> float:
+
+class RelatedIndex:
+    """related_sections, kept from one import to the next (kb serve): after an edit, only
+    the pairs the edit can change are scored again, and the lists are the same as from
+    nothing (tests/test_link.py).
+
+    An edit changes the words of a unit or two, and with them the document frequency of a
+    few words: the vectors of the units that have one of those words change (`moved`), and
+    the units whose topic changed move too. A unit whose vector and topic are the same
+    keeps its list unless one of its strongest words' candidate lists changed or holds a
+    moved unit: then each such candidate is scored again and merged into the list; only a
+    unit whose list held a candidate that left or moved is compared again in full."""
+
+    def __init__(self) -> None:
+        self._bags: dict[str, Counter] = {}      # unit text -> its words, counted
+        self._last: _Run | None = None
+        self.scored: int = 0                     # units compared in full by the last update
+
+    def update(self, units: list[Unit], seg: Segmenter, stop: frozenset[str]) -> dict[str, list[Related]]:
+        texts = [unit_text(u)[:TEXT_CAP] for u in units]
+        # One Counter per distinct text (units of copied articles share theirs): a unit whose
+        # text did not change has the very bag it had.
+        known, self._bags = self._bags, {}
+        for text in texts:
+            if text not in self._bags:
+                bag = known.get(text)
+                self._bags[text] = bag if bag is not None else Counter(tokens(text, seg, stop))
+        bags = [self._bags[text] for text in texts]
+        run = _Run(units, bags)
+        last = self._last
+        if last is not None and (last.anchors != run.anchors or last.stop != stop):
+            last = None
+        moved = run.vectorise(last)
+        run.index()
+        if last is None:
+            todo = range(len(units))
+        else:
+            todo = run.carry(last, moved)
+        self.scored = len(todo)
+        run.rank(todo)
+        run.stop = stop
+        self._last = run
+        return {unit.section.anchor: [Related(units[j], -score) for score, _, j in best]
+                for unit, best in zip(units, run.best)}
+
+
+class _Run:
+    """One update of a RelatedIndex: the units' vectors, strongest words, the word index
+    and each unit's best candidates, as (-score, anchor, index)."""
+
+    def __init__(self, units: list[Unit], bags: list[Counter]):
+        self.units, self.bags = units, bags
+        self.anchors = [u.section.anchor for u in units]
+        self.articles = [u.article.path for u in units]
+        self.topics = [u.topic.key for u in units]
+        self.df = Counter(t for bag in bags for t in bag)
+        self.vectors: list[dict[str, float]] = []
+        self.strong: list[list[str]] = []
+        self.postings: dict[str, list[int]] = {}     # word -> the units that have it among their strongest
+        self.capped: dict[str, list[int]] = {}       # the same, at most POSTING_CAP units per word
+        self.best: list[list[tuple[float, str, int]]] = []
+        self.stop: frozenset[str] = frozenset()
+
+    def vectorise(self, last: "_Run | None") -> set[int]:
+        """Each unit's vector and strongest words; the units whose vector is not the last
+        run's (all of them when there is none)."""
+        n = len(self.units)
+        df = self.df
+        changed = None if last is None else {t for t in df.keys() | last.df.keys() if df.get(t) != last.df.get(t)}
+        moved = set()
+        for i, bag in enumerate(self.bags):
+            if changed is not None and bag is last.bags[i] and changed.isdisjoint(bag):
+                self.vectors.append(last.vectors[i])
+                self.strong.append(last.strong[i])
+                continue
+            vec = {t: (1 + math.log(c)) * math.log(1 + n / df[t]) for t, c in bag.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            self.vectors.append({t: v / norm for t, v in vec.items()})
+            self.strong.append(sorted(vec, key=lambda t: (-vec[t], t))[:TOP_TERMS])
+            moved.add(i)
+        return moved
+
+    def index(self) -> None:
+        postings: dict[str, list[int]] = defaultdict(list)
+        for j, terms in enumerate(self.strong):
+            for t in terms:
+                postings[t].append(j)
+        self.postings = postings
+        # Each word keeps the POSTING_CAP units where it weighs most: a word strong in
+        # thousands of units says little about any pair of them, and an uncapped list makes
+        # the comparison quadratic (10 000 headings of one article).
+        vectors = self.vectors
+        self.capped = {t: sorted(js, key=lambda j: (-vectors[j][t], j))[:POSTING_CAP] if len(js) > POSTING_CAP
+                       else js for t, js in postings.items()}
+
+    def carry(self, last: "_Run", moved: set[int]) -> list[int]:
+        """Keep the last run's lists where nothing they depend on changed, merge in the
+        candidates that came or moved; returns the units to compare in full."""
+        moved = moved | {i for i, (a, b) in enumerate(zip(self.topics, last.topics)) if a != b}
+        capped, old = self.capped, last.capped
+        # Words whose candidate list changed, or holds a moved unit now or before.
+        touched = {t for t in capped.keys() | old.keys()
+                   if capped.get(t) != old.get(t) or not moved.isdisjoint(capped.get(t, ())) or
+                   not moved.isdisjoint(old.get(t, ()))}
+        affected = {i for t in touched for i in self.postings.get(t, ())} - moved
+        # Per touched word, the units whose place in its list changed (came, left, or moved):
+        # only they can change a candidate list through that word.
+        delta = {}
+        for t in touched:
+            now, before = set(capped.get(t, ())), set(old.get(t, ()))
+            delta[t] = (now ^ before) | (moved & (now | before))
+        changing = set().union(*delta.values()) if delta else set()
+        # The words whose list holds each such unit, now and before.
+        words_now: dict[int, set[str]] = defaultdict(set)
+        words_before: dict[int, set[str]] = defaultdict(set)
+        for lists, words in ((capped, words_now), (old, words_before)):
+            for t, js in lists.items():
+                for j in changing.intersection(js):
+                    words[j].add(t)
+        self.best = list(last.best)
+        full = sorted(moved)
+        articles, topics = self.articles, self.topics
+        for i in sorted(affected):
+            strong = set(self.strong[i])
+            held = {j for _, _, j in last.best[i]}
+            merged, again = list(last.best[i]), False
+            for j in sorted({j for t in strong & delta.keys() for j in delta[t]}):
+                if articles[j] == articles[i]:
+                    continue
+                now = topics[j] != topics[i] and not strong.isdisjoint(words_now[j])
+                if j in held and (j in moved or not now):
+                    again = True            # a candidate of its list left, or its score changed
+                    break
+                was = last.topics[j] != topics[i] and not strong.isdisjoint(words_before[j])
+                if now and j not in held and (j in moved or not was):
+                    score = self.exact(self.vectors[i], j)
+                    if score >= RELATED_MIN_SCORE:
+                        merged.append((-round(score, 6), self.anchors[j], j))
+            if again:
+                full.append(i)
+            else:
+                self.best[i] = heapq.nsmallest(RELATED_PER_UNIT, merged)
+        return sorted(full)
+
+    def exact(self, a: dict[str, float], j: int) -> float:
         # Only the words both units have, multiplied and summed in C; fsum is exact, so
         # the score does not depend on the order the shared words come in.
-        b = vectors[j]
+        b = self.vectors[j]
         shared = a.keys() & b.keys()
         return math.fsum(map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared)))
 
-    out: dict[str, list[Related]] = {}
-    for i, unit in enumerate(units):
-        # Candidates share one of their strongest words, and are on another article and
-        # another topic page (set operations, in C); they are then scored in full.
-        candidates = set().union(*map(postings.__getitem__, strong[i]))
-        candidates -= of_article[unit.article.path]
-        candidates -= of_topic[unit.topic.key]
-        a = vectors[i]
-        if prefilter is not None:
-            candidates = prefilter.contenders(i, candidates)
-        scored = []
-        for j in candidates:
-            score = exact(a, j)
-            if score >= RELATED_MIN_SCORE:
-                scored.append((-round(score, 6), anchor_of[j], j))
-        best = heapq.nsmallest(RELATED_PER_UNIT, scored)
-        out[unit.section.anchor] = [Related(units[j], -score) for score, _, j in best]
-    return out
+    def rank(self, todo) -> None:
+        """Compare each unit of `todo` with all its candidates."""
+        n = len(self.units)
+        if len(self.best) != n:
+            self.best = [[] for _ in range(n)]
+        of_article: dict[str, set[int]] = defaultdict(set)
+        of_topic: dict[str, set[int]] = defaultdict(set)
+        for j in range(n):
+            of_article[self.articles[j]].add(j)
+            of_topic[self.topics[j]].add(j)
+        prefilter = _Prefilter(self.vectors) if n >= PREFILTER_MIN_UNITS and len(todo) >= PREFILTER_MIN_UNITS else None
+        capped, anchors = self.capped, self.anchors
+        for i in todo:
+            # Candidates share one of their strongest words, and are on another article and
+            # another topic page (set operations, in C); they are then scored in full.
+            candidates = set().union(*map(capped.__getitem__, self.strong[i]))
+            candidates -= of_article[self.articles[i]]
+            candidates -= of_topic[self.topics[i]]
+            a = self.vectors[i]
+            if prefilter is not None:
+                candidates = prefilter.contenders(i, candidates)
+            scored = []
+            for j in candidates:
+                score = self.exact(a, j)
+                if score >= RELATED_MIN_SCORE:
+                    scored.append((-round(score, 6), anchors[j], j))
+            self.best[i] = heapq.nsmallest(RELATED_PER_UNIT, scored)
 
 
 class _Prefilter:

@@ -146,9 +146,9 @@ class Where:
         return f"{self.topic_page or self.source_page}#{self.at.note_id}"
 
 
-def where(kb: KnowledgeBase, source_page: Callable[[Article], str]) -> dict[str, Where]:
-    """claim id -> Where, for every note."""
-    placement = kb.placement()
+def where(kb: KnowledgeBase, source_page: Callable[[Article], str], placement: dict | None = None) -> dict[str, Where]:
+    """claim id -> Where, for every note. `placement`: kb.placement(), when the caller has it."""
+    placement = kb.placement() if placement is None else placement
     articles = {a.path: a for a in kb.articles}
     out = {}
     for at in kb.notes:

@@ -315,6 +315,7 @@ def _entities(kb: KnowledgeBase) -> str:
     labels = kb.editorial.labels.entities
     mentions = kb.links.mentions
     listed = [e for e in kb.editorial.entities if mentions.get(e.name)]
+    titles = {t.page: _page_title(kb, t.page) for t in kb.editorial.topics()}     # asked for each mention
     total = sum(m.count for e in listed for m in mentions[e.name])
     out = [f"# {labels.title}", "", labels.intro.format(entities=len(listed), mentions=total), ""]
     for kind, title in labels.kinds.items():
@@ -335,7 +336,7 @@ def _entities(kb: KnowledgeBase) -> str:
             for unit, section, n in places:
                 where = f"{_rel(ENTITIES_PAGE, unit.topic.page)}#{section.anchor}"
                 times = labels.section_mentions.format(mentions=n) if n > 1 else ""
-                out.append(f"- [{_page_title(kb, unit.topic.page)} · {escape_inline(section.heading)}]({where}){times}")
+                out.append(f"- [{titles[unit.topic.page]} · {escape_inline(section.heading)}]({where}){times}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -456,8 +457,8 @@ def _demote(line: str) -> str:
     return line
 
 
-def manifest(kb: KnowledgeBase) -> str:
-    where = kb.placement()
+def manifest(kb: KnowledgeBase, where: dict | None = None) -> str:
+    where = kb.placement() if where is None else where
     entries = []
     for article in kb.articles:
         for section in article.sections():
@@ -494,26 +495,123 @@ def navigation(plan: SitePlan, labels: Labels) -> list:
     return nav
 
 
-def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None) -> dict[str, str]:
+def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None, memo: "PageMemo | None" = None) -> dict[str, str]:
     """{path relative to docs/: text}: every page of the plan, the navigation and the manifest.
-    `segmenters`: the run's (kb.core.context; None: in memory), for the glossary links."""
+    `segmenters`: the run's (kb.core.context; None: in memory), for the glossary links.
+    `memo`: kb serve's pages of its last import (PageMemo)."""
     by_topic = kb.topic_units()
     plan = site_plan(kb.editorial, kb.articles, by_topic)
     where = kb.placement()
     backlinks = _backlinks(kb)
     articles = {a.path: a for a in kb.articles}
-    places = note_places(kb, source_page)
+    places = note_places(kb, source_page, where)
     words = words_segmenter(segmenters or Context.in_memory().segmenters, kb.editorial)
     linked: dict[str, list[str]] = defaultdict(list)
     files: dict[str, str] = {}
+    memo = memo if memo is not None else PageMemo(keep=False)
+    memo.start(kb, places)
     # Topic pages first: the glossary lists the pages that name each term.
     for page in sorted(plan.pages, key=lambda p: p.role is not Role.TOPIC):
-        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked)
+        if page.role is Role.TOPIC:
+            topic = kb.editorial.topic(page.topic)
+            units, back = by_topic[topic.key], backlinks.get(topic.key, [])
+            files[page.path] = memo.page(page.path, lambda: memo.topic_key(kb, units, back), linked,
+                                         lambda seen: _topic_page(kb, topic, units, back, places, words, seen))
+        elif page.role is Role.SOURCE:
+            article = articles[page.article]
+            files[page.path] = memo.page(page.path, lambda: memo.source_key(article, where), linked,
+                                         lambda _: _source_page(kb, article, where, places))
+        else:
+            files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked)
+    memo.finish()
     files = {page.path: files[page.path] for page in plan.pages}
     files[NAV_FILE] = yaml.safe_dump({"nav": navigation(plan, kb.editorial.labels)}, allow_unicode=True,
                                      sort_keys=False)
-    files[MANIFEST] = manifest(kb)
+    files[MANIFEST] = manifest(kb, where)
     return files
+
+
+def _cite_key(unit: Unit) -> tuple:
+    """What a link to a unit (_cite) is made of."""
+    return unit.article.title, unit.section.heading, unit.topic.page, unit.section.anchor
+
+
+def _unit_key(unit: Unit) -> tuple:
+    """What a unit's part of its topic page is made of (its notes are in every key)."""
+    article = unit.article
+    parts = []
+    for s in unit.sections():
+        images = tuple(i for i in article.images if s.start <= i.line <= s.end or s.start <= i.definition <= s.end)
+        parts.append((s.anchor, s.heading, s.kind, s.depth, s.md_level, s.start, s.end, s.dropped,
+                      tuple(article.lines[s.start - 1:s.end]), images))
+    return article.path, article.title, article.page, unit.own_only, tuple(parts)
+
+
+class PageMemo:
+    """kb serve's topic and source pages of its last import, each with what it was made of:
+    after an edit, a page is written again only when that changed (kb.importer.incremental).
+
+    What a topic page is made of is held by value (its units' lines, headings, anchors and
+    images, the links it shows, the editor's notes); a source page's by the identity of its
+    article (the incremental import keeps an article's object, parsed and placed, while its
+    text is unchanged; a new object is a new article) and where its sections went. Each
+    entry keeps the objects it names, so an identity is never reused."""
+
+    def __init__(self, keep: bool = True):
+        self.keep = keep                     # False: a plain import, which writes every page
+        self._pages: dict[str, tuple[tuple, str, tuple[str, ...], tuple]] = {}
+        self._next: dict[str, tuple[tuple, str, tuple[str, ...], tuple]] = {}
+        self._common: tuple = ()
+        self._alive: tuple = ()
+        self.written: list[str] = []         # the pages this import wrote again (the rest were kept)
+
+    def start(self, kb: KnowledgeBase, places: dict[str, Where]) -> None:
+        self._next, self.written = {}, []
+        if not self.keep:
+            return
+        # Every topic and source page shows the notes of its sections, and a note names its
+        # other place: the notes go into every key (there are few).
+        # (A page's own articles are in its key by identity: a note is named here by value.)
+        notes = tuple((w.at, w.article.path, w.article.title, w.section.anchor, w.topic_page, w.topic_title,
+                       w.source_page, w.marked) for w in places.values())
+        self._common = (id(kb.editorial), notes)
+        self._alive = (kb.editorial, tuple(kb.articles))     # what this import's keys name
+
+    def topic_key(self, kb: KnowledgeBase, units: list[Unit], backlinks: list[Unit]) -> tuple:
+        # By value: an edit to an article that has sections on most topic pages changes one
+        # or two of them. Unchanged articles share their line objects, compared in no time.
+        related = kb.links.related
+        return (self._common,
+                tuple((_unit_key(u), tuple(_cite_key(r.unit) for r in related.get(u.section.anchor, ())))
+                      for u in units),
+                tuple(_cite_key(u) for u in backlinks))
+
+    def source_key(self, article: Article, where: dict) -> tuple:
+        placed = tuple(p.topic.key if (p := where.get((article.path, s.anchor))) else None
+                       for s in article.sections())
+        return (self._common, id(article), placed)
+
+    def page(self, path: str, key, linked: dict[str, list[str]], make) -> str:
+        """The page at `path`: the last import's when `key()` (what it is made of) is the
+        same, else `make(seen)`, which adds the glossary terms it names to `seen`; either
+        way its terms go into `linked` (term -> pages), as the glossary needs."""
+        if not self.keep:                    # a plain import: no key to make
+            self.written.append(path)
+            return make(linked)
+        made = key()
+        entry = self._pages.get(path)
+        if entry is None or entry[0] != made:
+            seen: dict[str, list[str]] = defaultdict(list)
+            text = make(seen)
+            entry = (made, text, tuple(seen), self._alive)
+            self.written.append(path)
+        self._next[path] = entry
+        for term in entry[2]:
+            linked[term].append(path)
+        return entry[1]
+
+    def finish(self) -> None:
+        self._pages = self._next
 
 
 def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, list[Unit]], where: dict,

@@ -11,7 +11,7 @@ from pathlib import Path
 from kb.core.clock import Clock
 from kb.core.context import Context
 from kb.core.editorial import check_site_name, load_editorial
-from kb.core.model import KbError, KnowledgeBase
+from kb.core.model import Editorial, KbError, KnowledgeBase
 from kb.core.plan import SitePlan, site_plan
 from kb.core.project import CONFIG_FILE
 from kb.importer import facts, notes
@@ -62,9 +62,10 @@ def import_sources(src_dir: Path, context: Context | None = None, *,
         return kb, pages(kb, context.segmenters), warnings
 
 
-def read(src_dir: Path) -> tuple[KnowledgeBase, list[str]]:
-    """The editorial file and the articles, as lines; warnings for what is left out."""
-    editorial = load_editorial(src_dir)
+def read(src_dir: Path, editorial: Editorial | None = None) -> tuple[KnowledgeBase, list[str]]:
+    """The editorial file and the articles, as lines; warnings for what is left out.
+    `editorial`: the editorial file as read before (kb serve, when it has not changed)."""
+    editorial = editorial or load_editorial(src_dir)
     check_site_name(editorial, src_dir.parent / CONFIG_FILE)
     articles, warnings = read_sources(src_dir, editorial.ignore)
     if not articles:

@@ -213,16 +213,12 @@ class KbPlugin(BasePlugin[KbConfig]):
         server.watch(str(search.REWRITE_SOURCE))
         return server
 
-    def copy_new_images(self, config) -> list[str]:
+    def copy_new_images(self, config, drawn: dict[str, Path]) -> list[str]:
         """kb serve, after an import that rendered some pages again: copy into the site the
         image files the articles draw now that it does not hold as they are (a newly
-        referenced image, an image file replaced); their site paths."""
-        sources = self.root / self.config.sources
-        try:
-            articles = read_sources(sources, load_editorial(sources).ignore)[0]
-        except KbError:
-            return []                     # the import told it; the site stays as it was
-        self.images = _drawn_images(sources, articles)
+        referenced image, an image file replaced); their site paths. `drawn`: site path ->
+        image file, as the import found them (kb.importer.incremental)."""
+        self.images = drawn
         copied = []
         for dest, src in sorted(self.images.items()):
             target = Path(config.site_dir, dest)
