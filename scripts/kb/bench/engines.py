@@ -227,6 +227,18 @@ def _kb_size(n: int | None) -> str:
     return "—" if n is None else (f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.2f} MB")
 
 
+def _earlier(out: Path) -> dict | None:
+    """The one-file engine at 500 articles as `kb bench all --sizes 500` measured it
+    (bench/report.json), when there: building that site again only to time it is slow."""
+    path = out / "report.json"
+    try:
+        size = json.loads(path.read_text(encoding="utf-8"))["sizes"]["500"]
+        index = size["weight"]["index"]["search/search_index.json"]
+        return {**size["search"], **size["search"]["meta"], **index}
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def write(out: Path, data: dict) -> None:
     (out / "engines.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     lines = [
@@ -255,6 +267,13 @@ def write(out: Path, data: dict) -> None:
                 f"| {f['median_ms']} ms | **{f['p95_ms']} ms** | {f['max_ms']} ms | {_kb_size(f['open_bytes_median'])} "
                 f"| {_kb_size(f['query_bytes_median'])} / **{_kb_size(f['query_bytes_p95'])}** / {_kb_size(f['query_bytes_max'])} "
                 f"| {'是' if f['index_requested'] else '否'} | {disk} |")
+    earlier = _earlier(out)
+    if earlier:
+        lines += ["", "修复前，500 篇（单文件索引，`bench/report.md`，`kb bench all --sizes 500`，"
+                  f"{earlier['when']}，负载 {earlier['load'][0]} / {earlier['load'][1]}）：前 {earlier['queries']} 条查询的延迟"
+                  f"中位数 {earlier['median_ms']} ms，p95 **{earlier['p95_ms']} ms**，最大 {earlier['max_ms']} ms，"
+                  f"搜索就绪 {earlier['ready_s']} s；每个页面打开时下载索引 {_kb_size(earlier['gzip'])}（gzip；"
+                  f"原始 {_kb_size(earlier['raw'])}），其后每次查询不再下载。"]
     lines += ["", "## 按查询类型（hit@1 / hit@5 / MRR）", ""]
     for size in sorted(data["sizes"], key=int):
         for engine in ENGINES:

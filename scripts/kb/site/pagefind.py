@@ -128,9 +128,27 @@ def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+class _AsyncioWithoutPollDelay:
+    """asyncio for Pagefind's Python service module, its `sleep` only yielding.
+
+    pagefind 1.5.2's PagefindService._wait_for_responses sleeps 0.1 s before reading each
+    answer of the Pagefind binary (the read that follows waits for data anyway), so a site
+    fed one record per section waits 0.1 s per section: 40 minutes at 500 articles.
+    tests/test_pagefind.py holds the pinned version to that line."""
+
+    def __getattr__(self, name):
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def sleep(delay, result=None):
+        return await asyncio.sleep(0, result)
+
+
 async def _index(items: list[Record], folder: Path) -> None:
+    import pagefind.service
     from pagefind.index import PagefindIndex
 
+    pagefind.service.asyncio = _AsyncioWithoutPollDelay()
     async with PagefindIndex(config={"output_path": str(folder)}) as index:
         # Sent in batches: the service answers each record, and one at a time a large
         # site spends most of its indexing time waiting for the answers.
