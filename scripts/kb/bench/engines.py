@@ -267,6 +267,9 @@ def write(out: Path, data: dict) -> None:
                 f"| {f['median_ms']} ms | **{f['p95_ms']} ms** | {f['max_ms']} ms | {_kb_size(f['open_bytes_median'])} "
                 f"| {_kb_size(f['query_bytes_median'])} / **{_kb_size(f['query_bytes_p95'])}** / {_kb_size(f['query_bytes_max'])} "
                 f"| {'是' if f['index_requested'] else '否'} | {disk} |")
+    lines += ["", "读法：规模语料中每节有（篇数 ÷ 5）份几乎相同的副本（只有编号和标题后缀不同），它们得分相同，"
+              "前 5 名往往是同一节的 5 份副本。所以 50、500 篇时的 hit@5 接近 5 篇时的 hit@1（排第一的节是否答案），"
+              "而不是 5 篇时的 hit@5；比较引擎时应与同一引擎 5 篇时的 hit@1 对照。"]
     earlier = _earlier(out)
     if earlier:
         lines += ["", "修复前，500 篇（单文件索引，`bench/report.md`，`kb bench all --sizes 500`，"
