@@ -5,6 +5,8 @@ Speed itself is reported by the bench, not asserted here (timed tests flake on a
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 import re
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -89,6 +91,16 @@ def test_the_probe_times_each_stage_from_inside_kb_import_and_kb_build(tmp_path)
     # Every plugin's handlers are timed, the search plugin's among them.
     assert any(name.startswith("material/search.on_") for name in found["handlers"])
     assert (root / "site" / "index.html").is_file()
+
+
+def test_kb_import_does_not_load_the_bench_modules_and_kb_bench_still_takes_their_options(scratch):
+    code = ("import sys; from kb.cli import main; code = main(['--root', sys.argv[1], 'import']); "
+            "print(code, sorted(m for m in sys.modules if m.startswith('kb.bench.')))")
+    out = subprocess.run([sys.executable, "-c", code, str(scratch)], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[-2] == "0 []"
+    usage = subprocess.run([sys.executable, "-m", "kb", "bench", "build", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    assert "--sizes" in usage and "--runs" in usage
 
 
 def test_the_plain_reference_is_the_raw_articles_one_page_each(tmp_path):

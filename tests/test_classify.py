@@ -81,7 +81,7 @@ from kb.importer import report
 from kb.importer.classify import MARGIN_MIN, classify, leave_one_out
 from kb.importer.clean import MAX_UNIT_LINES
 from kb.importer.pages import pages
-from kbtest import REALWORLD, SEED_NAMES
+from kbtest import REALWORLD, REPO, SEED_NAMES
 
 # Measured with `kb bench classify` (bench/classify.md): 73.4 % of the five articles'
 # placed sections land on the same topic page when their article is left out of the
@@ -223,3 +223,24 @@ def test_reviewed_must_be_a_list_of_patterns_and_names_the_labelled_articles(emp
                          encoding="utf-8")
     with pytest.raises(KbError, match="`reviewed` must be a list"):
         load_editorial(empty_scratch / "sources")
+
+
+def test_a_later_import_reads_the_reviewed_articles_placements_from_the_cache(tmp_path, monkeypatch):
+    import pytest
+    from kb.core.cache import Cache
+    from kb.importer import classify as classify_module
+    from kb.importer.pipeline import load
+
+    def placements(kb):
+        return [(u.article.path, u.section.anchor, u.topic.key, u.runner_up and u.runner_up.key, u.score, u.margin,
+                 u.fallback, u.uncertain, u.why) for u in kb.units]
+
+    first, again = load(REPO / "sources")[0], load(REPO / "sources")[0]
+    expected = placements(first)          # placed without a cache
+    cache = Cache(tmp_path)
+    assert placements(classify_module.classify(first, cache=cache)) == expected
+    cache.save()
+    # Nothing changed: no unit is scored again.
+    monkeypatch.setattr(classify_module, "_by_keywords",
+                        lambda unit, topics: pytest.fail(f"{unit.section.heading} scored again"))
+    assert placements(classify_module.classify(again, cache=Cache(tmp_path))) == expected

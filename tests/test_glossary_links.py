@@ -9,6 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kb.core.context import Context
 from kb.core.editorial import load_editorial
 from kb.core.model import Editorial, KbError, Term
@@ -220,3 +222,59 @@ def test_chinese_names_are_found_in_lists_with_names_and_through_their_gloss(tmp
     assert found["DeepSeek"].aliases == ("深度求索",)
     assert "推荐系统" not in found and "图像识别" not in found        # a list of terms names no company
     assert found["文心一言"].examples[0][:2] == ("sources/a.md", 5)
+
+
+def test_suggestions_from_the_cache_are_those_computed_from_the_articles(corpus_kb, tmp_path, monkeypatch):
+    from kb.core.cache import Cache
+    from kb.importer import link
+
+    cache = Cache(tmp_path)
+    first = link.suggest_entities(corpus_kb, cache)
+    cache.save()
+    assert first == corpus_kb.links.suggestions          # as without a cache (the fixture's import)
+    # A later run reads every article's part from build/cache/ and only combines.
+    monkeypatch.setattr(link, "_chinese_prose", lambda article: pytest.fail(f"{article.path} read again"))
+    assert link.suggest_entities(corpus_kb, Cache(tmp_path)) == first
+
+
+def test_a_changed_article_is_read_again_and_the_others_come_from_the_cache(kb, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from kb.core.cache import Cache
+    from kb.core.model import KnowledgeBase
+    from kb.importer import link
+
+    cache = Cache(tmp_path)
+    link.suggest_entities(kb, cache)
+    cache.save()
+    lines = list(kb.articles[0].lines)
+    lines[99] += "另见 FooModel。"
+    changed = replace(kb.articles[0], lines=lines)
+    other = KnowledgeBase(kb.editorial, [changed, *kb.articles[1:]])
+    fresh = link.suggest_entities(other)
+    read = []
+    real = link._chinese_prose
+    monkeypatch.setattr(link, "_chinese_prose", lambda article: read.append(article.path) or real(article))
+    assert link.suggest_entities(other, Cache(tmp_path)) == fresh
+    assert read == [changed.path]
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=30))
+def test_a_tally_of_each_articles_tallies_keeps_what_one_tally_of_every_mention_keeps(mentions):
+    from kb.importer.link import _Tally
+
+    whole, parts = _Tally(), {}
+    # Mentions come article after article, as suggest_entities reads them.
+    mentions = sorted(mentions, key=lambda m: m[0])
+    for line, (article, placed) in enumerate(mentions):
+        whole.add("Foo", (f"a{article}", line), f"s{line}", placed)
+        parts.setdefault(article, _Tally()).add("Foo", (f"a{article}", line), f"s{line}", placed)
+    merged = _Tally()
+    for article in sorted(parts):
+        part = parts[article]
+        merged.merge("Foo", part.counts["Foo"], f"a{article}", "Foo" in part.placed, part.examples["Foo"])
+    if mentions:
+        assert merged.suggestion("Foo") == whole.suggestion("Foo")
+        # Both keep the first examples of every mention, those in placed sections first.
+        every = [(placed, (f"a{article}", line, f"s{line}")) for line, (article, placed) in enumerate(mentions)]
+        assert whole.suggestion("Foo").examples == tuple(e for _, e in sorted(every, key=lambda m: not m[0])[:2])

@@ -313,3 +313,50 @@ def test_a_confirmed_contradiction_becomes_a_note_on_both_places_linked_to_each_
     assert "另见：[《AI大模型创业：如何利用未来优势？》第 116 行](history.md#note-003-116-2)" in text
     assert "另见：[《AI大模型创业：如何应对未来竞争对手？》第 120 行](history.md#note-002-120)" in text
     assert files["errata.md"].count("### 前后矛盾") == sum(n.note.kind == "前后矛盾" for n in kb.notes)
+
+
+def test_facts_from_the_cache_are_those_read_from_the_articles(kb, tmp_path, monkeypatch):
+    from kb.core.cache import Cache
+    from kb.importer import facts as facts_module
+
+    cache = Cache(tmp_path)
+    expected = facts(kb)
+    assert facts(kb, cache) == expected
+    cache.save()
+    again, _ = load(REPO / "sources")
+    # A later run reads no article again: it only compares.
+    monkeypatch.setattr(facts_module, "article_facts", lambda article, *_: pytest.fail(f"{article.path} read again"))
+    assert facts(kb, Cache(tmp_path)) == expected
+    assert facts_module.compare(again, Cache(tmp_path)).contradictions == kb.contradictions
+
+
+def test_many_articles_repeating_one_conflict_are_one_candidate_with_its_places_counted(empty_scratch):
+    # Twelve articles: seven give FooNet 2019, five 2021 (copies of two articles, as the bench's corpus).
+    for k in range(12):
+        year = 2019 if k % 2 == 0 or k == 11 else 2021
+        _article(empty_scratch, f"{k:02d}.md", f"# A{k}\n\n## 历史\n\nFooNet于{year}年发布。\n")
+    kb, _ = load(empty_scratch / "sources")
+    assert [(c.subject, c.attribute, c.status) for c in kb.contradictions] == [("FooNet", "year", "candidate")]
+    places = kb.contradictions[0].facts
+    assert [f.article for f in places] == [f"{k:02d}.md" for k in range(12)]
+    review = report.review(kb)
+    section = review[review.index("## Contradictions between articles"):]
+    assert section.count("### ") == 1 and "### FooNet: year 2019 vs 2021 (candidate)" in section
+    shown = re.findall(r"^- sources/(\d\d)\.md:5: (\d+):", section, re.M)
+    assert shown == [("00", "2019"), ("02", "2019"), ("04", "2019"), ("01", "2021"), ("03", "2021"), ("05", "2021")]
+    assert "- … and 4 more places stating 2019 (in 4 more articles)" in section
+    assert "- … and 2 more places stating 2021 (in 2 more articles)" in section
+    # One note to paste, naming a place on each side.
+    assert section.count("```yaml") == 1
+    assert "  - source: 00.md\n" in section and "    with: {source: 01.md, claim: " in section
+    assert report.contradictions_line(kb).startswith("kb import: 1 possible contradictions between articles, 1 ")
+
+
+def test_articles_with_three_different_values_are_a_candidate_for_each_two(empty_scratch):
+    for k, year in enumerate([2019, 2021, 2019, 2023]):
+        _article(empty_scratch, f"{k}.md", f"# A{k}\n\n## 历史\n\nFooNet于{year}年发布。\n")
+    kb, _ = load(empty_scratch / "sources")
+    found = [(c.subject, [(f.article, f.value) for f in c.facts]) for c in kb.contradictions]
+    assert found == [("FooNet", [("0.md", "2019"), ("1.md", "2021"), ("2.md", "2019")]),
+                     ("FooNet", [("0.md", "2019"), ("2.md", "2019"), ("3.md", "2023")]),
+                     ("FooNet", [("1.md", "2021"), ("3.md", "2023")])]

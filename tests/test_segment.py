@@ -54,6 +54,18 @@ def test_the_dictionary_read_from_jiebas_own_cache_is_what_jieba_loads(cache_dir
     assert segment._BASE == (reference.FREQ, reference.total)
 
 
+def test_the_dictionary_is_copied_to_the_cache_folder_only_when_jiebas_own_cache_is_missing(cache_dir, monkeypatch):
+    jieba.Tokenizer().initialize()                  # jieba's cache file exists from here on
+    monkeypatch.setattr(segment, "_BASE", None)
+    Run(cache_dir).segmenter("test", words=WORDS, hmm=False).cut(TEXT)
+    assert not list(cache_dir.glob("jieba-dict-*"))
+    monkeypatch.setattr(segment, "_BASE", None)
+    monkeypatch.setattr(segment, "_jieba_cache", lambda: None)
+    seg = Run(cache_dir).segmenter("test", words=WORDS, word_freq=100_000, hmm=False)
+    assert seg.cut(TEXT) == _jieba_with(WORDS, 100_000).lcut(TEXT, HMM=False)
+    assert len(list(cache_dir.glob("jieba-dict-*.marshal"))) == 1
+
+
 def test_a_user_dictionary_is_loaded_as_jieba_loads_the_file(cache_dir, tmp_path):
     run = Run(cache_dir)
     path = tmp_path / "user.dict"

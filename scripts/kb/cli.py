@@ -225,9 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     links.add_argument("path", nargs="?", help="a built site folder or one HTML file (default: site/)")
     bench = sub.add_parser("bench", help="measurements too slow for the tests; reports go to bench/")
     targets = bench.add_subparsers(dest="target", required=True)
+    # A target's options come from its module, and the bench modules import much (Playwright,
+    # the corpus, the report): only `kb bench` pays for that, not every kb import and build.
+    words = sys.argv[1:] if argv is None else argv
     for name, (_, help_text) in BENCH_TARGETS.items():
         target_parser = targets.add_parser(name, help=help_text)
-        import_module(BENCH_TARGETS[name][0]).add_arguments(target_parser)
+        if "bench" in words:
+            import_module(BENCH_TARGETS[name][0]).add_arguments(target_parser)
     export = sub.add_parser("export", help="site/ -> dist/: one self-contained HTML file and a zip of the site")
     export.add_argument("--site", help="export this already-built site instead of running kb build first")
     export.add_argument("--dist", help="output folder (default: dist/)")

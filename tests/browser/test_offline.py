@@ -460,6 +460,10 @@ def test_single_file_shows_each_editors_note_right_after_its_claim_and_lists_it_
     offline.goto(single_file.as_uri())
     # The claim, marked in its list item, and the note that follows its paragraph there.
     claim = offline.locator("mark.kb-claim#cases-failure--claim-002-535")
+    # Where a reader meets it: pages away from the screen are not laid out (book.css), and
+    # innerText is the text as laid out.
+    claim.scroll_into_view_if_needed()
+    offline.wait_for_function("() => document.getElementById('cases-failure--claim-002-535').innerText !== ''")
     assert claim.inner_text() == "Nervana Systems在融资过程中遭遇困难，最终破产"
     after = claim.evaluate("""m => { const p = m.closest('p'); const n = p.nextElementSibling;
         return n && n.matches('.admonition.kb-note') ? n.innerText : null; }""")

@@ -26,6 +26,7 @@ last keystroke to the results being drawn. Reports: bench/search.json and bench/
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import statistics
@@ -79,6 +80,7 @@ class Outcome:
     rank: int | None                    # 1-based rank of the first answer, None if absent
     ms: float | None = None             # keystroke to results drawn (ours) / search call (Pagefind)
     set: str = "project"
+    painted_ms: float | None = None     # keystroke to the end of the frame that draws them (ours)
 
 
 @dataclass
@@ -215,8 +217,10 @@ def _dedupe(keys: list[str | None]) -> list[str]:
 # ---------------------------------------------------------------------------
 # The search boxes of the three editions
 
-# Records, in the page, each query sent to a search worker and when its result was drawn:
-# the worker answers in order, so the n-th result belongs to the n-th query. From file://
+# Records, in the page, each query sent to a search worker and when its result was drawn
+# (the worker names the query each result answers; the page does not draw a result for text
+# its box no longer holds, and this listener, added after the page's, sees only those it
+# draws: see overrides/main.html). From file://
 # Material replaces window.Worker with the iframe-worker shim after this runs, so whatever
 # is assigned to window.Worker is wrapped too. Changes to the single file's result list are
 # recorded as well, for a single file whose search runs without a worker.
@@ -225,6 +229,14 @@ _INSTRUMENT = """
   const kb = window.__kbBench = { keyups: [], inputs: [], queries: [], results: [], mutations: [], workers: 0 }
   document.addEventListener("keyup", () => kb.keyups.push(performance.now()), true)
   document.addEventListener("input", () => kb.inputs.push(performance.now()), true)
+  // The frame's animation callbacks, then (a task queued from them runs after the frame's
+  // style, layout and paint) the end of that frame's work on the page.
+  const frame = record => {
+    record.drawn = performance.now()
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => { record.painted = performance.now() }
+    channel.port2.postMessage(null)
+  }
   const wrap = Base => class extends Base {
     constructor(url, options) {
       super(url, options)
@@ -237,11 +249,11 @@ _INSTRUMENT = """
       }
       this.addEventListener("message", ev => {
         if (!ev.data || ev.data.type !== 3) return
-        const record = { at: performance.now(), drawn: null }
+        const record = { query: ev.data.data && ev.data.data.query, at: performance.now(), drawn: null, painted: null }
         kb.results.push(record)
         // The page draws the list in its own listener, after this one; the next frame
         // is when it reaches the screen.
-        requestAnimationFrame(() => { record.drawn = performance.now() })
+        requestAnimationFrame(() => frame(record))
       })
     }
   }
@@ -255,35 +267,34 @@ _INSTRUMENT = """
     const panel = document.getElementById("kb-results")
     if (panel)
       new MutationObserver(() => {
-        const record = { at: performance.now(), drawn: null }
+        const record = { at: performance.now(), drawn: null, painted: null }
         kb.mutations.push(record)
-        requestAnimationFrame(() => { record.drawn = performance.now() })
+        requestAnimationFrame(() => frame(record))
       }).observe(panel, { childList: true, subtree: true, attributes: true })
   })
 })()
 """
 
-# The last query sent has its result drawn (a search in a worker), or, without a worker,
-# the result list changed after the last key.
+# The result for the text in the box, received since the search began, is drawn (a search
+# in a worker), or, without a worker, the result list changed after the last key.
 _ANSWERED = """([before, value]) => {
     const kb = window.__kbBench
-    if (kb.workers) {
-        const n = kb.queries.length
-        return n > before && kb.queries[n - 1].value === value
-            && kb.results.length === n && kb.results[n - 1].drawn !== null
-    }
+    if (kb.workers)
+        return kb.results.slice(before).some(r => r.query === value && r.painted !== null)
     const last = kb.keyups[kb.keyups.length - 1]
-    return kb.mutations.some(m => m.at > last && m.drawn !== null)
+    return kb.mutations.some(m => m.at > last && m.painted !== null)
 }"""
 # From the last change of the text in the box (its `input` event: a key typed, or an input
-# method's commit) to the results drawn. The site sends the query when the key comes up
-# (Material), the single file as the text changes: both are timed from the same moment.
-_ELAPSED = """() => {
+# method's commit) to the results drawn (the next frame's animation callbacks, as measured
+# since the start) and to the end of that frame's work (style, layout, paint). Both editions
+# send the query as the text changes (the site: overrides/main.html).
+_ELAPSED = """([before, value]) => {
     const kb = window.__kbBench
     const keyup = kb.keyups[kb.keyups.length - 1]
-    const drawn = kb.workers ? kb.results[kb.results.length - 1].drawn
-        : kb.mutations.find(m => m.at > keyup).drawn
-    return drawn - kb.inputs[kb.inputs.length - 1]
+    const record = kb.workers ? kb.results.slice(before).find(r => r.query === value && r.painted !== null)
+        : kb.mutations.find(m => m.at > keyup)
+    const input = kb.inputs[kb.inputs.length - 1]
+    return [record.drawn - input, record.painted - input]
 }"""
 
 
@@ -326,12 +337,13 @@ class SearchBox:
 
     def search(self, text: str, timeout_ms: int = 30_000) -> tuple[list[str], float]:
         """Type `text`; returns (section keys in result order, ms from the last change of the
-        text to the results drawn)."""
+        text to the results drawn). The ms to the end of the frame that drew them is kept
+        in `painted_ms`."""
         page = self.page
         page.fill(self.input, "")
         page.focus(self.input)
         page.evaluate("window.__kbBench.mutations = []; window.__kbBench.inputs = []")
-        sent_before = page.evaluate("window.__kbBench.queries.length")
+        before = page.evaluate("window.__kbBench.results.length")
         for chunk in _IME_RUN.split(text):
             if not chunk:
                 continue
@@ -341,8 +353,10 @@ class SearchBox:
                 page.keyboard.press("Shift")
             else:
                 page.keyboard.type(chunk)
-        page.wait_for_function(_ANSWERED, arg=[sent_before, page.input_value(self.input)], timeout=timeout_ms)
-        return self.ranking(), page.evaluate(_ELAPSED)
+        value = page.input_value(self.input)
+        page.wait_for_function(_ANSWERED, arg=[before, value], timeout=timeout_ms)
+        drawn, self.painted_ms = page.evaluate(_ELAPSED, [before, value])
+        return self.ranking(), drawn
 
     def ranking(self) -> list[str]:
         return drawn_ranking(self.page, self.base)
@@ -396,7 +410,8 @@ def run_box(box: SearchBox, queries: list[Query], engine: str) -> EngineResult:
         for query in queries:
             ranking, ms = box.search(query.q)
             result.outcomes.append(Outcome(query.q, query.kind, query.answers, ranking[:20],
-                                           first_answer_rank(ranking, query.answers), ms, query.set))
+                                           first_answer_rank(ranking, query.answers), ms, query.set,
+                                           painted_ms=box.painted_ms))
     finally:
         box.close()
     return result
@@ -660,10 +675,20 @@ def markdown_report(engines: list[EngineResult], timing: dict, meta: dict,
                                                  for (_, name), top in zip(EDITIONS, tops)))
     out += ["", "## 从按键到结果绘出的时间", "",
             "搜索框中文字最后一次改变（input 事件：按键或输入法提交）到该查询的结果列表绘出（结果到达后的下一帧）的时间。"
-            "站点在按键弹起时发出查询（Material），单文件在文字改变时发出，两者从同一时刻计时。", "",
+            "两个版本都在文字改变时发出查询（站点：overrides/main.html，不等按键弹起），"
+            "并且不绘出搜索框里已不再是的文字的结果。", "",
             "| 站点 | 查询数 | 中位数 | p95 | 最大 |", "| --- | --- | --- | --- | --- |"]
     for name, t in timing.items():
         out.append(f"| {name} | {t['queries']} | {t['median_ms']} ms | {t['p95_ms']} ms | {t['max_ms']} ms |")
+    painted = {name: t["painted"] for name, t in timing.items() if "painted" in t}
+    if painted:
+        out += ["", "到绘出结果的那一帧在页面上的工作（样式、布局、绘制）做完为止的时间（同一批查询）：", "",
+                "| 站点 | 查询数 | 中位数 | p95 | 最大 |", "| --- | --- | --- | --- | --- |"]
+        for name, t in painted.items():
+            out.append(f"| {name} | {t['queries']} | {t['median_ms']} ms | {t['p95_ms']} ms | {t['max_ms']} ms |")
+    if "load_before" in meta:
+        out += ["", f"机器负载（1、5、15 分钟平均）：计时开始时 {' / '.join(map(str, meta['load_before']))}，"
+                    f"结束时 {' / '.join(map(str, meta['load_after']))}（{os.cpu_count()} 个核）。"]
     if notes:
         out += ["", "## 导入舍弃的答案", "", *[f"- {n}" for n in notes]]
     for e in engines:
@@ -715,6 +740,8 @@ def run(root: Path, args) -> int:
     meta["single_file_bytes"] = dist_html.stat().st_size
 
     timing: dict[str, dict] = {}
+    # Timings on a shared machine say as much about the neighbours: the load beside them.
+    meta["load_before"] = [round(x, 2) for x in os.getloadavg()]
     editions: dict[str, EngineResult] = {key: EngineResult("") for key, _ in EDITIONS}
     others = {variant: EngineResult(PAGEFIND[variant][1]) for variant in PAGEFIND}
     with chromium() as browser:
@@ -725,6 +752,7 @@ def run(root: Path, args) -> int:
                 editions[edition].outcomes += result.outcomes
                 label = f"{result.engine}，{SETS[key]}"
                 timing[label] = timing_summary([o.ms for o in result.outcomes])
+                timing[label]["painted"] = timing_summary([o.painted_ms for o in result.outcomes])
                 print(f"{label}: {result.summary()}  timing {timing[label]}")
             if not args.no_pagefind:
                 for variant in PAGEFIND:
@@ -739,6 +767,7 @@ def run(root: Path, args) -> int:
             timing["站点（http），五篇文章重复十次"] = timing_summary(times)
             print(f"ten-fold timing {timing['站点（http），五篇文章重复十次']}")
 
+    meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
     ours = [editions[key] for key, _ in EDITIONS]
     engines = ours + ([] if args.no_pagefind else list(others.values()))
     differ = same_top(ours)

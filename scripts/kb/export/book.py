@@ -485,7 +485,7 @@ def assemble(book: Book, rendered: Rendered, search: Search, assets: Assets) -> 
         f'<a class="kb-bar__title" href="#home">{_text(book.title)}</a>\n'
         '<div class="kb-search" role="search">\n'
         '<input id="kb-search-input" type="search" placeholder="搜索（如：梯度下降）" aria-label="搜索全文" '
-        'autocomplete="off" aria-controls="kb-results">\n'
+        'autocomplete="off" spellcheck="false" aria-controls="kb-results">\n'
         '<div id="kb-results" class="kb-results md-typeset" hidden></div>\n</div>\n'
         '<button class="kb-bar__scheme" type="button" title="切换浅色/深色模式" aria-label="切换浅色/深色模式">◐</button>\n'
         "</header>\n"

@@ -63,7 +63,9 @@ def classify(kb: KnowledgeBase, segmenters: Segmenters | None = None, cache: kbc
     editorial = kb.editorial
     seg = segmenter(segmenters, editorial)
     # The reviewed articles' placements: as the editor accepted them, and the labels.
-    reviewed = {a.path: place_by_keywords(units(a), editorial) for a in kb.articles if is_reviewed(a, editorial)}
+    by_keywords = _keyword_decisions(cache, editorial)
+    reviewed = {a.path: place_by_keywords(units(a), editorial, by_keywords)
+                for a in kb.articles if is_reviewed(a, editorial)}
     examples = [u for placed in reviewed.values() for u in placed]
     # Only articles nobody reviewed need the model.
     model = train(examples, editorial, seg, cache) if len(reviewed) < len(kb.articles) else EMPTY_MODEL
@@ -181,9 +183,10 @@ def _keyword_scores(unit: Unit, topics: list[Topic]) -> tuple[float, ...]:
                    _ancestors(unit.section), unit_text(unit))
 
 
-def place_by_keywords(unit_list: list[Unit], editorial: Editorial) -> list[Unit]:
+def place_by_keywords(unit_list: list[Unit], editorial: Editorial, decisions: kbcache.Memo | None = None) -> list[Unit]:
     """A reviewed article's units: on the topic its override names, else on the topic
-    whose keywords score best (the placement the editor reviewed)."""
+    whose keywords score best (the placement the editor reviewed). `decisions`: what this
+    made of each unit before (_keyword_decisions), so an unchanged unit is not scored again."""
     for unit in unit_list:
         section = unit.section
         if section.override is not None and section.override.topic:
@@ -192,17 +195,49 @@ def place_by_keywords(unit_list: list[Unit], editorial: Editorial) -> list[Unit]
             unit.why = "editorial override"
             continue
         topics = _candidates(unit, editorial)
-        scores = _keyword_scores(unit, topics)
-        ranked = sorted(range(len(topics)), key=lambda i: (-scores[i], i))
-        best, second = ranked[0], ranked[1] if len(ranked) > 1 else ranked[0]
-        unit.topic, unit.runner_up = topics[best], topics[second]
-        unit.score = scores[best]
-        unit.margin = (scores[best] - scores[second]) / scores[best] if scores[best] > 0 else 0.0
-        unit.fallback = scores[best] <= 0
-        unit.uncertain = unit.fallback
-        unit.why = ("keywords: " + "、".join(_matched(topics[best], unit)[:EXPLAIN_WORDS])
-                    if not unit.fallback else "nothing matched")
+        # The key of place()'s decisions: the unit's words and its candidate topics.
+        key = kbcache.digest(section.heading, _ancestors(section), unit_text(unit), [t.key for t in topics])
+        if not _recall(unit, topics, decisions, key):
+            _by_keywords(unit, topics)
+            _remember(unit, decisions, key)
     return unit_list
+
+
+def _by_keywords(unit: Unit, topics: list[Topic]) -> Unit:
+    scores = _keyword_scores(unit, topics)
+    ranked = sorted(range(len(topics)), key=lambda i: (-scores[i], i))
+    best, second = ranked[0], ranked[1] if len(ranked) > 1 else ranked[0]
+    unit.topic, unit.runner_up = topics[best], topics[second]
+    unit.score = scores[best]
+    unit.margin = (scores[best] - scores[second]) / scores[best] if scores[best] > 0 else 0.0
+    unit.fallback = scores[best] <= 0
+    unit.uncertain = unit.fallback
+    unit.why = ("keywords: " + "、".join(_matched(topics[best], unit)[:EXPLAIN_WORDS])
+                if not unit.fallback else "nothing matched")
+    return unit
+
+
+def _keyword_decisions(cache: kbcache.Cache, editorial: Editorial) -> kbcache.Memo:
+    """What place_by_keywords made of each unit, under these keywords and this code."""
+    return cache.memo("classify-keywords", [(t.key, t.keywords) for t in editorial.topics()],
+                      kbcache.source_digest(__file__))
+
+
+def _recall(unit: Unit, topics: list[Topic], decisions: kbcache.Memo | None, key: str) -> bool:
+    """The unit as `decisions` holds it under `key` (its _DECIDED fields); False when it holds nothing."""
+    known = decisions.get(key) if decisions is not None else None
+    if known is None:
+        return False
+    by_key = {t.key: t for t in topics}
+    for name, value in zip(_DECIDED, known):
+        setattr(unit, name, by_key[value] if name in ("topic", "runner_up") else value)
+    return True
+
+
+def _remember(unit: Unit, decisions: kbcache.Memo | None, key: str) -> None:
+    if decisions is not None:
+        decisions.put(key, [getattr(unit, name).key if name in ("topic", "runner_up") else getattr(unit, name)
+                            for name in _DECIDED])
 
 
 # --------------------------------------------------------------------------- the learnt model

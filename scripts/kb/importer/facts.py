@@ -9,15 +9,24 @@ note whose `with:` names the other place (kb.importer.notes), which puts the not
 both places; the report then shows it as confirmed.
 
 Only candidates: a subject can have several dated events (Hinton: 1986 and 2006), so an
-article's values are compared as a set, and the editor decides.
+article's values are compared as a set, and the editor decides. Articles that state the
+same values are one side: the candidates are grouped by subject and the two sets of values,
+so a hundred copies of two articles are one candidate with their places, not ten thousand.
+
+Each article's facts are kept under build/cache/ (kb.core.cache), keyed by its text, under
+the editorial file's names and the code: an import reads them again only for an article
+that changed, and only compares.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections import defaultdict
 from itertools import combinations
 
+from kb.core import cache as kbcache
+from kb.core import text as kbtext
 from kb.core.model import CONTRADICTION_KIND, Article, Contradiction, Fact, KnowledgeBase
 from kb.core.text import scan
 
@@ -36,18 +45,49 @@ _MARKUP = re.compile(r"\*\*|__|`")
 _LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
-def facts(kb: KnowledgeBase) -> list[Fact]:
-    """Every dated fact and parameter count of every article, in article and line order."""
+def facts(kb: KnowledgeBase, cache: kbcache.Cache | None = None) -> list[Fact]:
+    """Every dated fact and parameter count of every article, in article and line order.
+    `cache`: the run's (an article's facts are read again only when its text changed)."""
     names = _names(kb)
     stop = {w.lower() for w in kb.editorial.labels.stop_words}
+    memo = _memo(cache, names, stop) if cache is not None else None
     out = []
     for article in kb.articles:
-        for i, (line, what) in enumerate(zip(article.lines, scan(article.lines))):
-            if not what.is_prose or not re.search(r"\d", line):
-                continue
-            for sentence in _SENTENCE.findall(line):
+        key = _article_key(article) if memo is not None else ""
+        stored = memo.get(key) if memo is not None else None
+        if stored is not None:
+            found = [Fact(*f) for f in stored]
+        else:
+            found = article_facts(article, names, stop)
+            if memo is not None:
+                memo.put(key, [[f.subject, f.attribute, f.value, f.article, f.line, f.text] for f in found])
+        out += found
+    return out
+
+
+def article_facts(article: Article, names: dict[str, str], stop: set[str]) -> list[Fact]:
+    """The dated facts and parameter counts of one article, in line order."""
+    out = []
+    for i, (line, what) in enumerate(zip(article.lines, scan(article.lines))):
+        if not what.is_prose or not re.search(r"\d", line):
+            continue
+        for sentence in _SENTENCE.findall(line):
+            # Most sentences with a digit state no year and no parameter count: their
+            # subjects are not looked for (a clause's values are matched within the sentence).
+            plain = _MARKUP.sub("", sentence)
+            if _YEAR.search(plain) or _PARAMS.search(plain):
                 out += _sentence_facts(sentence, article, i + 1, names, stop)
     return out
+
+
+def _memo(cache: kbcache.Cache, names: dict[str, str], stop: set[str]) -> kbcache.Memo:
+    # Everything that decides an article's facts besides its text: the names, the stop
+    # words and the code (this module and the line scanner).
+    return cache.memo("facts", sorted(names.items()), sorted(stop), kbcache.source_digest(__file__, kbtext.__file__))
+
+
+def _article_key(article: Article) -> str:
+    return hashlib.sha256("\n".join([article.path, *article.lines]).encode("utf-8")).hexdigest()
 
 
 def _sentence_facts(sentence: str, article: Article, line: int, names: dict[str, str], stop: set[str]) -> list[Fact]:
@@ -133,28 +173,43 @@ def _claim(raw: str) -> str:
     return _LIST_MARK.sub("", raw).strip()
 
 
-def compare(kb: KnowledgeBase) -> KnowledgeBase:
-    """KnowledgeBase.contradictions: each subject and attribute two articles give values
-    with nothing in common, with its status from the editor's notes."""
+def compare(kb: KnowledgeBase, cache: kbcache.Cache | None = None) -> KnowledgeBase:
+    """KnowledgeBase.contradictions: each subject and attribute that articles give values
+    with nothing in common, with its status from the editor's notes. The articles that give
+    the same values are one side, so there is one candidate per subject, attribute and two
+    sets of values, with the places of every article on either side. `cache` as for facts."""
     by_subject: dict[tuple[str, str], dict[str, list[Fact]]] = defaultdict(lambda: defaultdict(list))
-    for fact in facts(kb):
+    for fact in facts(kb, cache):
         by_subject[(fact.subject, fact.attribute)][fact.article].append(fact)
     notes: dict[tuple[str, int], set[str]] = defaultdict(set)
     for n in kb.notes:
         notes[(n.article, n.line)].add(n.note.kind)
+    order = {a.path: i for i, a in enumerate(kb.articles)}
     out = []
     for (subject, attribute), per_article in by_subject.items():
-        for a, b in combinations(per_article, 2):
-            values_a = {f.value for f in per_article[a]}
-            values_b = {f.value for f in per_article[b]}
-            if values_a & values_b:
+        sides: dict[frozenset[str], list[str]] = defaultdict(list)
+        for article, found in per_article.items():
+            sides[frozenset(f.value for f in found)].append(article)
+        for a, b in combinations(sides, 2):
+            if a & b:
                 continue
-            chosen = tuple(_first_per_value(per_article[a]) + _first_per_value(per_article[b]))
+            chosen = tuple(f for article in sorted(sides[a] + sides[b], key=order.__getitem__)
+                           for f in _first_per_value(per_article[article]))
             out.append(Contradiction(subject, attribute, chosen, _status(chosen, notes)))
-    order = {a.path: i for i, a in enumerate(kb.articles)}
     out.sort(key=lambda c: [(order[f.article], f.line) for f in c.facts])
     kb.contradictions = out
     return kb
+
+
+def sides(contradiction: Contradiction) -> tuple[list[Fact], list[Fact]]:
+    """The places of a candidate on each side: those of the articles that give the values
+    its first place's article gives, and the others."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for f in contradiction.facts:
+        values[f.article].add(f.value)
+    first = values[contradiction.facts[0].article]
+    one = [f for f in contradiction.facts if values[f.article] == first]
+    return one, [f for f in contradiction.facts if values[f.article] != first]
 
 
 def _first_per_value(facts_: list[Fact]) -> list[Fact]:

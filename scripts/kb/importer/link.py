@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
 import math
 import operator
@@ -16,6 +17,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
+from kb.core import cache as kbcache
+from kb.core import text as kbtext
 from kb.core.model import (
     Article,
     Entity,
@@ -56,16 +59,16 @@ def tokens(text: str, seg: Segmenter, stop: frozenset[str]) -> list[str]:
     return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in stop]
 
 
-def link(kb: KnowledgeBase, segmenters: Segmenters) -> KnowledgeBase:
+def link(kb: KnowledgeBase, segmenters: Segmenters, cache: kbcache.Cache | None = None) -> KnowledgeBase:
     """Related sections, entity mentions of the placed units and names worth adding to
-    the entity index (KnowledgeBase.links)."""
+    the entity index (KnowledgeBase.links). `cache`: the run's (see suggest_entities)."""
     editorial = kb.editorial
     words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
     seg = words_segmenter(segmenters, editorial)
     kb.links = Links(related=related_sections(kb.units, segmenter(segmenters, words),
                                               frozenset(editorial.labels.stop_words)),
                      mentions=entity_mentions(kb.units, editorial.entities, seg),
-                     suggestions=suggest_entities(kb))
+                     suggestions=suggest_entities(kb, cache))
     return kb
 
 
@@ -477,7 +480,7 @@ def name_shaped(word: str) -> bool:
     return bool(_INNER_CAPITAL.search(word) or _CAPITALISED.fullmatch(word))
 
 
-def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
+def suggest_entities(kb: KnowledgeBase, cache: kbcache.Cache | None = None) -> list[Suggestion]:
     """Recurring names in the articles' Chinese prose that neither the entity index nor
     the glossary lists: what an editor may add to `entities:` in one line each.
 
@@ -496,37 +499,52 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
       makes it a name: an item, twice at least, of a 、 list that also holds a name
       (ChatGPT、文心一言、通义千问; the entity index's names count), or the gloss of a
       suggested Latin name (通义千问（Qwen）), which becomes that name's alias."""
+    # What each article holds (its name candidates, glosses, list items and the counts of
+    # the Chinese candidates) is kept in `cache` (the run's, under build/cache/) keyed by
+    # the article, its sections' placement and the code: an import reads again only the
+    # articles that changed, and combines.
     editorial = kb.editorial
     known_names = {n for e in [*editorial.entities, *editorial.glossary] for n in e.names}
-    entity_names = {n for e in editorial.entities for n in e.names}
+    entity_names = frozenset(n for e in editorial.entities for n in e.names)
     known = {n.lower() for n in known_names}
     known |= {part.lower() for name in list(known) for part in re.split(r"[\s/-]+", name)}
-    lower_words = {w for a in kb.articles for w in _LATIN_WORD.findall("\n".join(a.lines)) if w.islower()}
+    memo = (cache or kbcache.Cache(None)).memo("suggest", sorted(known_names), sorted(entity_names),
+                                               kbcache.source_digest(__file__, kbtext.__file__))
+    keys = {a.path: _suggest_key(a) for a in kb.articles}
+    prose: dict[str, list] = {}          # an article's prose lines, read only when a memo misses
+
+    def lines_of(article: Article) -> list:
+        if article.path not in prose:
+            prose[article.path] = list(_chinese_prose(article))
+        return prose[article.path]
+
+    lower_words: set[str] = set()
     latin, han = _Tally(), _Tally()
     listed: Counter = Counter()
     glosses: dict[str, Counter] = defaultdict(Counter)
-    prose_lines: list[tuple[str, int, str, str, bool]] = []
-    for where, line, prose, placed in _chinese_prose(kb):
-        prose_lines.append((*where, line, prose, placed))
-        for m in _GLOSS.finditer(prose):
-            name_han, name_latin = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-            glosses[name_latin.strip()][name_han] += 1
-        for m in _LATIN_WORD.finditer(prose):
-            word = m.group(0)
-            if not name_shaped(word) or word.lower() in known:
-                continue
-            if not _INNER_CAPITAL.search(word) and _in_latin_run(prose, m.start(), m.end()):
-                continue
-            latin.add(word, where, _sentence(line, word), placed)
-        if "、" in prose:
-            for item in _listed_names(prose, entity_names, known_names):
-                listed[item] += 1
+    for article in kb.articles:
+        found = memo.get(keys[article.path])
+        if found is None:
+            found = _article_names(article, lines_of(article), known, known_names, entity_names)
+            memo.put(keys[article.path], found)
+        lower_words.update(found["lower"])
+        for word, count, placed, examples in found["latin"]:
+            latin.merge(word, count, article.shown, placed, examples)
+        for word, name_han, n in found["glosses"]:
+            glosses[word][name_han] += n
+        for item, n in found["listed"]:
+            listed[item] += n
     # A listed Chinese name's mentions: everywhere it is written, listed or not.
     candidates = [item for item, n in listed.items() if n >= 2]
-    for path, number, line, prose, placed in prose_lines if candidates else ():
+    for article in kb.articles if candidates else ():
         for item in candidates:
-            for _ in range(prose.count(item)):
-                han.add(item, (path, number), _sentence(line, item), placed)
+            key = kbcache.digest(keys[article.path], item)
+            found = memo.get(key)
+            if found is None:
+                found = _mentions_of(item, lines_of(article))
+                memo.put(key, found)
+            if found[0]:
+                han.merge(item, *found[:1], article.shown, *found[1:])
     out = []
     for word, n in latin.counts.items():
         if n < SUGGEST_MIN or word not in latin.placed:
@@ -541,6 +559,51 @@ def suggest_entities(kb: KnowledgeBase) -> list[Suggestion]:
     return sorted(out, key=lambda s: (-s.count, s.name.lower()))
 
 
+def _suggest_key(article: Article) -> str:
+    """What decides an article's part of the suggestions: its text, where it is shown, and
+    which of its sections are placed."""
+    return kbcache.digest(article.shown, hashlib.sha256("\n".join(article.lines).encode("utf-8")).hexdigest(),
+                          [(s.start, s.end, not s.dropped) for s in article.sections()])
+
+
+def _article_names(article: Article, prose_lines: list, known: set[str], known_names: set[str],
+                   entity_names: frozenset[str]) -> dict:
+    """One article's part of suggest_entities, as JSON-able data: its lower-case Latin
+    words, its name-shaped Latin words (count, placed, examples), its glosses and the
+    Chinese items of its 、 lists that hold a name."""
+    latin = _Tally()
+    listed: Counter = Counter()
+    glosses: Counter = Counter()
+    for where, line, prose, placed in prose_lines:
+        for m in _GLOSS.finditer(prose):
+            name_han, name_latin = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            glosses[(name_latin.strip(), name_han)] += 1
+        for m in _LATIN_WORD.finditer(prose):
+            word = m.group(0)
+            if not name_shaped(word) or word.lower() in known:
+                continue
+            if not _INNER_CAPITAL.search(word) and _in_latin_run(prose, m.start(), m.end()):
+                continue
+            latin.add(word, where, _sentence(line, word), placed)
+        if "、" in prose:
+            for item in _listed_names(prose, entity_names, known_names):
+                listed[item] += 1
+    lower = sorted({w for w in _LATIN_WORD.findall("\n".join(article.lines)) if w.islower()})
+    return {"lower": lower,
+            "latin": [[word, n, word in latin.placed, latin.examples[word]] for word, n in latin.counts.items()],
+            "glosses": [[word, name_han, n] for (word, name_han), n in glosses.items()],
+            "listed": [[item, n] for item, n in listed.items()]}
+
+
+def _mentions_of(item: str, prose_lines: list) -> list:
+    """[count, placed, examples] of a Chinese name in one article's prose lines."""
+    tally = _Tally()
+    for where, line, prose, placed in prose_lines:
+        for _ in range(prose.count(item)):
+            tally.add(item, where, _sentence(line, item), placed)
+    return [tally.counts[item], item in tally.placed, tally.examples.get(item, [])]
+
+
 class _Tally:
     """Mentions of candidate names: counts, articles, examples (placed sections first)."""
 
@@ -551,51 +614,62 @@ class _Tally:
         self.examples: dict[str, list[tuple[bool, tuple[str, int, str]]]] = defaultdict(list)
 
     def add(self, name: str, where: tuple[str, int], sentence: str, placed: bool) -> None:
-        self.counts[name] += 1
-        self.articles[name].add(where[0])
+        self.merge(name, 1, where[0], placed, [(placed, (*where, sentence))])
+
+    def merge(self, name: str, count: int, article: str, placed: bool, examples) -> None:
+        """`count` mentions in `article`, with the examples a tally of them kept: the kept
+        examples are the first SUGGEST_EXAMPLES of every mention, placed ones first, so a
+        tally of tallies keeps what one tally of every mention keeps."""
+        self.counts[name] += count
+        self.articles[name].add(article)
         if placed:
             self.placed.add(name)
         kept = self.examples[name]
-        if len(kept) < SUGGEST_EXAMPLES or (placed and not all(p for p, _ in kept)):
-            kept.append((placed, (*where, sentence)))
-            kept.sort(key=lambda e: not e[0])
-            del kept[SUGGEST_EXAMPLES:]
+        for is_placed, example in examples:
+            if len(kept) < SUGGEST_EXAMPLES or (is_placed and not all(p for p, _ in kept)):
+                kept.append((bool(is_placed), tuple(example)))
+                kept.sort(key=lambda e: not e[0])
+                del kept[SUGGEST_EXAMPLES:]
 
     def suggestion(self, name: str, aliases: tuple[str, ...] = ()) -> Suggestion:
         return Suggestion(name, self.counts[name], len(self.articles[name]),
                           tuple(e for _, e in self.examples[name]), aliases)
 
 
-def _chinese_prose(kb: KnowledgeBase) -> Iterator[tuple[tuple[str, int], str, str, bool]]:
+def _chinese_prose(article: Article) -> Iterator[tuple[tuple[str, int], str, str, bool]]:
     """((sources/<path>, line), the line, the words readers see in it, whether its section
-    is placed) for every prose line of every article that holds Chinese and either a
+    is placed) for every prose line of the article that holds Chinese and either a
     capital letter or a 、 (a name may be there)."""
-    for article in kb.articles:
-        for section in article.sections():
-            is_placed = not section.dropped      # classify places every section it does not drop
-            lines = article.text(section.start, section.end)
-            for offset, (line, what) in enumerate(zip(lines, scan(lines))):
-                if not what.is_prose or not (_UPPER.search(line) or "、" in line) or not _HAN.search(line):
-                    continue
-                # The prose and the text of links, not code or addresses (a bare one included).
-                prose = _ADDRESS.sub(" ", " ".join(p if not protected else (m.group(1) if (m := _LINK_TEXT.match(p)) else "")
-                                                   for p, protected in split_protected(line)))
-                yield (article.shown, section.start + offset), line, prose, is_placed
+    for section in article.sections():
+        is_placed = not section.dropped      # classify places every section it does not drop
+        lines = article.text(section.start, section.end)
+        for offset, (line, what) in enumerate(zip(lines, scan(lines))):
+            if not what.is_prose or not (_UPPER.search(line) or "、" in line) or not _HAN.search(line):
+                continue
+            # The prose and the text of links, not code or addresses (a bare one included).
+            prose = _ADDRESS.sub(" ", " ".join(p if not protected else (m.group(1) if (m := _LINK_TEXT.match(p)) else "")
+                                               for p, protected in split_protected(line)))
+            yield (article.shown, section.start + offset), line, prose, is_placed
 
 
 _CLAUSE = re.compile(r"[，。；：！？;:!?（）()\[\]【】「」《》“”\n]")
 _LIST_CUE = re.compile(r"^(?:例如|比如|包括|诸如|譬如|以及|如|像|及|和|与)")
 _LIST_TAIL = re.compile(r"等.*$")
+@functools.lru_cache(maxsize=8)
+def _entity_pattern(entity_names: frozenset[str]) -> re.Pattern:
+    return names_pattern(tuple(sorted(entity_names)))
+
+
 _LAST_LATIN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9.+-]*$")
 _HAN_ITEM = re.compile(r"[\u4e00-\u9fff]{2,6}")
 
 
-def _listed_names(prose: str, entity_names: set[str], known_names: set[str]) -> list[str]:
+def _listed_names(prose: str, entity_names: frozenset[str], known_names: set[str]) -> list[str]:
     """Chinese items (not in `known_names`) of each 、 list in the text that also holds a
     name: an entity index name or a name-shaped Latin word (a glossary term is no sign:
     lists of terms are lists of terms)."""
     out = []
-    entity_pattern = names_pattern(tuple(sorted(entity_names)))
+    entity_pattern = _entity_pattern(entity_names)
     for clause in _CLAUSE.split(prose):
         # A list can hold a name only if the clause has a capital letter or an entity's name.
         if "、" not in clause or not (_UPPER.search(clause) or entity_pattern.search(clause)):

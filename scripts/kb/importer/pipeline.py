@@ -39,7 +39,7 @@ def load(src_dir: Path, context: Context | None = None) -> tuple[KnowledgeBase, 
     with clock.stage("classify"):
         kb = classify(kb, context.segmenters, context.cache)
     with clock.stage("link"):
-        kb = facts.compare(link(kb, context.segmenters))
+        kb = facts.compare(link(kb, context.segmenters, context.cache), context.cache)
     return kb, warnings + [str(p) for p in kb.problems if p.severity == "warning"]
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Collection
 
 from kb.core.model import Article, KnowledgeBase, Unit
+from kb.importer import facts
 from kb.importer.classify import MARGIN_MIN
 
 REPORT_FILE = "build/import-report.md"
@@ -148,28 +149,45 @@ def notes_section(kb: KnowledgeBase) -> list[str]:
     return out + [""]
 
 
+PLACES_SHOWN = 3     # places of a contradiction listed on each side; the rest are counted
+
+
 def contradictions_section(kb: KnowledgeBase) -> list[str]:
-    """Dated facts and figures two articles state differently (kb.importer.facts), for
-    an editor to confirm with a 前后矛盾 note, and how."""
+    """Dated facts and figures articles state differently (kb.importer.facts), for an
+    editor to confirm with a 前后矛盾 note, and how: one entry per subject and two sets of
+    values, its first PLACES_SHOWN places on each side and how many more."""
     out = ["## Contradictions between articles (candidates)", ""]
     if not kb.contradictions:
         return out + ["None found.", ""]
     out += ["The same subject with a different year or figure in two articles. To confirm one, add the note "
             "below to `notes:` in sources/editorial.yml with the correction and a reference: it is shown on "
-            "both places, linked to each other.", ""]
+            "both places, linked to each other.",
+            f"Articles that give the same values are listed together, {PLACES_SHOWN} places on each side at most.", ""]
     for c in kb.contradictions:
         what = {"year": "year", "founded": "year founded", "参数": "parameters"}.get(c.attribute, c.attribute)
-        out.append(f"### {c.subject}: {what} {' vs '.join(f.value for f in c.facts)} ({c.status})")
+        one, other = facts.sides(c)
+        values = [" / ".join(dict.fromkeys(f.value for f in side)) for side in (one, other)]
+        out.append(f"### {c.subject}: {what} {' vs '.join(values)} ({c.status})")
         out.append("")
-        out += [f"- sources/{f.article}:{f.line}: {f.value}: «{f.text}»" for f in c.facts]
+        for side in (one, other):
+            out += [f"- sources/{f.article}:{f.line}: {f.value}: «{f.text}»" for f in side[:PLACES_SHOWN]]
+            rest = side[PLACES_SHOWN:]
+            if rest:
+                articles = len({f.article for f in rest} - {f.article for f in side[:PLACES_SHOWN]})
+                out.append(f"- … and {_count(len(rest), 'more place')} stating {values[side is other]}"
+                           + (f" (in {_count(articles, 'more article')})" if articles else ""))
         if c.status != "confirmed":
-            first, second = c.facts[0], c.facts[-1]
+            first, second = one[0], other[0]
             out += ["", "```yaml",
                     f"  - source: {first.article}", f"    claim: {_yaml(first.text)}", "    kind: 前后矛盾",
                     "    correction: （哪一处正确、正确的说法）", "    reference: （可查证的出处，带日期）",
                     f"    with: {{source: {second.article}, claim: {_yaml(second.text)}}}", "```"]
         out.append("")
     return out
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n > 1 else ''}"
 
 
 def _yaml(text: str) -> str:

@@ -39,7 +39,7 @@
   var panel = document.getElementById("kb-results");
   var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;   // the worker's messages (Material's)
   var GROUPS = 10;                                     // result groups drawn at once, as the site
-  var worker = null, ready = false, sent = [], lastSent = null;
+  var worker = null, ready = false, lastSent = null;
 
   function blobUrl(text) {
     return URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
@@ -58,19 +58,20 @@
         ready = true;
         body.dataset.kbSearch = "ready";
         if (input.value.trim()) ask(input.value);
-      } else if (message.type === RESULT) {
-        show(sent.shift(), message.data.items);
+      } else if (message.type === RESULT && message.data.query === lastSent) {
+        // The worker names the query it answers: a result for text the box no longer
+        // holds is not drawn (the newer text's result is on its way).
+        show(message.data.query, message.data.items);
       }
     });
     worker.postMessage({ type: SETUP, data: JSON.parse(document.getElementById("kb-search-index").textContent) });
   }
 
-  // A query goes to the worker when it changed; the answers come back in order.
+  // A query goes to the worker as soon as the text changes.
   function ask(value) {
     if (!ready || value === lastSent) return;
     lastSent = value;
-    if (!value.trim()) { sent = []; panel.hidden = true; panel.innerHTML = ""; return; }
-    sent.push(value);
+    if (!value.trim()) { panel.hidden = true; panel.innerHTML = ""; return; }
     worker.postMessage({ type: QUERY, data: value });
   }
 
@@ -174,6 +175,11 @@
   }
 
   startSearch();
+
+  // The maths' fonts are in the file: load them now, not when a formula first nears the
+  // screen (pages away from it are laid out only then: book.css).
+  if (document.fonts)
+    document.fonts.forEach(function (face) { face.load().catch(function () {}); });
 
   // The query is read as it changes and when a key comes up (as the site reads it).
   input.addEventListener("input", function () { ask(input.value); });

@@ -205,22 +205,22 @@
 
   /* ---------------------------------------------------------------- messages */
 
-  /* One result per query, in the order asked. A query overtaken by a newer one before its
-     turn is not searched: it gets the newer one's result */
-  var ready = null, chain = Promise.resolve(), asked = 0, owed = 0
+  /* Queries are searched one at a time, in the order asked. A query overtaken by a newer
+     one before its turn is not searched nor answered: the page draws only the result for
+     the text its box holds (the result names its query, overrides/main.html) */
+  var ready = null, chain = Promise.resolve(), asked = 0
 
   function answer(query) {
     var mine = ++asked
     chain = chain.then(function () { return ready }).then(function () {
-      owed++
       if (mine < asked)
         return
       return search(query).catch(function (err) {
         console.warn("kb-pagefind.js: cannot search for " + JSON.stringify(query), err)
         return { items: [] }
       }).then(function (result) {
-        for (; owed > 0; owed--)
-          self.postMessage({ type: RESULT, data: result })
+        result.query = query
+        self.postMessage({ type: RESULT, data: result })
       })
     })
   }

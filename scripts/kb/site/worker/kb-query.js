@@ -47,6 +47,7 @@ self.KbQuery = (function () {
   var convert = null                   /* the converter, once loaded (or given up on) */
   var loading = false                  /* true while it loads */
   var held = []                        /* [query, answer] that arrived meanwhile */
+  var generation = 0                   /* counts the converter's arrivals: what a query reads as changes */
 
   /* Split a Han run into words the index knows (`dictionary.has(word)`, at most
      `dictionary.longest` characters long) */
@@ -182,6 +183,7 @@ self.KbQuery = (function () {
         convert = function (query) { return query }
       })
       .then(function () {
+        generation++
         loading = false
         var queries = held
         held = []
@@ -208,5 +210,6 @@ self.KbQuery = (function () {
     analyse: analyse,
     hanRuns: hanRuns,
     whenReadable: whenReadable,
+    generation: function () { return generation },
   }
 })()

@@ -113,6 +113,7 @@
   }
 
   function setup(data) {
+    analysed.clear()
     separator = new RegExp(data.config.separator, "g")
     docs = data.docs.map(function (doc) {
       return { location: doc.location, title: doc.title || "", text: doc.text || "", page: -1 }
@@ -154,8 +155,27 @@
   var dictionary = { has: function (word) { return hanWords.has(word) }, get longest() { return longest } }
 
   function analyse(query) {
-    return KbQuery.analyse(query, dictionary)
+    /* The converter's arrival changes what a query reads as (KbQuery.generation) */
+    if (generation !== KbQuery.generation()) {
+      analysed.clear()
+      generation = KbQuery.generation()
+    }
+    var known = analysed.get(query)
+    if (known)
+      return known
+    if (analysed.size >= ANALYSED)
+      analysed.delete(analysed.keys().next().value)
+    known = KbQuery.analyse(query, dictionary)
+    analysed.set(query, known)
+    return known
   }
+
+  /* The analyses of the last queries (the oldest goes first): text typed, deleted and
+     typed again is not cut again, nor converted from Traditional again. An analysis
+     depends on the index and the converter: the cache is emptied when either arrives. */
+  var ANALYSED = 64
+  var analysed = new Map()
+  var generation = 0
 
   /* Index words a query word stands for: [word, weight], itself first. A single Han
      character stands for the words holding it only when it is the whole query (熵: 交叉熵);
@@ -395,6 +415,8 @@
 
   /* ---------------------------------------------------------------- messages */
 
+  /* The result names its query, so that a page can leave unanswered a result for text
+     its search box no longer holds (overrides/main.html, book.js) */
   function answer(query) {
     var result
     try {
@@ -403,6 +425,7 @@
       console.warn("kb-search.js: cannot search for " + JSON.stringify(query), err)
       result = { items: [] }
     }
+    result.query = query
     self.postMessage({ type: RESULT, data: result })
   }
 
