@@ -20,6 +20,7 @@ from kb.site.search import (
     traditional_characters,
     traditional_map,
     user_dictionary,
+    QUERY_SOURCE,
     worker_files,
     worker_script,
 )
@@ -146,10 +147,21 @@ def test_the_shipped_table_and_converter_come_from_opencc_js():
     assert set(files) == {"assets/javascripts/workers/kb-search.js", "assets/javascripts/vendor/opencc-t2cn.js"}
 
 
-def test_the_worker_is_one_script_table_then_engine_and_no_second_engine():
+def test_a_pagefind_site_gets_the_pagefind_worker_with_the_same_query_reader():
+    files = worker_files(REPO / "node_modules", pagefind_engine=True)
+    index, split = files["assets/javascripts/workers/kb-search.js"], files["assets/javascripts/workers/kb-pagefind.js"]
+    reader = QUERY_SOURCE.read_text(encoding="utf-8").rstrip()
+    assert reader in index and reader in split
+    # One copy of the query code: neither engine keeps its own.
+    assert index.count("FUNCTION_WORDS = new Set") == split.count("FUNCTION_WORDS = new Set") == 1
+
+
+def test_the_worker_is_one_script_table_then_query_reader_then_engine_and_no_second_engine():
     script = worker_script("風險", "(function () { engine })()\n")
     code = [line for line in script.splitlines() if not line.startswith("//")]
-    assert code == ['"use strict";', 'self.KB_TRADITIONAL = "風險";', "(function () { engine })();"]
+    reader = QUERY_SOURCE.read_text(encoding="utf-8").rstrip().splitlines()
+    reader[-1] += ";"
+    assert code == ['"use strict";', 'self.KB_TRADITIONAL = "風險";', *reader, "(function () { engine })();"]
     # The engine answers Material's messages itself: Material's lunr worker is not in it.
     shipped = worker_files(REPO / "node_modules")["assets/javascripts/workers/kb-search.js"]
     assert "lunr" not in shipped.lower()

@@ -132,3 +132,20 @@ def test_an_image_an_edit_newly_draws_is_copied_into_the_site_without_a_full_bui
     assert read_tree(preview.docs_dir) == _imported(preview)
     assert (preview.site_dir / "assets" / "sources" / "pics" / "new.png").read_bytes() == png
     assert differences(preview.site_dir, _full_build(preview.root, tmp_path)) == []
+
+
+def test_plain_mkdocs_serve_watches_the_search_worker_scripts():
+    """`mkdocs serve` (not kb serve) calls the plugin's on_serve: it must watch folders that exist."""
+    from kb.site.plugin import KbPlugin
+
+    class Server:
+        def __init__(self):
+            self.watched = []
+
+        def watch(self, path):
+            self.watched.append(path)
+
+    server = Server()
+    assert KbPlugin().on_serve(server, config=None, builder=None) is server
+    assert server.watched and all(os.path.isdir(p) for p in server.watched)
+    assert any(os.path.exists(os.path.join(p, "kb-search.js")) for p in server.watched)

@@ -10,6 +10,8 @@ from importlib import import_module
 # target name -> (module, one-line help)
 TARGETS = {
     "search": ("kb.bench.search", "search quality (hit@1, hit@5, MRR) and keystroke-to-results time, ours vs Pagefind"),
+    "engines": ("kb.bench.engines", "the served site's search engines side by side (one-file index, Pagefind): "
+                "hit@5, keystroke latency, bytes per query, at 5/50/500 articles: bench/engines.md"),
     "classify": ("kb.bench.classify", "placement quality: leave-one-article-out on the five articles, "
                  "accuracy on the real-world corpus: bench/classify.md"),
     "all": ("kb.bench.perf", "build times vs plain mkdocs-material, page weight, search and serve latency, "

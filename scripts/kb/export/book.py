@@ -35,7 +35,7 @@ from kb.core.context import Context
 from kb.core.model import KbError
 from kb.core.plan import Role, SitePlan
 from kb.importer.pipeline import plan as read_plan
-from kb.site import linkcheck
+from kb.site import linkcheck, pagefind
 from kb.site.assets import MERMAID_SETTINGS
 from kb.site.search import WORKER_TARGET, converter_file
 
@@ -546,10 +546,12 @@ def _breakdown(html: str, rendered: dict[str, int], styles: str, fonts_css: str,
 # --------------------------------------------------------------------------- zip
 
 def zip_site(site: Path, dest: Path, root_name: str) -> int:
-    """Every file of site/ under <root_name>/, in name order, with fixed timestamps."""
+    """Every file of site/ under <root_name>/, in name order, with fixed timestamps; not
+    Pagefind's index (a large site's, kb.site.pagefind), which a browser cannot fetch from
+    file://: the unzipped site searches the one-file index."""
     stamp = time.gmtime(int(os.environ.get("SOURCE_DATE_EPOCH", "315532800")))
     date_time = tuple(max(v, lo) for v, lo in zip(stamp[:6], (1980, 1, 1, 0, 0, 0)))
-    files = sorted(p for p in site.rglob("*") if p.is_file())
+    files = sorted(p for p in site.rglob("*") if p.is_file() and p.relative_to(site).parts[0] != pagefind.FOLDER)
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in files:
             info = zipfile.ZipInfo(f"{root_name}/{path.relative_to(site).as_posix()}", date_time=date_time)

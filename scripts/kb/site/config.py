@@ -5,6 +5,7 @@ plugins:
   - kb:
       sources: sources                 # the articles and the editorial file
       cache_dir: build/cache           # work kept between builds (deleting it is safe)
+      search_engine: auto              # index | pagefind | auto (kb.site.pagefind)
 ```
 
 Paths are relative to the folder of mkdocs.yml. MkDocs validates them once, when it loads
@@ -16,6 +17,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from kb.core.project import CACHE_DIR, NODE_MODULES, SEARCH_DICTIONARY, SOURCES
+from kb.site.pagefind import ENGINES
 
 
 class KbConfig(base.Config):
@@ -30,3 +32,8 @@ class KbConfig(base.Config):
     # Where the jieba user dictionary made from the editorial file is written (for
     # Material's own cut when kb cannot cut for it, and for whoever wants to look).
     search_dictionary = c.Type(str, default=SEARCH_DICTIONARY)
+    # The served site's search: `index` (Material's one-file index, which every page
+    # downloads), `pagefind` (Pagefind's index, split by word: a query downloads what it
+    # needs), or `auto`: pagefind past kb.site.pagefind.PAGEFIND_MIN_ARTICLES articles. The
+    # file:// editions always search the one-file index.
+    search_engine = c.Choice(ENGINES, default="auto")

@@ -101,6 +101,12 @@ def can_segment_for(search_plugin) -> bool:
     return callable(getattr(SearchIndex, "_segment_chinese", None)) and not search_plugin.config.get("jieba_dict")
 
 
+def search_index_config(search_plugin) -> dict:
+    """The `config` Material writes at the top of search_index.json (its search plugin's
+    `generate_search_index`): what its search box and worker read besides the entries."""
+    return {key: search_plugin.config[key] for key in ("lang", "separator", "pipeline", "fields")}
+
+
 def search_index(search_plugin, *, segment: Callable[[str], str], add_entries: Callable) -> object:
     """Material's search index, cutting Han text with `segment` and adding each page's
     entries through `add_entries(page, index, add)` (`add`: Material's own)."""

@@ -38,7 +38,7 @@ from kb.core.sanitize import sanitize_html
 from kb.core.text import maths_warnings
 from kb.importer import images
 from kb.importer.source import read_sources
-from kb.site import assets, mkdocs_compat, render, search
+from kb.site import assets, mkdocs_compat, pagefind, render, search
 from kb.site.config import KbConfig
 
 
@@ -59,6 +59,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         self.plan: SitePlan | None = None       # every page kb import writes, with its role
         self.images: dict[str, Path] = {}       # site path -> image file in sources/ that a page draws
         self.index_segmenter: segment.Segmenter | None = None   # None: Material cuts the index itself
+        self.search_engine = "index"                              # or "pagefind" (kb.site.pagefind)
         self.rendered: cache.Memo | None = None                  # rendered pages, for this config and files
         self.prerender: render.Prerender | None = None           # a first build's pages rendered on another core
         self.filtered: cache.Memo | None = None                  # page bodies through the HTML filter
@@ -92,6 +93,7 @@ class KbPlugin(BasePlugin[KbConfig]):
             self.images = _drawn_images(sources, articles)
         except KbError as exc:
             raise PluginError(str(exc)) from None
+        self.search_engine = pagefind.engine(self.config.search_engine, len(articles), serving=self.serving)
         self._set_up_search(config, editorial)
         # The navigation is written by `kb import` next to the pages it lists.
         nav_file = Path(config.docs_dir) / NAV_FILE
@@ -122,6 +124,14 @@ class KbPlugin(BasePlugin[KbConfig]):
             plugin.config.jieba_dict_user = str(path)
 
     def on_pre_build(self, *, config):
+        # What overrides/main.html needs to send the page to Pagefind's index over http:
+        # the engine, and the settings of Material's index (its `config`), which the page
+        # then gives Material in place of downloading search_index.json.
+        plugin = _search_plugin(config)
+        config.extra["kb_search"] = {
+            "engine": self.search_engine if plugin is not None else "index",
+            "config": mkdocs_compat.search_index_config(plugin) if plugin is not None else {},
+        }
         # After every on_config: Material's search plugin has made its index by now. Give
         # it one that cuts with kb's segmenter and takes a page's entries from the cache
         # when the page's inputs were indexed before (with this code and dictionary).
@@ -138,7 +148,7 @@ class KbPlugin(BasePlugin[KbConfig]):
         node_modules = self.root / self.config.node_modules
         try:
             vendored = assets.vendor_files(node_modules)
-            worker = search.worker_files(node_modules)
+            worker = search.worker_files(node_modules, pagefind_engine=self.search_engine == "pagefind")
         except KbError as exc:
             raise PluginError(str(exc)) from None
         # The images the articles draw, from sources/ (kb.importer.images says which).
@@ -209,8 +219,8 @@ class KbPlugin(BasePlugin[KbConfig]):
         return assets.add_page_tags(output, base)
 
     def on_serve(self, server, *, config, builder):
-        # The query rewrite lives in the package, outside the folders `mkdocs serve` watches.
-        server.watch(str(search.REWRITE_SOURCE))
+        # The search worker's scripts live in the package, outside the folders `mkdocs serve` watches.
+        server.watch(str(search.ENGINE_SOURCE.parent))
         return server
 
     def copy_new_images(self, config, drawn: dict[str, Path]) -> list[str]:
@@ -237,6 +247,11 @@ class KbPlugin(BasePlugin[KbConfig]):
 
     def on_post_build(self, *, config):
         self._close_prerender()
+        plugin = _search_plugin(config)
+        if self.search_engine == "pagefind" and plugin is not None:
+            # Pagefind's index from Material's entries (their text already cut by kb's
+            # segmenter); search_index.json stays for the file:// editions.
+            pagefind.write(Path(config.site_dir), plugin.search_index.entries)
         self.cache.save()
 
     def on_shutdown(self):

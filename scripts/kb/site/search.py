@@ -22,6 +22,7 @@ from pathlib import Path
 
 from kb.core.model import KbError
 from kb.core.plan import Role
+from kb.site import pagefind
 from kb.core.segment import Segmenter, Segmenters, dictionary_words, user_dictionary  # noqa: F401 (used by the plugin and export)
 
 def index_segmenter(segmenters: Segmenters, dictionary: str) -> Segmenter:
@@ -120,12 +121,16 @@ TS_CHARACTERS = Path("opencc-js/dist/esm-lib/dict/TSCharacters.js")
 T2CN_TARGET = "assets/javascripts/vendor/opencc-t2cn.js"
 # The search engine; never served alone (see worker_script).
 ENGINE_SOURCE = Path(__file__).parent / "worker" / "kb-search.js"
+# How a query is read, shared by both engines (kb-search.js and kb-pagefind.js).
+QUERY_SOURCE = Path(__file__).parent / "worker" / "kb-query.js"
 WORKER_TARGET = "assets/javascripts/workers/kb-search.js"
 
 
 def worker_script(traditional: str, engine: str) -> str:
-    """The search worker as one script: the Traditional-character table, then the engine
-    (worker/kb-search.js), which answers Material's search messages itself.
+    """The search worker as one script: the Traditional-character table, how a query is
+    read (worker/kb-query.js, shared by both engines), then the engine (worker/kb-search.js,
+    or worker/kb-pagefind.js: kb.site.pagefind), which answers Material's search messages
+    itself.
 
     One script, so that nothing is imported when the worker starts: from file:// Material
     runs its worker in an iframe (the iframe-worker shim) where importScripts is
@@ -133,10 +138,11 @@ def worker_script(traditional: str, engine: str) -> str:
     """
     return "".join([
         "// Generated at build time by scripts/kb/site/search.py: the knowledge base's search worker.\n",
-        "// Characters only Traditional Chinese uses (opencc-js TSCharacters), then the search\n",
-        "// engine (scripts/kb/site/worker/kb-search.js).\n",
+        "// Characters only Traditional Chinese uses (opencc-js TSCharacters), how a query is\n",
+        "// read (scripts/kb/site/worker/kb-query.js), then the search engine.\n",
         '"use strict";\n',
         f"self.KB_TRADITIONAL = {json.dumps(traditional, ensure_ascii=False)};\n",
+        QUERY_SOURCE.read_text(encoding="utf-8").rstrip() + ";\n",
         engine.rstrip() + ";\n",
     ])
 
@@ -160,12 +166,16 @@ def converter_file(node_modules: Path) -> Path:
     return _opencc_file(node_modules, T2CN_SOURCE)
 
 
-def worker_files(node_modules: Path) -> dict[str, Path | str]:
+def worker_files(node_modules: Path, pagefind_engine: bool = False) -> dict[str, Path | str]:
     """{site path: file on disk, or generated text}: the search worker (see worker_script)
-    and the converter it loads when a query holds a Traditional character."""
+    and the converter it loads when a query holds a Traditional character; with
+    `pagefind_engine`, the worker that reads Pagefind's index too (kb.site.pagefind)."""
     chars = traditional_characters(opencc_characters(node_modules))
-    script = worker_script(chars, ENGINE_SOURCE.read_text(encoding="utf-8"))
-    return {T2CN_TARGET: converter_file(node_modules), WORKER_TARGET: script}
+    out = {T2CN_TARGET: converter_file(node_modules),
+           WORKER_TARGET: worker_script(chars, ENGINE_SOURCE.read_text(encoding="utf-8"))}
+    if pagefind_engine:
+        out[pagefind.WORKER_TARGET] = worker_script(chars, pagefind.ENGINE_SOURCE.read_text(encoding="utf-8"))
+    return out
 
 
 # ---------------------------------------------------------------------------

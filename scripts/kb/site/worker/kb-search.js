@@ -35,24 +35,8 @@
 
   var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3   /* Material's SearchMessageType */
 
-  var HAN = "\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff"
-  var HAN_RUN = new RegExp("[" + HAN + "]+", "g")
-  var HAN_ONLY = new RegExp("^[" + HAN + "]+$")
-  var LATIN_HAN = new RegExp("([A-Za-z0-9])(?=[" + HAN + "])|([" + HAN + "])(?=[A-Za-z0-9])", "g")
-  /* Everything that is not a letter or digit is a break between query words */
-  var PUNCTUATION = /[^\p{L}\p{N}]+/gu
-
-  /* Words that carry no topic in a question (如何进行风险识别？): dropped when the
-     query has other words, kept when they are all it has */
-  var FUNCTION_WORDS = new Set((
-    "的 了 吗 呢 吧 啊 么 是 有 和 与 及 或 在 对 中 把 被 到 从 给 为 " +
-    "什么 怎么 怎样 怎么样 如何 哪些 哪个 哪里 为什么 为何 是否 是什么 有哪些 有什么 " +
-    "我 我们 你 你们 他们 一个 一些 这个 那个 这些 那些 " +
-    "应该 可以 能够 需要 进行"
-  ).split(" "))
-
-  /* A question's "X or not X" (要不要, 是不是, 有没有): asks whether, names no topic */
-  var A_NOT_A = new RegExp("([" + HAN + "])[不没]\\1", "g")
+  /* How a query is read: kb-query.js (self.KbQuery), shared with kb-pagefind.js */
+  var HAN_ONLY = KbQuery.HAN_ONLY
 
   /* Ranking weights (see the header): BM25's k1 and b, a word in the heading against the
      body, a phrase in the heading and in the body, and how much a partial match counts */
@@ -66,18 +50,6 @@
   var SHOWN = 0.6
   /* At most this many index words stand for one query word by prefix or infix */
   var EXPANSIONS = 50
-
-  /* The converter: a file of the site found from this script's own address (in the
-     iframe, `location` and relative URLs are the page's). The single file, which can load
-     no file, puts it in front of this script as the function self.KB_LOAD_CONVERTER. */
-  var SCRIPT_URL = self.document && document.currentScript ? document.currentScript.src : self.location.href
-  var CONVERTER = "../vendor/opencc-t2cn.js"
-
-  /* Traditional-only characters (generated at build time from OpenCC's table) */
-  var traditional = new Set(self.KB_TRADITIONAL || "")
-  var convert = null                   /* the converter, once loaded (or given up on) */
-  var loading = false                  /* true while it loads */
-  var held = []                        /* queries that arrived meanwhile */
 
   /* The index, built on SETUP */
   var docs = []                        /* {location, title, text, page: index of its page doc} */
@@ -179,104 +151,23 @@
 
   /* ---------------------------------------------------------------- the query */
 
-  /* Split a Han run into index words; the split with the largest sum of squared word
-     lengths wins (long words beat their pieces); characters the index does not know
-     are grouped into runs of their own. */
-  function segment(run) {
-    var n = run.length
-    var best = [0], back = [0], known = [true]
-    for (var i = 1; i <= n; i++) {
-      best[i] = -Infinity
-      for (var len = 1; len <= Math.min(longest, i); len++) {
-        var word = run.slice(i - len, i)
-        var isKnown = hanWords.has(word)
-        if (!isKnown && len > 1)
-          continue
-        var score = best[i - len] + (isKnown ? len * len : 0)
-        if (score > best[i]) {
-          best[i] = score
-          back[i] = len
-          known[i] = isKnown
-        }
-      }
-    }
-    var pieces = []
-    for (var end = n; end > 0; end -= back[end])
-      pieces.unshift([run.slice(end - back[end], end), known[end]])
-    var out = [], pending = ""
-    pieces.forEach(function (piece) {
-      if (!piece[1]) {
-        pending += piece[0]
-        return
-      }
-      if (pending)
-        out.push(pending)
-      pending = ""
-      out.push(piece[0])
-    })
-    if (pending)
-      out.push(pending)
-    return out
-  }
+  /* The index's Han words, for the query's segmentation (KbQuery.analyse) */
+  var dictionary = { has: function (word) { return hanWords.has(word) }, get longest() { return longest } }
 
-  function hasTraditional(query) {
-    for (var ch of query.normalize("NFKC"))
-      if (traditional.has(ch))
-        return true
-    return false
-  }
-
-  function toSimplified(query) {
-    return convert && hasTraditional(query) ? convert(query) : query
-  }
-
-  /* The query's words, in order: {words: distinct topical words, pairs: [i, j] for words
-     that are neighbours in the query (no other word between them), strong: whether each
-     word counts towards holding the whole query (a single Han character is too vague to
-     demand when the query has longer words: 会, 好, 层)} */
   function analyse(query) {
+    /* The converter's arrival changes what a query reads as (KbQuery.generation) */
+    if (generation !== KbQuery.generation()) {
+      analysed.clear()
+      generation = KbQuery.generation()
+    }
     var known = analysed.get(query)
     if (known)
       return known
     if (analysed.size >= ANALYSED)
       analysed.delete(analysed.keys().next().value)
-    known = analyseAnew(query)
+    known = KbQuery.analyse(query, dictionary)
     analysed.set(query, known)
     return known
-  }
-
-  function analyseAnew(query) {
-    var text = toSimplified(query.normalize("NFKC"))
-      .replace(A_NOT_A, " ")
-      .replace(PUNCTUATION, " ")
-      .replace(LATIN_HAN, "$1$2 ")
-      .toLowerCase()
-    var sequence = []
-    text.replace(HAN_RUN, " $& ").trim().split(/\s+/).forEach(function (part) {
-      if (HAN_ONLY.test(part))
-        sequence.push.apply(sequence, segment(part))
-      else if (part)
-        sequence.push(part)
-    })
-    var topical = sequence.some(function (word) { return !FUNCTION_WORDS.has(word) })
-    var out = { words: [], pairs: [] }, previous = -1
-    sequence.forEach(function (word) {
-      if (topical && FUNCTION_WORDS.has(word)) {
-        previous = -1
-        return
-      }
-      var index = out.words.indexOf(word)
-      if (index < 0)
-        index = out.words.push(word) - 1
-      if (previous >= 0 && previous !== index)
-        out.pairs.push([previous, index])
-      previous = index
-    })
-    var long = out.words.filter(function (word) { return !(HAN_ONLY.test(word) && word.length < 2) })
-    out.strong = out.words.map(function (word) {
-      return !long.length || !(HAN_ONLY.test(word) && word.length < 2)
-    })
-    return out
   }
 
   /* The analyses of the last queries (the oldest goes first): text typed, deleted and
@@ -284,6 +175,7 @@
      depends on the index and the converter: the cache is emptied when either arrives. */
   var ANALYSED = 64
   var analysed = new Map()
+  var generation = 0
 
   /* Index words a query word stands for: [word, weight], itself first. A single Han
      character stands for the words holding it only when it is the whole query (熵: 交叉熵);
@@ -523,49 +415,6 @@
 
   /* ---------------------------------------------------------------- messages */
 
-  /* A promise for a script run in this worker. In a Web Worker importScripts is
-     synchronous and throws when the script cannot be read. In the iframe of the shim it
-     returns a promise that never settles when the file is missing, so a script element
-     of our own is used there, which reports the failure. */
-  function loadScript(url) {
-    return new Promise(function (resolve, reject) {
-      if (!self.document) {
-        importScripts(url)
-        resolve()
-        return
-      }
-      var script = document.createElement("script")
-      script.src = url
-      script.onload = resolve
-      script.onerror = function () { reject(new Error("cannot load " + url)) }
-      document.body.appendChild(script)
-    })
-  }
-
-  /* Load the converter, then answer the queries held meanwhile, in their order. If it
-     cannot be loaded, queries go on unconverted rather than waiting for ever. */
-  function loadConverter() {
-    loading = true
-    var loaded = self.KB_LOAD_CONVERTER ? Promise.resolve().then(self.KB_LOAD_CONVERTER)
-      : loadScript(new URL(CONVERTER, SCRIPT_URL).href)
-    loaded
-      .then(function () {
-        convert = self.OpenCC.Converter({ from: "twp", to: "cn" })
-        analysed.clear()
-      })
-      .catch(function (err) {
-        console.warn("kb-search.js: no Traditional-to-Simplified conversion:", err)
-        convert = function (query) { return query }
-        analysed.clear()
-      })
-      .then(function () {
-        loading = false
-        var queries = held
-        held = []
-        queries.forEach(answer)
-      })
-  }
-
   /* The result names its query, so that a page can leave unanswered a result for text
      its search box no longer holds (overrides/main.html, book.js) */
   function answer(query) {
@@ -601,15 +450,8 @@
       warmUp()
       self.postMessage({ type: READY })
     } else if (message.type === QUERY && typeof message.data === "string") {
-      /* A Traditional query before the converter is here waits for it, and so does every
-         query after it, so that results come back in the order they were asked for */
-      if (!convert && (loading || hasTraditional(message.data))) {
-        held.push(message.data)
-        if (!loading)
-          loadConverter()
-        return
-      }
-      answer(message.data)
+      /* A Traditional query waits for the converter (KbQuery.whenReadable) */
+      KbQuery.whenReadable(message.data, answer)
     }
   })
 })()

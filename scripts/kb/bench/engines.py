@@ -1,0 +1,299 @@
+"""`kb bench engines`: the served site's two search engines side by side, at 5, 50 and 500
+articles: the one-file index (kb-search.js over search/search_index.json) and Pagefind's
+split index (kb-pagefind.js, kb.site.pagefind).
+
+    kb bench engines                          # 5 and 50 articles, both engines
+    kb bench engines --sizes 500 --engines pagefind
+
+For each size, a scratch root under bench/tmp/engines/ gets the corpus (kb.bench.corpus),
+is imported once and built once per engine (the kb plugin's `search_engine` option set in
+its mkdocs.yml). Each site is served gzipped on 127.0.0.1 and, in headless Chromium:
+
+- quality and latency: the project's query set (scripts/bench/search_queries.yml) typed
+  into one page's search box, one query after the other (kb.bench.search.SearchBox):
+  hit@1, hit@5, MRR, and the time from the last keystroke to the results drawn. In the
+  larger corpora each article after the fifth is a retitled, reshuffled copy of one of the
+  five, so a copy of an answer section (same article, same heading without its number,
+  same page) counts as that answer.
+- bytes: each query typed into a page of its own with an empty cache: what the page and its
+  workers download for search when the page opens (the index, or Pagefind's script, wasm
+  and entry files), and what they download from the first keystroke of the query to its
+  results drawn (Pagefind's index chunks, the words files, the fragments shown).
+
+Writes bench/engines.json and bench/engines.md (a later run replaces only the sizes and
+engines it measured).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from . import corpus
+from .browser import chromium, serve
+from .search import (EngineResult, Outcome, Query, SearchBox, _percentile, first_answer_rank, load_queries,
+                     timing_summary)
+from .timing import kb_command
+
+REPORT_DIR = Path("bench")
+WORK_DIR = REPORT_DIR / "tmp" / "engines"
+QUERIES = Path("scripts/bench/search_queries.yml")
+ENGINES = ("index", "pagefind")
+LABELS = {"index": "单文件索引（search_index.json + kb-search.js）", "pagefind": "Pagefind 分片索引（kb-pagefind.js）"}
+
+_NUMBER = re.compile(r"^\s*(?:第[0-9一二三四五六七八九十]+[部分章]|[0-9]+(?:\.[0-9]+)*)\.?\s*")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--sizes", default="5,50", help="corpus sizes in articles, comma-separated (default: 5,50)")
+    parser.add_argument("--engines", default="index,pagefind", help="engines to measure (default: index,pagefind)")
+    parser.add_argument("--bytes-queries", type=int, help="how many queries get a page of their own for the "
+                        "bytes they download (default: all)")
+    parser.add_argument("--out", default=str(REPORT_DIR), help="folder for engines.json and engines.md")
+
+
+def _kb(work: Path, *args: str) -> None:
+    proc = subprocess.run([kb_command(), "--root", str(work), *args], capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"kb {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def set_engine(mkdocs_yml: Path, engine: str) -> None:
+    """Set the kb plugin's `search_engine` in a scratch root's mkdocs.yml."""
+    text = mkdocs_yml.read_text(encoding="utf-8")
+    text = re.sub(r"\n      search_engine: \w+", "", text)
+    text, n = re.subn(r"(\n  - kb:\n)", rf"\1      search_engine: {engine}\n", text, count=1)
+    if n != 1:
+        raise RuntimeError(f"{mkdocs_yml}: no `- kb:` plugin entry to set search_engine in")
+    mkdocs_yml.write_text(text, encoding="utf-8")
+
+
+def copies_of_answers(queries: list[Query], provenance: Path) -> list[Query]:
+    """Each query with the copies of its answers (kb.bench.corpus) added: the sections of a
+    copy of the answer's article with the same heading (its number aside) on the same page."""
+    sections = [s for s in json.loads(provenance.read_text(encoding="utf-8"))["sections"] if "page" in s]
+    by_key = {f"{s['page']}#{s['anchor']}": s for s in sections}
+
+    def real(source: str) -> int:
+        return int(source.split("_")[0]) % 5
+
+    index: dict[tuple, list[str]] = {}
+    for s in sections:
+        index.setdefault((real(s["source"]), s["page"], _NUMBER.sub("", s["heading"])), []).append(
+            f"{s['page']}#{s['anchor']}")
+    out = []
+    for query in queries:
+        answers = list(query.answers)
+        for answer in query.answers:
+            s = by_key[answer]
+            answers += [k for k in index.get((real(s["source"]), s["page"], _NUMBER.sub("", s["heading"])), [])
+                        if k not in answers]
+        out.append(Query(query.q, query.kind, answers, query.set))
+    return out
+
+
+class _CountingBox(SearchBox):
+    """A search box that also sums the bytes of every response (body and headers)."""
+
+    def __init__(self, browser, base_url: str, timeout_ms: int = 300_000):
+        self.sizes: list[tuple[str, int]] = []
+        super().__init__(browser, base_url, timeout_ms)
+
+    def start_url(self) -> str:
+        return f"{self.base}/risk/identification.html"
+
+
+def _open_counting(browser, base: str, timeout_ms: int):
+    """A page of the site in a fresh context, counting bytes from the start."""
+    sizes: list[tuple[str, int]] = []
+    original = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = original(*args, **kwargs)
+        context.on("requestfinished", lambda r: sizes.append(
+            (r.url, r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"])))
+        return context
+
+    browser.new_context = new_context
+    try:
+        box = _CountingBox(browser, base, timeout_ms)
+    finally:
+        browser.new_context = original
+    box.sizes = sizes
+    return box
+
+
+def _search_bytes(urls_sizes: list[tuple[str, int]]) -> int:
+    return sum(n for url, n in urls_sizes if "/pagefind/" in url or "/search/" in url or "/workers/" in url
+               or "opencc" in url)
+
+
+def measure_site(browser, base: str, queries: list[Query], bytes_queries: int, timeout_ms: int) -> dict:
+    # One page, every query in turn: ranking and keystroke latency.
+    box = SearchBox(browser, base, timeout_ms=timeout_ms)
+    result = EngineResult("site")
+    try:
+        ready = box.ready_s
+        for query in queries:
+            ranking, ms = box.search(query.q, timeout_ms=timeout_ms)
+            result.outcomes.append(Outcome(query.q, query.kind, query.answers, ranking[:20],
+                                           first_answer_rank(ranking, query.answers), ms))
+        index_requested = any("search_index.json" in url for url in box.requests)
+    finally:
+        box.close()
+    # A page of its own per query: bytes at opening, and for the query.
+    opening, per_query = [], []
+    for query in queries[:bytes_queries]:
+        box = _open_counting(browser, base, timeout_ms)
+        try:
+            box.page.wait_for_load_state("networkidle")
+            opening.append(_search_bytes(box.sizes))
+            before = len(box.sizes)
+            box.search(query.q, timeout_ms=timeout_ms)
+            box.page.wait_for_timeout(100)   # the last responses' events reach us
+            per_query.append(_search_bytes(box.sizes[before:]))
+        finally:
+            box.close()
+    times = [o.ms for o in result.outcomes]
+    return {
+        **result.summary(), **timing_summary(times), "ready_s": round(ready, 2),
+        "index_requested": index_requested,
+        "open_bytes_median": int(statistics.median(opening)) if opening else None,
+        "query_bytes_median": int(statistics.median(per_query)) if per_query else None,
+        "query_bytes_p95": int(_percentile(per_query, 95)) if per_query else None,
+        "query_bytes_max": max(per_query) if per_query else None,
+        "bytes_queries": len(per_query),
+        "misses_at_5": [o.q for o in result.outcomes if not (o.rank and o.rank <= 5)],
+        "by_kind": {kind: result.summary([o for o in result.outcomes if o.kind == kind])
+                    for kind in sorted({o.kind for o in result.outcomes})},
+    }
+
+
+def _meta(load_before: float, seconds: float) -> dict:
+    return {"when": time.strftime("%Y-%m-%d %H:%M"), "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            "cpus": os.cpu_count(), "build_s": round(seconds, 1)}
+
+
+def run(root: Path, args) -> int:
+    sizes = [int(s) for s in str(args.sizes).split(",") if s.strip()]
+    engines = [e for e in str(args.engines).split(",") if e.strip()]
+    out = root / args.out
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "engines.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data.setdefault("sizes", {})
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.0f}s] {message}", flush=True)
+
+    for size in sizes:
+        work = (root / WORK_DIR / f"n{size}").resolve()
+        log(f"kb bench engines: {size} articles in {work}")
+        corpus.scratch_root(root, work, size)
+        _kb(work, "import")
+        queries = copies_of_answers(load_queries(root / QUERIES, root / "docs" / "provenance.json"),
+                                    work / "docs" / "provenance.json")
+        for engine in engines:
+            set_engine(work / "mkdocs.yml", engine)
+            load = os.getloadavg()[0]
+            log(f"  kb build, search_engine: {engine}")
+            t0 = time.perf_counter()
+            _kb(work, "build")
+            seconds = time.perf_counter() - t0
+            site = work / "site"
+            index_bytes = (site / "search" / "search_index.json").stat().st_size
+            pagefind_dir = site / "pagefind"
+            pf_bytes = sum(p.stat().st_size for p in pagefind_dir.rglob("*") if p.is_file()) if pagefind_dir.is_dir() else 0
+            log(f"  {engine}: {len(queries)} queries in Chromium")
+            timeout_ms = 900_000 if size > 50 else 300_000
+            with chromium() as browser, serve(site, compress=True) as base:
+                figures = measure_site(browser, base, queries, args.bytes_queries or len(queries), timeout_ms)
+            figures.update(index_raw_bytes=index_bytes, pagefind_bytes=pf_bytes, meta=_meta(load, seconds))
+            data["sizes"].setdefault(str(size), {})[engine] = figures
+            log(f"  {engine}: hit@5 {figures['hit@5']}, p95 {figures['p95_ms']} ms, "
+                f"query bytes p95 {figures['query_bytes_p95']}")
+            write(out, data)
+    log(f"kb bench engines: wrote {out / 'engines.md'} and {out / 'engines.json'}")
+    return 0
+
+
+def _kb_size(n: int | None) -> str:
+    return "—" if n is None else (f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.2f} MB")
+
+
+def _earlier(out: Path) -> dict | None:
+    """The one-file engine at 500 articles as `kb bench all --sizes 500` measured it
+    (bench/report.json), when there: building that site again only to time it is slow."""
+    path = out / "report.json"
+    try:
+        size = json.loads(path.read_text(encoding="utf-8"))["sizes"]["500"]
+        index = size["weight"]["index"]["search/search_index.json"]
+        return {**size["search"], **size["search"]["meta"], **index}
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def write(out: Path, data: dict) -> None:
+    (out / "engines.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    lines = [
+        "# 站点搜索：单文件索引与 Pagefind 分片索引（kb bench engines）",
+        "",
+        "由 `kb bench engines` 生成（`scripts/kb/bench/engines.py`）。每个规模导入一次，按两种引擎各构建一次"
+        "（kb 插件的 `search_engine`），在 Chromium 中通过 gzip 服务器访问。查询集 `scripts/bench/search_queries.yml`；"
+        "50、500 篇时第 6 篇起是五篇真实文章的副本，答案节在副本中的同名节（同一文章、同一页面、去掉编号后标题相同）也算命中。",
+        "",
+        "- 延迟：同一页面中依次输入每条查询，从最后一次按键到结果绘出（中位数 / p95 / 最大）。",
+        "- 打开时下载：每条查询各用一个新页面（空缓存），页面打开到搜索就绪时为搜索下载的字节（索引，或 Pagefind 的脚本、wasm、入口文件、词表索引），中位数。",
+        "- 每次查询下载：同一个新页面中，从查询的第一次按键到结果绘出之间下载的字节（gzip 后，含响应头）。",
+        "",
+        "| 规模 | 引擎 | 查询数 | hit@1 | hit@5 | MRR | 延迟中位数 | p95 | 最大 | 打开时下载 | 每次查询下载（中位数 / p95 / 最大） | 页面下载 search_index.json | 索引（磁盘） |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+    ]
+    for size in sorted(data["sizes"], key=int):
+        for engine in ENGINES:
+            f = data["sizes"][size].get(engine)
+            if not f:
+                continue
+            disk = (f"{_kb_size(f['index_raw_bytes'])}（单文件）" if engine == "index"
+                    else f"{_kb_size(f['pagefind_bytes'])}（pagefind/）")
+            lines.append(
+                f"| {size} 篇 | {LABELS[engine]} | {f['queries']} | {f['hit@1']:.2f} | {f['hit@5']:.2f} | {f['mrr']:.2f} "
+                f"| {f['median_ms']} ms | **{f['p95_ms']} ms** | {f['max_ms']} ms | {_kb_size(f['open_bytes_median'])} "
+                f"| {_kb_size(f['query_bytes_median'])} / **{_kb_size(f['query_bytes_p95'])}** / {_kb_size(f['query_bytes_max'])} "
+                f"| {'是' if f['index_requested'] else '否'} | {disk} |")
+    lines += ["", "读法：规模语料中每节有（篇数 ÷ 5）份几乎相同的副本（只有编号和标题后缀不同），它们得分相同，"
+              "前 5 名往往是同一节的 5 份副本。所以 50、500 篇时的 hit@5 接近 5 篇时的 hit@1（排第一的节是否答案），"
+              "而不是 5 篇时的 hit@5；比较引擎时应与同一引擎 5 篇时的 hit@1 对照。"]
+    earlier = _earlier(out)
+    if earlier:
+        lines += ["", "修复前，500 篇（单文件索引，`bench/report.md`，`kb bench all --sizes 500`，"
+                  f"{earlier['when']}，负载 {earlier['load'][0]} / {earlier['load'][1]}）：前 {earlier['queries']} 条查询的延迟"
+                  f"中位数 {earlier['median_ms']} ms，p95 **{earlier['p95_ms']} ms**，最大 {earlier['max_ms']} ms，"
+                  f"搜索就绪 {earlier['ready_s']} s；每个页面打开时下载索引 {_kb_size(earlier['gzip'])}（gzip；"
+                  f"原始 {_kb_size(earlier['raw'])}），其后每次查询不再下载。"]
+    lines += ["", "## 按查询类型（hit@1 / hit@5 / MRR）", ""]
+    for size in sorted(data["sizes"], key=int):
+        for engine in ENGINES:
+            f = data["sizes"][size].get(engine)
+            if not f:
+                continue
+            kinds = "，".join(f"{k} {v['hit@1']:.2f}/{v['hit@5']:.2f}/{v['mrr']:.2f}（{v['queries']}）"
+                             for k, v in f["by_kind"].items())
+            lines.append(f"- {size} 篇，{engine}：{kinds}")
+            if f["misses_at_5"]:
+                lines.append(f"  - 前 5 未命中：{'、'.join(f'`{q}`' for q in f['misses_at_5'])}")
+    lines += ["", "## 测量条件", ""]
+    for size in sorted(data["sizes"], key=int):
+        for engine in ENGINES:
+            f = data["sizes"][size].get(engine)
+            if f:
+                m = f["meta"]
+                lines.append(f"- {size} 篇，{engine}：测于 {m['when']}，{m['cpus']} 核，负载（1 分钟平均）开始 "
+                             f"{m['load'][0]} / 结束 {m['load'][1]}；`kb build` {m['build_s']} s")
+    (out / "engines.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,0 +1,176 @@
+"""Search past one file: the site's index split by word with Pagefind, for large sites.
+
+Material's search index is one file (search/search_index.json) that every page downloads
+and the worker loads whole: 0.7 MB at five articles, 68 MB at 500. Past `PAGEFIND_MIN_ARTICLES`
+articles (or when mkdocs.yml says `search_engine: pagefind`), the site served over http
+searches Pagefind's index instead, which a query reads only the parts of:
+
+- one Pagefind record per entry of Material's index (a page's opening, or a section): its
+  URL with the section's #anchor, so results open the section; its heading as the `title`
+  (Pagefind weighs a match there more); its text. Both come from Material's index entries,
+  whose Han text kb's segmenter has already cut (jieba with the editorial user dictionary,
+  kb.site.search.index_text); here the words are set apart by spaces, which is where
+  Pagefind's own tokenizer splits, so Pagefind's words are jieba's.
+- `pagefind/kb-words/N.json`: the index's Han words, split by their first character, so
+  the worker cuts a query into the index's own words (kb-query.js, as the one-file engine
+  does) fetching only the files of the query's characters; `pagefind/kb-search.json` says
+  how many files there are, the longest word, and each page's title.
+
+The worker (worker/kb-pagefind.js) answers Material's search box; overrides/main.html points
+the page at it over http, and answers Material's request for search_index.json itself so
+that the file is not downloaded. The file:// editions (kb export) keep the one-file engine:
+Pagefind fetches its index, which a browser does not allow from file://.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Past this many articles the served site searches with Pagefind (search_engine: auto). At
+# five articles the one-file index is 83 KB gzipped and a keystroke is answered in under
+# 100 ms; at 50 it is 0.3-0.8 MB that every page downloads and p95 is 0.2-0.6 s
+# (bench/report.md). Twenty articles is where the one file passes about 3 MB raw.
+PAGEFIND_MIN_ARTICLES = 20
+ENGINES = ("auto", "index", "pagefind")
+
+# Where the index goes in the site, and the worker that reads it.
+FOLDER = "pagefind"
+WORKER_TARGET = "assets/javascripts/workers/kb-pagefind.js"
+ENGINE_SOURCE = Path(__file__).parent / "worker" / "kb-pagefind.js"
+
+# The records' language: one that Pagefind neither stems nor segments (for zh, ja and th the
+# extended binary and pagefind.js cut again, with their own dictionaries, what jieba cut).
+LANGUAGE = "und"
+# Records sent to Pagefind's service before waiting for its answers.
+BATCH = 256
+# About this many words per file of the query segmenter's dictionary.
+WORDS_PER_SHARD = 256
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"[\s\u200b]+")
+_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+# A word Pagefind would read as one of its directives (___PAGEFIND_WEIGHT___ ...).
+_CUT = re.compile(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])")
+_DIRECTIVE = re.compile(r"(?<!\S)_")
+
+
+def engine(option: str, articles: int, serving: bool = False) -> str:
+    """The served site's search engine, "index" (one file) or "pagefind", for the kb
+    plugin's `search_engine` option and the number of articles. A preview (kb serve) keeps
+    the one file: it costs nothing to download from 127.0.0.1, while Pagefind's index is
+    written whole, so every edit would wait for the whole site to be indexed again (at 50
+    articles an edit took 1.8 s to show instead of 1.0 s)."""
+    if serving:
+        return "index"
+    if option == "auto":
+        return "pagefind" if articles > PAGEFIND_MIN_ARTICLES else "index"
+    return option
+
+
+@dataclass(frozen=True)
+class Record:
+    """One Pagefind record: an entry of Material's search index."""
+    url: str          # where it opens, relative to the site: `risk/identification.html#anchor`
+    title: str        # the heading (a page's entry: its title), words set apart by spaces
+    content: str      # the text, words set apart by spaces
+
+    @property
+    def page(self) -> str:
+        return self.url.split("#")[0]
+
+
+def words_text(markup: str) -> str:
+    """Text of Material's index HTML as Pagefind reads it: tags dropped, entities decoded,
+    the zero-width spaces kb's segmenter put between words made spaces. A word that starts
+    with `_` gets a zero-width space in front, which Pagefind drops, so that no text of an
+    article is read as a Pagefind directive."""
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+    return _DIRECTIVE.sub("\u200b_", text)
+
+
+def unspaced(text: str) -> str:
+    """Words set apart by spaces as the page writes them: no space beside a Chinese
+    character or mark (kb-pagefind.js does the same to what it shows)."""
+    return _CUT.sub("", text)
+
+
+def records(entries: list[dict]) -> list[Record]:
+    """One record per entry of Material's search index (`search_index.entries`), in order."""
+    return [Record(url=entry["location"], title=words_text(entry.get("title") or ""),
+                   content=words_text(entry.get("text") or "")) for entry in entries]
+
+
+def han_words(items: list[Record]) -> list[str]:
+    """The records' distinct Han words, sorted: what the query segmenter may cut into."""
+    found = {word for record in items for text in (record.title, record.content)
+             for word in text.replace("\u200b", "").split() if _HAN_ONLY.match(word)}
+    return sorted(found)
+
+
+def word_files(items: list[Record]) -> dict[str, str]:
+    """{path under pagefind/: JSON text}: the Han words split by their first character's
+    code point modulo the number of files, and kb-search.json (that number, the longest
+    word, each page's title)."""
+    words = han_words(items)
+    shards = 1
+    while shards * WORDS_PER_SHARD < len(words):
+        shards *= 2
+    split: list[list[str]] = [[] for _ in range(shards)]
+    for word in words:
+        split[ord(word[0]) % shards].append(word)
+    pages = {record.url: unspaced(record.title) for record in items if "#" not in record.url}
+    out = {f"kb-words/{n}.json": _json(split[n]) for n in range(shards)}
+    out["kb-search.json"] = _json({"shards": shards, "longest": max(map(len, words), default=1),
+                                   "pages": pages})
+    return out
+
+
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+class _AsyncioWithoutPollDelay:
+    """asyncio for Pagefind's Python service module, its `sleep` only yielding.
+
+    pagefind 1.5.2's PagefindService._wait_for_responses sleeps 0.1 s before reading each
+    answer of the Pagefind binary (the read that follows waits for data anyway), so a site
+    fed one record per section waits 0.1 s per section: 40 minutes at 500 articles.
+    tests/test_pagefind.py holds the pinned version to that line."""
+
+    def __getattr__(self, name):
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def sleep(delay, result=None):
+        return await asyncio.sleep(0, result)
+
+
+async def _index(items: list[Record], folder: Path) -> None:
+    import pagefind.service
+    from pagefind.index import PagefindIndex
+
+    pagefind.service.asyncio = _AsyncioWithoutPollDelay()
+    async with PagefindIndex(config={"output_path": str(folder)}) as index:
+        # Sent in batches: the service answers each record, and one at a time a large
+        # site spends most of its indexing time waiting for the answers.
+        for start in range(0, len(items), BATCH):
+            await asyncio.gather(*(index.add_custom_record(url=record.url, content=record.content,
+                                                           language=LANGUAGE, meta={"title": record.title})
+                                   for record in items[start:start + BATCH]))
+
+
+def write(site_dir: Path, entries: list[dict]) -> int:
+    """Write the Pagefind index of Material's index `entries` and the query segmenter's
+    dictionary into site_dir/pagefind/; the number of records."""
+    items = records(entries)
+    folder = site_dir / FOLDER
+    asyncio.run(_index(items, folder))
+    for name, text in word_files(items).items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return len(items)

@@ -1,0 +1,244 @@
+/*
+ * The knowledge base's search engine over Pagefind's split index: the site over http when
+ * it is large (kb.site.pagefind says when). It answers Material's search-worker messages
+ * (SETUP -> READY, QUERY -> RESULT) as kb-search.js does, so the same search box draws
+ * its results, but it downloads only the parts of the index a query needs:
+ *
+ * - pagefind/pagefind.js (Pagefind's own search, imported into this worker), which
+ *   fetches the index chunks of the query's words and the fragments of the sections
+ *   shown. The build fed Pagefind one record per section (url with its #anchor, the
+ *   heading as the title), its text cut by jieba with the editorial user dictionary, the
+ *   words set apart by spaces (kb.site.pagefind).
+ * - pagefind/kb-words/N.json: the index's Han words, split by their first character, for
+ *   the query's segmentation (kb-query.js, the same code as the one-file engine); a query
+ *   fetches the files of its own characters. pagefind/kb-search.json says how many there
+ *   are, the longest word, and each page's title.
+ *
+ * Ranking: sections holding every query word first (Pagefind's search requires every
+ * word), then those missing one, then those holding one; within each, Pagefind's BM25
+ * (a heading match weighs more). Results grouped by page as kb-search.js does; a result
+ * opens its section with the query words highlighted (Material's ?h=).
+ */
+(function () {
+  "use strict"
+
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3   /* Material's SearchMessageType */
+
+  var HAN_ONLY = KbQuery.HAN_ONLY
+  /* A space the index put between words, beside a Chinese character or punctuation
+     mark (marks around it aside): not shown */
+  var SPACES = /((?:<\/?mark>)*)( +)((?:<\/?mark>)*)/g
+  var WIDE = /[^\x00-\x7f]/
+
+  /* The worker is assets/javascripts/workers/kb-pagefind.js; the index is pagefind/ */
+  var BASE = new URL("../../../pagefind/", self.location.href).href
+  /* Sections whose fragments are loaded and drawn, at most */
+  var LIMIT = 10
+  /* Sections of a page shown (not folded) when they score this share of its best one */
+  var SHOWN = 0.6
+  /* A query of more words than this is not searched by every subset of one word fewer */
+  var SUBSETS = 6
+
+  var pagefind = null                  /* Pagefind's module, once imported */
+  var meta = { shards: 1, longest: 1, pages: {} }
+  var known = new Set()                /* Han words of the index loaded so far */
+  var shards = new Map()               /* shard number -> promise of its words */
+  var dictionary = { has: function (word) { return known.has(word) }, get longest() { return meta.longest } }
+
+  function getJSON(url) {
+    return fetch(url).then(function (response) {
+      if (!response.ok)
+        throw new Error(url + ": " + response.status)
+      return response.json()
+    })
+  }
+
+  /* The index's Han words that the query's Han characters start */
+  function loadWords(query) {
+    var wanted = new Set()
+    KbQuery.hanRuns(query).forEach(function (run) {
+      for (var ch of run)
+        wanted.add(ch.codePointAt(0) % meta.shards)
+    })
+    return Promise.all(Array.from(wanted).map(function (n) {
+      if (!shards.has(n))
+        shards.set(n, getJSON(BASE + "kb-words/" + n + ".json").then(function (list) {
+          list.forEach(function (word) { known.add(word) })
+        }))
+      return shards.get(n)
+    }))
+  }
+
+  function setup() {
+    return Promise.all([
+      getJSON(BASE + "kb-search.json").then(function (data) { meta = data }),
+      import(BASE + "pagefind.js").then(function (module) {
+        pagefind = module
+        return pagefind.options({ basePath: BASE, excerptLength: 40 })
+          .then(function () { return pagefind.init() })
+      }),
+    ])
+  }
+
+  /* ---------------------------------------------------------------- search */
+
+  /* Every subset of `terms` of `size` words */
+  function subsets(terms, size) {
+    if (size === terms.length)
+      return [terms]
+    if (size === 1)
+      return terms.map(function (term) { return [term] })
+    if (size === terms.length - 1)
+      return terms.map(function (_, i) { return terms.filter(function (__, j) { return j !== i }) })
+    return []
+  }
+
+  function search(query) {
+    return loadWords(query).then(function () {
+      var q = KbQuery.analyse(query, dictionary)
+      var terms = q.words.filter(function (_, w) { return q.strong[w] })
+      if (!terms.length)
+        return { items: [] }
+      /* Sections holding every word, then one fewer (short queries), then one */
+      var sizes = [terms.length]
+      if (terms.length > 1 && terms.length - 1 > 1 && terms.length <= SUBSETS)
+        sizes.push(terms.length - 1)
+      if (terms.length > 1)
+        sizes.push(1)
+      var found = new Map()
+      function run(i) {
+        if (i >= sizes.length || found.size >= LIMIT)
+          return Promise.resolve()
+        return Promise.all(subsets(terms, sizes[i]).map(function (subset) {
+          return pagefind.search(subset.join(" ")).then(function (response) {
+            return { subset: subset, results: response ? response.results : [] }
+          })
+        })).then(function (answers) {
+          answers.forEach(function (answer) {
+            answer.results.forEach(function (result) {
+              var hit = found.get(result.id)
+              if (!hit || hit.covered < answer.subset.length
+                  || (hit.covered === answer.subset.length && hit.pf < result.score))
+                found.set(result.id, { result: result, covered: answer.subset.length, pf: result.score, subset: answer.subset })
+            })
+          })
+          return run(i + 1)
+        })
+      }
+      return run(0).then(function () {
+        var ranked = Array.from(found.values()).sort(function (a, b) {
+          return b.covered - a.covered || b.pf - a.pf
+        }).slice(0, LIMIT)
+        return Promise.all(ranked.map(function (hit) {
+          return hit.result.data().then(function (fragment) {
+            hit.fragment = fragment
+            /* More of the query's words first, whatever the rest: the score stays below 1000 */
+            hit.score = hit.covered * 1000 + 999 * hit.pf / (hit.pf + 1)
+            return hit
+          })
+        })).then(function (hits) { return { items: groups(hits, terms) } })
+      })
+    })
+  }
+
+  /* Results grouped by page, the groups ordered by their best section; the page's own
+     entry first, scored so that the sections near the best are shown, the others folded
+     (as kb-search.js does) */
+  function groups(hits, terms) {
+    var byPage = new Map()
+    hits.forEach(function (hit) {
+      var path = hit.fragment.raw_url.split("#")[0]
+      if (!byPage.has(path))
+        byPage.set(path, [])
+      byPage.get(path).push(hit)
+    })
+    var out = []
+    byPage.forEach(function (items, path) {
+      var sections = items.filter(function (hit) { return hit.fragment.raw_url !== path })
+      var own = items.filter(function (hit) { return hit.fragment.raw_url === path })[0]
+      var key = sections.length ? sections[0].score : own.score
+      var shown = sections.length ? Math.floor(key / 1000) * 1000 + SHOWN * (key % 1000) : key
+      var head = own ? render(own, terms, shown)
+        : { location: path, title: escape(meta.pages[path] || path), text: "", score: shown, terms: {} }
+      out.push([head].concat(sections.map(function (hit) { return render(hit, terms, hit.score) })))
+    })
+    return out
+  }
+
+  /* ---------------------------------------------------------------- results */
+
+  function escape(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+  }
+
+  /* Text as the index holds it (words set apart by spaces) as the page shows it */
+  function unspaced(html) {
+    return html.replace(SPACES, function (all, before, spaces, after, at, text) {
+      var previous = text.charAt(at - 1), next = text.charAt(at + all.length)
+      return WIDE.test(previous) || WIDE.test(next) ? before + after : all
+    })
+  }
+
+  /* The heading with the words of `subset` marked */
+  function markTitle(title, subset) {
+    var words = title.split(" ")
+    return words.map(function (word) {
+      var lower = word.toLowerCase()
+      var hit = subset.some(function (term) {
+        return lower === term || (lower.lastIndexOf(term, 0) === 0)
+      })
+      return hit ? "<mark>" + escape(word) + "</mark>" : escape(word)
+    }).join(" ")
+  }
+
+  function render(hit, terms, score) {
+    var fragment = hit.fragment, own = {}
+    terms.forEach(function (term) { own[term] = hit.subset.indexOf(term) >= 0 })
+    return {
+      location: fragment.raw_url,
+      title: unspaced(markTitle(fragment.meta.title || "", hit.subset)),
+      text: unspaced(fragment.excerpt || ""),
+      score: score,
+      terms: own,
+    }
+  }
+
+  /* ---------------------------------------------------------------- messages */
+
+  /* Queries are searched one at a time, in the order asked. A query overtaken by a newer
+     one before its turn is not searched nor answered: the page draws only the result for
+     the text its box holds (the result names its query, overrides/main.html) */
+  var ready = null, chain = Promise.resolve(), asked = 0
+
+  function answer(query) {
+    var mine = ++asked
+    chain = chain.then(function () { return ready }).then(function () {
+      if (mine < asked)
+        return
+      return search(query).catch(function (err) {
+        console.warn("kb-pagefind.js: cannot search for " + JSON.stringify(query), err)
+        return { items: [] }
+      }).then(function (result) {
+        result.query = query
+        self.postMessage({ type: RESULT, data: result })
+      })
+    })
+  }
+
+  /* Expose for tests: how a query is cut, and the search itself */
+  self.kbSearch = search
+
+  self.addEventListener("message", function (ev) {
+    var message = ev.data
+    if (!message)
+      return
+    if (message.type === SETUP) {
+      ready = setup().catch(function (err) {
+        console.warn("kb-pagefind.js: cannot load the search index", err)
+      })
+      ready.then(function () { self.postMessage({ type: READY }) })
+    } else if (message.type === QUERY && typeof message.data === "string") {
+      KbQuery.whenReadable(message.data, answer)
+    }
+  })
+})()

@@ -1,0 +1,92 @@
+"""A site searched through Pagefind (the kb plugin's `search_engine: pagefind`, which a large
+site gets by itself): what a reader sees in the same search box. A Chinese query lists
+sections that open at their heading with the words highlighted, a Traditional query finds
+what its Simplified form finds, and no page downloads the one-file index."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from kb.bench.browser import serve
+from kb.bench.engines import set_engine
+from kb.bench.search import SearchBox, first_answer_rank
+from kbtest import make_root
+from search_cases import TRADITIONAL
+
+KB = Path(sys.executable).parent / "kb"
+
+
+@pytest.fixture(scope="module")
+def pagefind_site(tmp_path_factory) -> Path:
+    """The five articles built with search_engine: pagefind."""
+    root = make_root(tmp_path_factory.mktemp("pagefind-root"), docs=True)
+    set_engine(root / "mkdocs.yml", "pagefind")
+    proc = subprocess.run([str(KB), "--root", str(root), "build"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def pagefind_server(pagefind_site):
+    with serve(pagefind_site) as base:
+        yield base
+
+
+@pytest.fixture
+def box(browser, pagefind_server):
+    box = SearchBox(browser, pagefind_server)
+    yield box
+    box.close()
+
+
+def test_the_site_is_searched_through_pagefind_and_never_downloads_the_one_file_index(box, pagefind_site):
+    ranking, _ = box.search("风险识别")
+    box.search("CNN模型")
+    assert ranking
+    assert (pagefind_site / "search" / "search_index.json").is_file()   # kept for the file:// editions
+    assert [u for u in box.requests if "search_index" in u] == []
+    assert [u for u in box.requests if "/pagefind/" in u and u.endswith(".pf_fragment")]
+    assert [u for u in box.requests if u.endswith("/workers/kb-pagefind.js")]
+    assert box.console_errors == []
+
+
+def test_a_chinese_query_lists_sections_that_open_at_their_heading_highlighted(box, pagefind_server):
+    ranking, _ = box.search("差分隐私")
+    assert ranking[0] == "risk/challenges.md#s000-1-3"
+    link = box.page.locator("ol.md-search-result__list > li").first.locator("a[href*='#']").first
+    assert "差分隐私" in link.locator("mark").first.inner_text()
+    with box.page.expect_navigation():
+        link.click()
+    url = urlsplit(box.page.url)
+    assert url.path.endswith("/risk/challenges.html") and url.fragment == "s000-1-3"
+    assert parse_qs(url.query).get("h") == ["差分隐私"]
+    box.page.wait_for_selector("mark[data-md-highlight]")
+    marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")
+    assert "差分隐私" in marks
+    assert [u for u in box.requests if not u.startswith(pagefind_server)
+            and not u.startswith(("data:", "blob:"))] == []
+
+
+def test_a_question_is_cut_into_the_indexs_words_and_finds_its_section(box):
+    # Question words dropped, the rest cut into the words jieba cut the index into.
+    ranking, _ = box.search("创业者如何识别大模型项目的风险？")
+    answers = ["risk/identification.md#s003-6-1", "risk/identification.md#s000-7-1", "risk/identification.md#s002-10-1"]
+    rank = first_answer_rank(ranking, answers)
+    assert rank is not None and rank <= 5, ranking[:5]
+
+
+def test_a_result_shows_the_text_without_the_spaces_between_words(box):
+    box.search("联邦学习")
+    text = box.page.locator("ol.md-search-result__list a[href*='#'] article").first.inner_text()
+    assert "联邦学习" in text and "联邦 学习" not in text
+
+
+@pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
+def test_a_traditional_query_finds_what_its_simplified_form_finds(box, traditional, simplified):
+    expected, _ = box.search(simplified)
+    got, _ = box.search(traditional)
+    assert expected, f"{simplified}: no results"
+    assert got[:5] == expected[:5]
