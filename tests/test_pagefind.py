@@ -88,6 +88,18 @@ def test_pagefind_writes_one_fragment_per_record_with_its_anchor(cut, tmp_path):
     assert (folder / "kb-search.json").is_file()
 
 
+def test_pagefind_writes_its_index_from_a_thread_that_runs_an_event_loop(cut, tmp_path):
+    # A build called from asynchronous code, or in a process where Playwright's synchronous
+    # API is open (its loop is the thread's): asyncio.run alone refuses to start.
+    import asyncio
+
+    async def build_inside_a_loop():
+        return pagefind.write(tmp_path, _entries(cut))
+
+    assert asyncio.run(build_inside_a_loop()) == 2
+    assert len(list((tmp_path / pagefind.FOLDER / "fragment").iterdir())) == 2
+
+
 def test_the_site_zip_leaves_pagefinds_index_out(tmp_path):
     # Read from file://, the unzipped site searches the one-file index: Pagefind's files
     # could not be fetched there.

@@ -149,3 +149,16 @@ def test_plain_mkdocs_serve_watches_the_search_worker_scripts():
     assert KbPlugin().on_serve(server, config=None, builder=None) is server
     assert server.watched and all(os.path.isdir(p) for p in server.watched)
     assert any(os.path.exists(os.path.join(p, "kb-search.js")) for p in server.watched)
+
+
+def test_a_build_after_kb_serve_in_the_same_process_does_not_keep_serves_context():
+    """MkDocs keeps a plugin instance with on_startup across configurations in a process, so
+    kb serve's context (its caches, and 'not a first build') must not reach a later build."""
+    from kb.site.plugin import KbPlugin
+
+    plugin = KbPlugin()
+    plugin.keep_across_builds(Context.at(None))
+    plugin.on_startup(command="serve", dirty=False)
+    assert plugin.given is not None
+    plugin.on_startup(command="build", dirty=False)
+    assert plugin.given is None

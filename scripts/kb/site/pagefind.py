@@ -24,6 +24,7 @@ Pagefind fetches its index, which a browser does not allow from file://.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import html
 import json
 import re
@@ -163,12 +164,25 @@ async def _index(items: list[Record], folder: Path) -> None:
                                    for record in items[start:start + BATCH]))
 
 
+def _run(coroutine) -> None:
+    """Run `coroutine` to its end, also when this thread already runs an event loop (a
+    build called from asynchronous code, or beside Playwright's synchronous API, whose
+    loop is this thread's): asyncio.run refuses that, so it then runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def write(site_dir: Path, entries: list[dict]) -> int:
     """Write the Pagefind index of Material's index `entries` and the query segmenter's
     dictionary into site_dir/pagefind/; the number of records."""
     items = records(entries)
     folder = site_dir / FOLDER
-    asyncio.run(_index(items, folder))
+    _run(_index(items, folder))
     for name, text in word_files(items).items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)

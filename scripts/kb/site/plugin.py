@@ -75,6 +75,10 @@ class KbPlugin(BasePlugin[KbConfig]):
 
     def on_startup(self, *, command, dirty):
         self.serving = command == "serve"
+        # MkDocs keeps a plugin with on_startup from one configuration to the next in a
+        # process: a build after a kb serve in the same process must not keep its context.
+        if not self.serving:
+            self.given = None
         # Before Material's search plugin imports jieba (the slow way, with pkg_resources).
         segment.import_jieba()
 
