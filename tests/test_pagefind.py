@@ -91,12 +91,15 @@ def test_pagefind_writes_one_fragment_per_record_with_its_anchor(cut, tmp_path):
 def test_pagefind_writes_its_index_from_a_thread_that_runs_an_event_loop(cut, tmp_path):
     # A build called from asynchronous code, or in a process where Playwright's synchronous
     # API is open (its loop is the thread's): asyncio.run alone refuses to start.
+    # (In a thread of its own: this one may run a loop already, left by the browser tests.)
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def build_inside_a_loop():
         return pagefind.write(tmp_path, _entries(cut))
 
-    assert asyncio.run(build_inside_a_loop()) == 2
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, build_inside_a_loop()).result() == 2
     assert len(list((tmp_path / pagefind.FOLDER / "fragment").iterdir())) == 2
 
 
