@@ -6,6 +6,8 @@ Answers are `page.md#anchor` (docs/provenance.json); a hit on a subsection count
 """
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 # (query, sections that answer it, the rank the first of them must reach at worst).
 # Typed with no space between the Latin term and the Chinese word. A plain
 # mkdocs-material site finds nothing for the first five (scripts/bench/plain_site.py).
@@ -39,3 +41,25 @@ def search_in_page(page, query: str) -> None:
     box.fill(query)
     box.press("End")          # Material reads the query on key events
     page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15000)
+
+
+
+def first_result_link(box, query: str, answer: str):
+    """Type `query` into `box` (kb.bench.search.SearchBox), check that its first result is
+    `answer` (page.md#anchor); the link of that result."""
+    ranking, _ = box.search(query)
+    assert ranking[0] == answer
+    return box.page.locator("ol.md-search-result__list > li").first.locator("a[href*='#']").first
+
+
+def opens_at_its_section_highlighted(box, link, query: str, answer: str, page_path: str) -> None:
+    """Clicking the result `link` opens the page `page_path` at the anchor of `answer` with
+    the query's words highlighted (Material's ?h=)."""
+    with box.page.expect_navigation():
+        link.click()
+    url = urlsplit(box.page.url)
+    assert url.path.endswith(page_path) and url.fragment == answer.split("#", 1)[1]
+    assert parse_qs(url.query).get("h") == [query]
+    box.page.wait_for_selector("mark[data-md-highlight]")
+    marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")
+    assert query in marks

@@ -2,11 +2,9 @@
 site's own search box, land on the section that answers them."""
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from kb.bench.search import SearchBox, first_answer_rank
-from search_cases import CONVERTER, MIXED, TRADITIONAL
+from search_cases import CONVERTER, MIXED, TRADITIONAL, first_result_link, opens_at_its_section_highlighted
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +48,8 @@ def test_the_converter_is_loaded_only_once_a_traditional_character_is_typed(brow
 def test_a_result_opens_its_section_with_the_query_words_highlighted(browser, site_server, outside_requests):
     box = SearchBox(browser, site_server)
     try:
-        ranking, _ = box.search("差分隐私")
-        assert ranking[0] == "risk/challenges.md#s000-1-3"
-        link = box.page.locator("ol.md-search-result__list > li").first.locator("a[href*='#']").first
-        with box.page.expect_navigation():
-            link.click()
-        url = urlsplit(box.page.url)
-        assert url.path.endswith("/risk/challenges.html") and url.fragment == "s000-1-3"
-        assert parse_qs(url.query).get("h") == ["差分隐私"]
-        box.page.wait_for_selector("mark[data-md-highlight]")
-        marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")
-        assert "差分隐私" in marks
+        link = first_result_link(box, "差分隐私", "risk/challenges.md#s000-1-3")
+        opens_at_its_section_highlighted(box, link, "差分隐私", "risk/challenges.md#s000-1-3", "/risk/challenges.html")
         heading = box.page.locator("#s000-1-3")
         box.page.wait_for_function(
             "() => { const r = document.getElementById('s000-1-3').getBoundingClientRect();"

@@ -7,14 +7,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from kb.bench.browser import serve
 from kb.bench.engines import set_engine
 from kb.bench.search import SearchBox, first_answer_rank
 from kbtest import make_root
-from search_cases import TRADITIONAL
+from search_cases import TRADITIONAL, first_result_link, opens_at_its_section_highlighted
 
 KB = Path(sys.executable).parent / "kb"
 
@@ -54,18 +53,9 @@ def test_the_site_is_searched_through_pagefind_and_never_downloads_the_one_file_
 
 
 def test_a_chinese_query_lists_sections_that_open_at_their_heading_highlighted(box, pagefind_server):
-    ranking, _ = box.search("差分隐私")
-    assert ranking[0] == "risk/challenges.md#s000-1-3"
-    link = box.page.locator("ol.md-search-result__list > li").first.locator("a[href*='#']").first
+    link = first_result_link(box, "差分隐私", "risk/challenges.md#s000-1-3")
     assert "差分隐私" in link.locator("mark").first.inner_text()
-    with box.page.expect_navigation():
-        link.click()
-    url = urlsplit(box.page.url)
-    assert url.path.endswith("/risk/challenges.html") and url.fragment == "s000-1-3"
-    assert parse_qs(url.query).get("h") == ["差分隐私"]
-    box.page.wait_for_selector("mark[data-md-highlight]")
-    marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")
-    assert "差分隐私" in marks
+    opens_at_its_section_highlighted(box, link, "差分隐私", "risk/challenges.md#s000-1-3", "/risk/challenges.html")
     assert [u for u in box.requests if not u.startswith(pagefind_server)
             and not u.startswith(("data:", "blob:"))] == []
 
