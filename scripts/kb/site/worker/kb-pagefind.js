@@ -22,7 +22,6 @@
 (function () {
   "use strict"
 
-  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3   /* Material's SearchMessageType */
 
   var HAN_ONLY = KbQuery.HAN_ONLY
   /* A space the index put between words, beside a Chinese character or punctuation
@@ -220,7 +219,7 @@
         return { items: [] }
       }).then(function (result) {
         result.query = query
-        self.postMessage({ type: RESULT, data: result })
+        KbQuery.postResult(result)
       })
     })
   }
@@ -228,17 +227,10 @@
   /* Expose for tests: how a query is cut, and the search itself */
   self.kbSearch = search
 
-  self.addEventListener("message", function (ev) {
-    var message = ev.data
-    if (!message)
-      return
-    if (message.type === SETUP) {
-      ready = setup().catch(function (err) {
-        console.warn("kb-pagefind.js: cannot load the search index", err)
-      })
-      ready.then(function () { self.postMessage({ type: READY }) })
-    } else if (message.type === QUERY && typeof message.data === "string") {
-      KbQuery.whenReadable(message.data, answer)
-    }
-  })
+  KbQuery.serveMaterial(function () {
+    ready = setup().catch(function (err) {
+      console.warn("kb-pagefind.js: cannot load the search index", err)
+    })
+    return ready
+  }, answer)
 })()

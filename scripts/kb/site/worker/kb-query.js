@@ -12,6 +12,8 @@
  * - Question words (如何, 哪些, 要不要 ...) dropped when the query has other words.
  * - Traditional input converted to Simplified with OpenCC, loaded the first time a query
  *   holds a Traditional-only character; queries that arrive meanwhile wait behind it.
+ *
+ * Also the one place both engines answer Material's search worker messages (serveMaterial).
  */
 self.KbQuery = (function () {
   "use strict"
@@ -204,12 +206,38 @@ self.KbQuery = (function () {
     answer(query)
   }
 
+  /* ---------------------------------------------------------------- Material's messages */
+
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3   /* Material's SearchMessageType */
+
+  /* Answer Material's search worker messages as its own worker does: on SETUP,
+     setup(the message's data), which may return a promise, and READY when it is done; on
+     QUERY, answer(query) once the query can be read (a Traditional one waits for the
+     converter: whenReadable). `answer` sends its result with postResult */
+  function serveMaterial(setup, answer) {
+    self.addEventListener("message", function (ev) {
+      var message = ev.data
+      if (!message)
+        return
+      if (message.type === SETUP)
+        Promise.resolve(setup(message.data)).then(function () { self.postMessage({ type: READY }) })
+      else if (message.type === QUERY && typeof message.data === "string")
+        whenReadable(message.data, answer)
+    })
+  }
+
+  function postResult(result) {
+    self.postMessage({ type: RESULT, data: result })
+  }
+
   return {
     HAN: HAN,
     HAN_ONLY: HAN_ONLY,
     analyse: analyse,
     hanRuns: hanRuns,
     whenReadable: whenReadable,
+    serveMaterial: serveMaterial,
+    postResult: postResult,
     generation: function () { return generation },
   }
 })()

@@ -33,7 +33,6 @@
 (function () {
   "use strict"
 
-  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3   /* Material's SearchMessageType */
 
   /* How a query is read: kb-query.js (self.KbQuery), shared with kb-pagefind.js */
   var HAN_ONLY = KbQuery.HAN_ONLY
@@ -426,7 +425,7 @@
       result = { items: [] }
     }
     result.query = query
-    self.postMessage({ type: RESULT, data: result })
+    KbQuery.postResult(result)
   }
 
   /* Search for a few of the index's own headings before saying ready: the first queries
@@ -441,17 +440,8 @@
   self.kbAnalyseQuery = analyse
   self.kbSearch = search
 
-  self.addEventListener("message", function (ev) {
-    var message = ev.data
-    if (!message)
-      return
-    if (message.type === SETUP) {
-      setup(message.data)
-      warmUp()
-      self.postMessage({ type: READY })
-    } else if (message.type === QUERY && typeof message.data === "string") {
-      /* A Traditional query waits for the converter (KbQuery.whenReadable) */
-      KbQuery.whenReadable(message.data, answer)
-    }
-  })
+  KbQuery.serveMaterial(function (data) {
+    setup(data)
+    warmUp()
+  }, answer)
 })()
