@@ -117,8 +117,7 @@ def test_the_numpy_prefilter_finds_exactly_the_related_sections_of_scoring_every
     # scores; forced on for the five articles, every list and score must be the same.
     from kb.importer import link
 
-    words = [n for t in kb.editorial.glossary for n in t.names] + [n for e in kb.editorial.entities for n in e.names]
-    seg = link.segmenter(Context.in_memory().segmenters, words)
+    seg = link.segmenter(Context.in_memory().segmenters, kb.editorial)
     stop = frozenset(kb.editorial.labels.stop_words)
 
     def lists(found):
@@ -158,8 +157,7 @@ def test_related_sections_kept_from_the_last_import_are_those_of_a_comparison_fr
 
     from kb.importer import link
 
-    words = [n for t in kb.editorial.glossary for n in t.names] + [n for e in kb.editorial.entities for n in e.names]
-    seg = link.segmenter(Context.in_memory().segmenters, words)
+    seg = link.segmenter(Context.in_memory().segmenters, kb.editorial)
     stop = frozenset(kb.editorial.labels.stop_words)
 
     def lists(found):

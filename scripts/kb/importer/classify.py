@@ -50,8 +50,10 @@ MARGIN_MIN = 0.15
 EXPLAIN_WORDS = 3
 
 _WORD = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+#./-]*)$")
-# Glossary terms and entity names are single words, with one fixed frequency (as for
-# related sections, kb.importer.link).
+# Glossary terms and entity names are single words, added to the segmenter with one fixed
+# frequency, to a fresh copy of jieba's dictionary (kb.segment): jieba.add_word on the shared
+# tokenizer changes the dictionary's totals, so a second import in one process would
+# segment differently.
 WORD_FREQ = 100_000
 _MODEL_FORMAT = 1
 
@@ -275,9 +277,10 @@ def _remember(unit: Unit, decisions: kbcache.Memo | None, key: str) -> None:
 # --------------------------------------------------------------------------- the learnt model
 
 def segmenter(segmenters: Segmenters, editorial: Editorial) -> Segmenter:
-    # The very setting of related sections (kb.importer.link.segmenter), and the same text
-    # cut (a unit's first TEXT_CAP characters): both stages share one tokenizer and one memo
-    # of cuts, so placing a unit costs no second jieba pass.
+    """The segmenter of the learnt model and of related sections (kb.importer.link), with
+    the glossary and entity names as words. Both read the same text (a unit's first
+    TEXT_CAP characters): one tokenizer and one memo of cuts, so placing a unit costs no
+    second jieba pass."""
     words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
     return segmenters.get("related", words=words, word_freq=WORD_FREQ, hmm=False)
 

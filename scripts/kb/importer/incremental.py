@@ -30,8 +30,7 @@ from pathlib import Path
 
 from kb.core.context import Context
 from kb.core.editorial import EDITORIAL_FILE
-from kb.core.model import Article, KnowledgeBase, Links, Problem
-from kb.core.segment import words_segmenter
+from kb.core.model import Article, KnowledgeBase, Problem
 from kb.importer import link as linking
 from kb.importer import notes
 from kb.importer.classify import Placed, Similarities, load_learner, place_articles
@@ -97,12 +96,7 @@ class Importer:
                                     Placed(self._placed.model, kept) if self._placed is not None else None,
                                     self.similarities)
         with clock.stage("link"):
-            editorial = kb.editorial
-            words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
-            kb.links = Links(related=self.related.update(kb.units, linking.segmenter(context.segmenters, words),
-                                                         frozenset(editorial.labels.stop_words)),
-                             mentions=linking.entity_mentions(kb.units, editorial.entities,
-                                                              words_segmenter(context.segmenters, editorial)))
+            linking.link(kb, context.segmenters, related=self.related, suggest=False)
         with clock.stage("write"):
             files = pages(kb, context.segmenters, self.memo)
         self._editorial = kb.editorial

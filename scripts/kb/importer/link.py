@@ -34,7 +34,7 @@ from kb.core.model import (
 )
 from kb.core.segment import Segmenter, Segmenters, boundaries, words_segmenter
 from kb.core.text import scan, split_protected
-from kb.importer.classify import unit_text
+from kb.importer.classify import segmenter, unit_text
 
 RELATED_PER_UNIT = 3
 RELATED_MIN_SCORE = 0.12
@@ -45,30 +45,22 @@ PREFILTER_MIN_UNITS = 1000   # from here NumPy narrows the candidates (see _Pref
 _TOKEN_OK = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+#./-]*)$")
 
 
-# Glossary terms and entity names are added to the segmenter with one fixed frequency, to a
-# fresh copy of jieba's dictionary (kb.segment): jieba.add_word on the shared tokenizer changes
-# the dictionary's totals, so a second import in one process would segment differently.
-WORD_FREQ = 100_000
-
-
-def segmenter(segmenters: Segmenters, words: list[str]) -> Segmenter:
-    return segmenters.get("related", words=words, word_freq=WORD_FREQ, hmm=False)
-
-
 def tokens(text: str, seg: Segmenter, stop: frozenset[str]) -> list[str]:
     return [t for t in seg.cut(text) if _TOKEN_OK.match(t) and t not in stop]
 
 
-def link(kb: KnowledgeBase, segmenters: Segmenters, cache: kbcache.Cache | None = None) -> KnowledgeBase:
+def link(kb: KnowledgeBase, segmenters: Segmenters, cache: kbcache.Cache | None = None,
+         related: RelatedIndex | None = None, suggest: bool = True) -> KnowledgeBase:
     """Related sections, entity mentions of the placed units and names worth adding to
-    the entity index (KnowledgeBase.links). `cache`: the run's (see suggest_entities)."""
+    the entity index (KnowledgeBase.links). `cache`: the run's (see suggest_entities);
+    `related`: an index kept from the last import (kb serve); `suggest`: False leaves out
+    the names worth adding, which only the import report shows."""
     editorial = kb.editorial
-    words = [n for t in editorial.glossary for n in t.names] + [n for e in editorial.entities for n in e.names]
-    seg = words_segmenter(segmenters, editorial)
-    kb.links = Links(related=related_sections(kb.units, segmenter(segmenters, words),
-                                              frozenset(editorial.labels.stop_words)),
-                     mentions=entity_mentions(kb.units, editorial.entities, seg),
-                     suggestions=suggest_entities(kb, cache))
+    related = related if related is not None else RelatedIndex()
+    kb.links = Links(related=related.update(kb.units, segmenter(segmenters, editorial),
+                                            frozenset(editorial.labels.stop_words)),
+                     mentions=entity_mentions(kb.units, editorial.entities, words_segmenter(segmenters, editorial)),
+                     suggestions=suggest_entities(kb, cache) if suggest else [])
     return kb
 
 
