@@ -512,17 +512,7 @@ def pages(kb: KnowledgeBase, segmenters: Segmenters | None = None, memo: "PageMe
     memo.start(kb, places)
     # Topic pages first: the glossary lists the pages that name each term.
     for page in sorted(plan.pages, key=lambda p: p.role is not Role.TOPIC):
-        if page.role is Role.TOPIC:
-            topic = kb.editorial.topic(page.topic)
-            units, back = by_topic[topic.key], backlinks.get(topic.key, [])
-            files[page.path] = memo.page(page.path, lambda: memo.topic_key(kb, units, back), linked,
-                                         lambda seen: _topic_page(kb, topic, units, back, places, words, seen))
-        elif page.role is Role.SOURCE:
-            article = articles[page.article]
-            files[page.path] = memo.page(page.path, lambda: memo.source_key(article, where), linked,
-                                         lambda _: _source_page(kb, article, where, places))
-        else:
-            files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked)
+        files[page.path] = _page(kb, plan, page, by_topic, where, backlinks, articles, places, words, linked, memo)
     memo.finish()
     files = {page.path: files[page.path] for page in plan.pages}
     files[NAV_FILE] = yaml.safe_dump({"nav": navigation(plan, kb.editorial.labels)}, allow_unicode=True,
@@ -616,7 +606,7 @@ class PageMemo:
 
 def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, list[Unit]], where: dict,
           backlinks: dict[str, list[Unit]], articles: dict[str, Article], places: dict[str, Where],
-          words: Segmenter, linked: dict[str, list[str]]) -> str:
+          words: Segmenter, linked: dict[str, list[str]], memo: PageMemo) -> str:
     match page.role:
         case Role.HOME:
             return _home(kb, plan, by_topic)
@@ -624,7 +614,9 @@ def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, lis
             return _chapter_index(kb, kb.editorial.chapter(page.chapter), by_topic)
         case Role.TOPIC:
             topic = kb.editorial.topic(page.topic)
-            return _topic_page(kb, topic, by_topic[topic.key], backlinks.get(topic.key, []), places, words, linked)
+            units, back = by_topic[topic.key], backlinks.get(topic.key, [])
+            return memo.page(page.path, lambda: memo.topic_key(kb, units, back), linked,
+                             lambda seen: _topic_page(kb, topic, units, back, places, words, seen))
         case Role.GLOSSARY:
             return _glossary(kb, linked)
         case Role.ENTITIES:
@@ -634,7 +626,9 @@ def _page(kb: KnowledgeBase, plan: SitePlan, page: Page, by_topic: dict[str, lis
         case Role.SOURCES_INDEX:
             return _sources_index(kb)
         case Role.SOURCE:
-            return _source_page(kb, articles[page.article], where, places)
+            article = articles[page.article]
+            return memo.page(page.path, lambda: memo.source_key(article, where), linked,
+                             lambda _: _source_page(kb, article, where, places))
 
 
 def write_tree(files: dict[str, str], docs: Path) -> None:
