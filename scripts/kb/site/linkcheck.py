@@ -140,6 +140,7 @@ def check(target: Path, memos: cache.Cache | None = None) -> list[Broken]:
         dest = _target(root, folder, path)
         return dest, dest is not None and dest.is_file()
 
+    @functools.cache
     def judge(folder: Path, url: str) -> tuple[str | None, Path | None, str | None]:
         """(problem, None, None) for a broken path; (None, page, fragment) when the fragment
         must be an id of that page (None: the linking page); (None, None, None): nothing to check."""
@@ -157,16 +158,11 @@ def check(target: Path, memos: cache.Cache | None = None) -> list[Broken]:
             return None, None, None
         return None, dest, parts.fragment
 
-    judged: dict[Path, dict[str, tuple]] = {}
     broken: list[Broken] = []
     for page in pages:
         shown = page.relative_to(root).as_posix()
-        known = judged.setdefault(page.parent, {})
         for line, url in page_of(page).links:
-            verdict = known.get(url)
-            if verdict is None:
-                verdict = known[url] = judge(page.parent, url)
-            problem, dest, raw = verdict
+            problem, dest, raw = judge(page.parent, url)
             if problem is not None:
                 broken.append(Broken(shown, line, url, problem))
             if raw is None:
