@@ -18,7 +18,7 @@ def counted(monkeypatch):
     """Prerender engaged in this test process (two cores; the other tests' threads not
     counted), with what it hands over: [(page, record given?)]."""
     monkeypatch.setattr(context.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(context.threading, "active_count", lambda: 1)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.delenv(context.WORKERS_ENV, raising=False)
     taken = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,13 @@ def workers() -> int:
         return max(1, min(cores, int(os.environ.get(WORKERS_ENV, cores))))
     except ValueError:
         return cores
+
+
+def may_fork() -> bool:
+    """Whether independent work may go to forked worker processes: there is another core
+    to use (workers()) and no other thread runs in this process (a fork copies only the
+    calling thread; kb serve's import and build run beside its server's threads)."""
+    return workers() > 1 and threading.active_count() == 1
 
 
 def worker_pool(count: int):

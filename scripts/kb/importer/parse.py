@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import threading
 from dataclasses import dataclass
 
 import yaml
@@ -397,9 +396,8 @@ def parse_all(kb: KnowledgeBase, memos: cache.Cache | None = None) -> KnowledgeB
     todo = [a for a in kb.articles if memo is None or memo.get(_text_key(a)) is None]
     fresh: dict[str, list[Candidate] | KbError] = {}
     workers = min(context.workers(), PARALLEL_WORKERS)
-    # Forked workers (no start-up cost, and no main module to import again), so only from a
-    # process with no other thread running (kb serve's import runs beside its server).
-    if len(todo) >= PARALLEL_MIN and workers > 1 and threading.active_count() == 1:
+    # Forked workers: no start-up cost, and no main module to import again.
+    if len(todo) >= PARALLEL_MIN and context.may_fork():
         with context.worker_pool(workers) as pool:
             chunk = max(1, len(todo) // (workers * 4))
             fresh = dict(zip((a.path for a in todo), pool.map(_tokenised_candidates, todo, chunksize=chunk)))

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import threading
 
 from kb.core import cache, context
 from kb.site import mkdocs_compat
@@ -142,7 +141,7 @@ class Prerender:
         self.pending: dict = {}                  # src_uri -> future
         self.pool = None
         pages = [f.src_uri for f in files.documentation_pages()]
-        if len(pages) < self.MIN_PAGES or context.workers() < 2 or threading.active_count() != 1 or _debugging():
+        if len(pages) < self.MIN_PAGES or not context.may_fork() or _debugging():
             return
         _SHARED = (config, files)
         self.pool = context.worker_pool(1)
