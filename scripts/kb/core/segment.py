@@ -197,9 +197,12 @@ class Segmenters:
 
 # --------------------------------------------------------------------------- the user dictionary
 
+# The Han characters (CJK unified ideographs, extension A, compatibility ideographs), as a
+# character class's inside.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Runs of Han characters: jieba only ever sees these (the search plugin segments
 # nothing else), so only they belong in its dictionary.
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_HAN_RUN = re.compile(f"[{HAN}]{{2,}}")
 # A dictionary word needs a part-of-speech tag for jieba; nz = other proper noun.
 _TAG = "nz"
 

@@ -53,8 +53,6 @@ MERMAID_CONFIG = {"startOnLoad": False, **MERMAID_SETTINGS, "deterministicIds": 
                   "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"}
 
 _HEADING = re.compile(r"^h[1-6]$")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 Progress = Callable[[str], None]
 

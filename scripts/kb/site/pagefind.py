@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.core.segment import HAN
+
 # Past this many articles the served site searches with Pagefind (search_engine: auto). At
 # five articles the one-file index is 83 KB gzipped and a keystroke is answered in under
 # 100 ms; at 50 it is 0.3-0.8 MB that every page downloads and p95 is 0.2-0.6 s
@@ -53,7 +55,7 @@ WORDS_PER_SHARD = 256
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[\s\u200b]+")
-_HAN_ONLY = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_HAN_ONLY = re.compile(f"^[{HAN}]+$")
 # A word Pagefind would read as one of its directives (___PAGEFIND_WEIGHT___ ...).
 _CUT = re.compile(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])")
 _DIRECTIVE = re.compile(r"(?<!\S)_")
