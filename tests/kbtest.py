@@ -1,6 +1,8 @@
 """Paths shared by the tests (kept out of conftest.py so test modules can import them)."""
 from __future__ import annotations
 
+import contextlib
+import subprocess
 import sys
 from pathlib import Path
 
@@ -80,3 +82,28 @@ def realworld_images() -> dict[str, list[dict]]:
             if not file.startswith("../") and (REALWORLD / file).is_file():
                 out.setdefault(article, []).append({**image, "file": file})
     return out
+
+
+_HOLDER = """import sys
+from pathlib import Path
+from kb.core.lock import one_writer
+
+with one_writer(Path(sys.argv[1]), "import"):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@contextlib.contextmanager
+def lock_held(root: Path):
+    """A process holding the repository's lock as a writing kb command does (kb.core.lock);
+    write a line to its stdin to release it. Killed on leaving, if still running."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(root)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "held\n"
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()

@@ -2,7 +2,7 @@
 waits for the first (saying so), or stops with a clear message after KB_LOCK_TIMEOUT.
 
 The first writer is a real process holding the lock as every writing kb command does
-(kb.cli.one_writer) until the test tells it to let go, so the second always meets it.
+(kb.core.lock.one_writer) until the test tells it to let go, so the second always meets it.
 """
 from __future__ import annotations
 
@@ -12,17 +12,9 @@ import subprocess
 import sys
 
 import pytest
+from kbtest import lock_held
 
 SAMPLE = "# 测试文章\n\n## 1.1 风险识别\n\n创业风险包括市场风险和技术风险。\n"
-
-HOLDER = """import sys
-from pathlib import Path
-from kb.cli import one_writer
-
-with one_writer(Path(sys.argv[1]), "import"):
-    print("held", flush=True)
-    sys.stdin.readline()
-"""
 
 
 @pytest.fixture
@@ -34,13 +26,8 @@ def root(empty_scratch):
 @pytest.fixture
 def holder(root):
     """A process holding the repository's lock; write a line to its stdin to release it."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(root)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline() == "held\n"
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait()
+    with lock_held(root) as proc:
+        yield proc
 
 
 def _kb(root, *args, **env) -> subprocess.Popen:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import pytest
 from kb.core.context import Context
@@ -11,7 +12,7 @@ from kb.importer.pages import read_tree
 from kb.importer.pipeline import generate
 from kb.site import build as site
 from kb.site.serve import Preview
-from kbtest import make_root
+from kbtest import lock_held, make_root
 
 ARTICLE = "001_03f5ad9a677c0859.txt"
 SENTENCE = "AI 大模型的发展历程可以分为几个阶段："
@@ -91,6 +92,55 @@ def test_an_article_that_fails_to_import_leaves_the_site_as_it_was(preview, caps
     assert "never closed" in capsys.readouterr().err
     assert (preview.site_dir / "overview" / "history.html").read_bytes() == before
     _edit(preview.sources_dir / ARTICLE, "\n\n```python\n未闭合的代码块\n", "")
+    with site.mkdocs_logging():
+        assert preview.update().imported
+
+
+def test_an_update_writes_docs_only_after_a_kb_command_writing_the_repository_lets_go(preview):
+    page = preview.docs_dir / "overview" / "history.md"
+    before = page.read_text(encoding="utf-8")
+    with lock_held(preview.root) as holder:
+        _edit(preview.sources_dir / ARTICLE, SENTENCE, SENTENCE + "锁外等待测试。")
+        done = threading.Event()
+
+        def update():
+            with site.mkdocs_logging():
+                preview.update()
+            done.set()
+
+        thread = threading.Thread(target=update)
+        thread.start()
+        # It waits (polling the lock) while the other command holds it, writing nothing.
+        assert not done.wait(timeout=2.0)
+        assert page.read_text(encoding="utf-8") == before
+        holder.stdin.write("done\n")
+        holder.stdin.flush()
+        assert holder.wait(timeout=60) == 0
+        thread.join(timeout=120)
+    assert done.is_set()
+    assert "锁外等待测试。" in page.read_text(encoding="utf-8")
+    assert "锁外等待测试。" in (preview.site_dir / "overview" / "history.html").read_text(encoding="utf-8")
+    _edit(preview.sources_dir / ARTICLE, SENTENCE + "锁外等待测试。", SENTENCE)
+    with site.mkdocs_logging():
+        assert preview.update().imported
+
+
+def test_an_update_that_cannot_get_the_lock_in_time_says_so_and_imports_at_the_next_look(preview, monkeypatch, caplog):
+    page = preview.docs_dir / "overview" / "history.md"
+    before = page.read_text(encoding="utf-8")
+    monkeypatch.setenv("KB_LOCK_TIMEOUT", "0.3")
+    with lock_held(preview.root):
+        _edit(preview.sources_dir / ARTICLE, SENTENCE, SENTENCE + "锁超时测试。")
+        with site.mkdocs_logging():
+            result = preview.update()
+        assert not result.imported and not result.changed
+        assert page.read_text(encoding="utf-8") == before
+    assert "docs/ was not updated: build/kb.lock: another kb command" in caplog.text
+    assert "save the article again" in caplog.text
+    with site.mkdocs_logging():
+        assert preview.update().imported
+    assert "锁超时测试。" in page.read_text(encoding="utf-8")
+    _edit(preview.sources_dir / ARTICLE, SENTENCE + "锁超时测试。", SENTENCE)
     with site.mkdocs_logging():
         assert preview.update().imported
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb.core.context import Context
+from kb.core.lock import one_writer
 from kb.core.model import KbError
 from kb.core.plan import NAV_FILE
 from kb.core.project import CONFIG_FILE, Project
@@ -222,7 +223,16 @@ class Preview:
             return False
         for warning in warnings:
             log.warning(f"warning: {warning}")
-        update_tree(files, self.docs_dir)
+        try:
+            # `kb import`, `kb build` or `kb export` in another terminal may be writing
+            # docs/ or build/: write after it, as they wait for each other.
+            with one_writer(self.root, "serve"):
+                update_tree(files, self.docs_dir)
+        except KbError as exc:
+            log.error(f"kb serve: docs/ was not updated: {exc}; save the article again to retry")
+            self.importer.forget()
+            self.sources = {}
+            return False
         return True
 
     def _rebuild(self, pages: list[str], others: list[str]) -> bool:
