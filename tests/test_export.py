@@ -13,6 +13,7 @@ from kb.export.book import (
     docs_path,
     Search,
     assemble,
+    offline_search_note,
     search_data,
     katex_css,
     page_anchor,
@@ -168,3 +169,11 @@ def test_no_script_text_in_the_file_can_end_its_script_element():
     hostile = Search('{"docs":[{"text":"</script><script>alert(1)</script>"}]}', "x = '</script>'", "</script>")
     html, _ = assemble(Book("t", [page]), rendered, hostile, assets)
     assert html.count("</script") == plain.count("</script")
+
+
+def test_an_export_of_a_site_searching_with_pagefind_says_the_offline_editions_search_one_slow_file(tmp_path):
+    site = _site_with_search(tmp_path, ["risk/id.html"])
+    assert offline_search_note(site, 7_300_000) is None           # the site's own search is the one file
+    (site / "pagefind").mkdir()
+    note = offline_search_note(site, 7_300_000)
+    assert "Pagefind" in note and "7.3 MB" in note and "over http" in note

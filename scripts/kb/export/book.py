@@ -404,6 +404,18 @@ def search_data(site: Path, node_modules: Path, pages: list[str]) -> Search:
                   converter_file(node_modules).read_text(encoding="utf-8"))
 
 
+def offline_search_note(site: Path, index_bytes: int) -> str | None:
+    """What an editor exporting a site that searches with Pagefind over http should know:
+    the two offline editions (file://, where Pagefind cannot load its files) keep the
+    one-file index, which grows with the site and answers slowly past a few dozen articles."""
+    if not (site / pagefind.FOLDER).is_dir():
+        return None
+    return (f"note: over http this site searches with Pagefind (more than {pagefind.PAGEFIND_MIN_ARTICLES} "
+            f"articles), but the zip and the single file search one index of {index_bytes / 1e6:.1f} MB, loaded "
+            "whole: slow past a few dozen articles (5.8 s per keystroke at 500, bench/report.md); "
+            "for fast search, read the site over http")
+
+
 def _json_in_script(value) -> str:
     """JSON text safe inside <script type="application/json">: no `</` can end it."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
@@ -607,6 +619,8 @@ def export(root: Path, site: Path, dist: Path, progress: Progress = print, name:
             # The site's own search: its index, worker and converter.
             search = search_data(site, node_modules, order)
             progress(f"search: the site's index ({_size(search.index) / 1e3:.0f} kB), worker and converter")
+            if note := offline_search_note(site, _size(search.index)):
+                progress(note)
 
         with clock.stage("assemble"):
             html, breakdown = assemble(book, rendered, search, assets)
