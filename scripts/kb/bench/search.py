@@ -16,8 +16,11 @@ input method commits it), into the search box of each edition `kb export` makes:
 - the single HTML file, opened from file://.
 
 The section links of the drawn result list, in the order a reader meets them, are the
-ranking. The same queries then go through Pagefind (standard and extended), indexing a copy
-of the same built site, through its own browser API.
+ranking. Each site is also built again with the kb plugin's other engine for large sites,
+Pagefind fed with kb's own segmentation (`search_engine: pagefind`, kb.site.pagefind), and
+the queries typed into that site's box over http (`pagefind_project`). The same queries then
+go through stock Pagefind (standard and extended), indexing a copy of the same built site,
+through its own browser API.
 
 Figures: hit@1, hit@5 and MRR at section level (page + anchor), per edition, per query
 set and per query kind; whether the three editions show the same top 5; the time from the
@@ -457,6 +460,8 @@ def same_top(results: list[EngineResult], k: int = 5) -> list[tuple[str, list[li
 # Pagefind's two binaries on PyPI (test dependencies): the standard one, and the extended one,
 # which segments Chinese (and Japanese) text into words when it indexes. `python -m pagefind`
 # would pick the extended one whenever it is installed, so each is run by its own path.
+# The site built with the kb plugin's engine for large sites (search_engine: pagefind).
+KB_PAGEFIND = "本站搜索 · 站点（http，Pagefind 引擎）"
 PAGEFIND = {
     "bin": ("pagefind_bin", "Pagefind 1.5 (pagefind[bin])"),
     "extended": ("pagefind_bin_extended", "Pagefind 1.5 extended (pagefind[extended]，中文分词)"),
@@ -556,6 +561,22 @@ def corpus_project(root: Path, work: Path) -> Path:
     for command in ("import", "export"):        # export builds the site first
         _kb(work, command)
     return work
+
+
+def pagefind_project(project: Path, work: Path) -> Path:
+    """A copy of the project at `project` (its sources/ and docs/ as they are) at work,
+    built with the kb plugin's Pagefind engine whatever its size; returns its site."""
+    from kb.core.project import scratch_copy
+
+    from .engines import set_engine
+
+    if work.exists():
+        shutil.rmtree(work)
+    copy = scratch_copy(project, work, docs=True)
+    shutil.copytree(project / "sources", copy.sources, dirs_exist_ok=True)
+    set_engine(copy.config_file, "pagefind")
+    _kb(work, "build")
+    return work / "site"
 
 
 def exported(root: Path, site: Path, dist: Path) -> Path:
@@ -708,7 +729,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--queries", default=str(QUERIES), help=f"query set (default: {QUERIES})")
     parser.add_argument("--limit", type=int, help="only the first N queries of each set (a quick check of the harness)")
     parser.add_argument("--no-corpus", action="store_true", help="skip the real-world corpus and its queries")
-    parser.add_argument("--no-pagefind", action="store_true", help="skip the Pagefind comparison")
+    parser.add_argument("--no-kb-pagefind", action="store_true",
+                        help="skip the site built with the kb plugin's Pagefind engine")
+    parser.add_argument("--no-pagefind", action="store_true", help="skip the stock Pagefind comparison")
     parser.add_argument("--no-tenfold", action="store_true", help="skip the ten-fold site timing")
     parser.add_argument("--out", default=str(REPORT_DIR), help="folder for search.json and search.md")
 
@@ -726,8 +749,9 @@ def run(root: Path, args) -> int:
     # Each site with its queries: (key, built site, its export, its queries, its pages).
     sites = [("project", site, exported(root, site, work / "dist"), queries, _pages(root / "docs" / "provenance.json"))]
     notes: list[str] = []
+    projects = {"project": root}            # where each set's site was built from
     if not args.no_corpus:
-        corpus = corpus_project(root, work / "corpus")
+        corpus = projects["corpus"] = corpus_project(root, work / "corpus")
         corpus_queries, notes = load_corpus_queries(root / CORPUS_QUERIES, corpus / "docs" / "provenance.json",
                                                     corpus / "site")
         sites.append(("corpus", corpus / "site", corpus / "dist", corpus_queries[: args.limit or None],
@@ -744,16 +768,20 @@ def run(root: Path, args) -> int:
     meta["load_before"] = [round(x, 2) for x in os.getloadavg()]
     editions: dict[str, EngineResult] = {key: EngineResult("") for key, _ in EDITIONS}
     others = {variant: EngineResult(PAGEFIND[variant][1]) for variant in PAGEFIND}
+    kb_pagefind = EngineResult(KB_PAGEFIND)
     with chromium() as browser:
         for key, built, dist, set_queries, pages in sites:
             results = run_editions(browser, built, dist, work / f"unzipped-{key}", set_queries, pages)
             for edition, result in results.items():
                 editions[edition].engine = result.engine
                 editions[edition].outcomes += result.outcomes
-                label = f"{result.engine}，{SETS[key]}"
-                timing[label] = timing_summary([o.ms for o in result.outcomes])
-                timing[label]["painted"] = timing_summary([o.painted_ms for o in result.outcomes])
-                print(f"{label}: {result.summary()}  timing {timing[label]}")
+                _timed(timing, f"{result.engine}，{SETS[key]}", result)
+            if not args.no_kb_pagefind:
+                with serve(pagefind_project(projects[key], work / f"kb-pagefind-{key}"), compress=True) as base:
+                    result = run_material(browser, base, set_queries)
+                result.engine = KB_PAGEFIND
+                kb_pagefind.outcomes += result.outcomes
+                _timed(timing, f"{KB_PAGEFIND}，{SETS[key]}", result)
             if not args.no_pagefind:
                 for variant in PAGEFIND:
                     with serve(pagefind_site(built, work / f"pagefind-{key}-{variant}", variant)) as base:
@@ -769,7 +797,8 @@ def run(root: Path, args) -> int:
 
     meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
     ours = [editions[key] for key, _ in EDITIONS]
-    engines = ours + ([] if args.no_pagefind else list(others.values()))
+    engines = (ours + ([] if args.no_kb_pagefind else [kb_pagefind])
+               + ([] if args.no_pagefind else list(others.values())))
     differ = same_top(ours)
     out.mkdir(parents=True, exist_ok=True)
     report = {"meta": meta, "engines": [e.summary() for e in engines],
@@ -781,6 +810,13 @@ def run(root: Path, args) -> int:
     print(f"three editions, same top 5: {len(first_outcomes(ours)) - len(differ)}/{len(first_outcomes(ours))} queries")
     print(f"kb bench search: wrote {out / 'search.md'} and {out / 'search.json'}")
     return 0
+
+
+def _timed(timing: dict[str, dict], label: str, result: EngineResult) -> None:
+    """The keystroke times of `result` under `label`, to the next frame and to its work done."""
+    timing[label] = timing_summary([o.ms for o in result.outcomes])
+    timing[label]["painted"] = timing_summary([o.painted_ms for o in result.outcomes])
+    print(f"{label}: {result.summary()}  timing {timing[label]}")
 
 
 def first_outcomes(results: list[EngineResult]) -> list[Outcome]:
