@@ -128,6 +128,9 @@ def test_the_numpy_prefilter_finds_exactly_the_related_sections_of_scoring_every
     monkeypatch.setattr(link, "PREFILTER_MIN_UNITS", 0)
     narrowed = lists(link.related_sections(kb.units, seg, stop))
     assert narrowed == everyone and sum(map(len, everyone.values())) > 100
+    # Scored in blocks of units (one block holds the five articles' units): many blocks.
+    monkeypatch.setattr(link._Prefilter, "BLOCK", 7)
+    assert lists(link.related_sections(kb.units, seg, stop)) == everyone
 
 
 def test_entity_aliases_are_merged_in_the_index(kb):
