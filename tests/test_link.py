@@ -128,9 +128,23 @@ def test_the_numpy_prefilter_finds_exactly_the_related_sections_of_scoring_every
     monkeypatch.setattr(link, "PREFILTER_MIN_UNITS", 0)
     narrowed = lists(link.related_sections(kb.units, seg, stop))
     assert narrowed == everyone and sum(map(len, everyone.values())) > 100
-    # Scored in blocks of units (one block holds the five articles' units): many blocks.
+    # Scored in blocks of units (one block holds the five articles' units), each the
+    # cheaper of two ways: many blocks, each way for every block.
     monkeypatch.setattr(link._Prefilter, "BLOCK", 7)
-    assert lists(link.related_sections(kb.units, seg, stop)) == everyone
+    for method in ("gather", "product", None):
+        monkeypatch.setattr(link._Prefilter, "method", method)
+        assert lists(link.related_sections(kb.units, seg, stop)) == everyone, method
+
+
+def test_the_prefilter_takes_units_without_words():
+    # A unit with no words left (all stop words) is nobody's candidate and has none.
+    from kb.importer import link
+
+    prefilter = link._Prefilter([{"a": 1.0}, {}, {"a": 0.6, "b": 0.8}, {}])
+    assert list(prefilter.shared) == [2, 0, 3, 0]
+    for method in ("gather", "product"):
+        prefilter.method = method
+        assert prefilter.contenders([0, 2], [{2}, {0}]) == [[2], [0]]
 
 
 def test_entity_aliases_are_merged_in_the_index(kb):
