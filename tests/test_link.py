@@ -202,3 +202,36 @@ def test_related_sections_kept_from_the_last_import_are_those_of_a_comparison_fr
         unit.topic = rng.choice([t for t in topics if t is not unit.topic])
     assert lists(index.update(units, seg, stop)) == lists(link.RelatedIndex().update(units, seg, stop))
     assert 2 <= index.scored < len(units) // 2
+
+
+def test_a_later_import_takes_the_related_sections_from_the_cache_and_only_for_the_same_inputs(kb, tmp_path, monkeypatch):
+    # kb import keeps the related sections in build/cache/ under every input: the same
+    # placements give the same lists without comparing again; a changed unit compares again.
+    from dataclasses import replace
+
+    from kb.core.cache import Cache
+    from kb.importer import link
+
+    seg = link.segmenter(Context.in_memory().segmenters, kb.editorial)
+    stop = frozenset(kb.editorial.labels.stop_words)
+
+    def lists(found):
+        return {a: [(r.unit.section.anchor, r.score) for r in rs] for a, rs in found.items()}
+
+    fresh = lists(link.related_sections(kb.units, seg, stop))
+    first = Cache(tmp_path)
+    assert lists(link._related_kept(kb.units, seg, stop, first)) == fresh
+    first.save()
+    compared = []
+    rank = link._Run.rank
+    monkeypatch.setattr(link._Run, "rank", lambda self, todo: (compared.append(len(todo)), rank(self, todo)))
+    kept = link._related_kept(kb.units, seg, stop, Cache(tmp_path))
+    assert lists(kept) == fresh and compared == [] and sum(map(len, fresh.values())) > 100
+    assert all(r.unit is next(u for u in kb.units if u.section.anchor == r.unit.section.anchor)
+               for rs in kept.values() for r in rs)
+    # Another topic for one unit: compared again, and the lists are that placement's.
+    moved = list(kb.units)
+    other = next(t for t in kb.editorial.topics() if t.key != moved[0].topic.key)
+    moved[0] = replace(moved[0], topic=other)
+    again = link._related_kept(moved, seg, stop, Cache(tmp_path))
+    assert compared == [len(moved)] and lists(again) == lists(link.related_sections(moved, seg, stop))

@@ -56,9 +56,9 @@ def link(kb: KnowledgeBase, segmenters: Segmenters, cache: kbcache.Cache | None 
     `related`: an index kept from the last import (kb serve); `suggest`: False leaves out
     the names worth adding, which only the import report shows."""
     editorial = kb.editorial
-    related = related if related is not None else RelatedIndex()
-    kb.links = Links(related=related.update(kb.units, segmenter(segmenters, editorial),
-                                            frozenset(editorial.labels.stop_words)),
+    seg, stop = segmenter(segmenters, editorial), frozenset(editorial.labels.stop_words)
+    kb.links = Links(related=related.update(kb.units, seg, stop) if related is not None
+                     else _related_kept(kb.units, seg, stop, cache),
                      mentions=entity_mentions(kb.units, editorial.entities, words_segmenter(segmenters, editorial)),
                      suggestions=suggest_entities(kb, cache) if suggest else [])
     return kb
@@ -77,6 +77,26 @@ def related_sections(units: list[Unit], seg: Segmenter, stop: frozenset[str]) ->
     that share a strong word, not with the square of all units.
     """
     return RelatedIndex().update(units, seg, stop)
+
+
+def _related_kept(units: list[Unit], seg: Segmenter, stop: frozenset[str],
+                  cache: kbcache.Cache | None) -> dict[str, list[Related]]:
+    """related_sections, kept in the run's cache (build/cache/) under everything they are
+    made from (each unit's anchor, article, topic and compared text, the segmenter's
+    setting, the stop words, this code): a later `kb import` of the same placements does
+    not compare them again (at 500 articles, half of a later import). kb serve keeps a
+    RelatedIndex instead, which compares again only what an edit can change."""
+    if cache is None:
+        return related_sections(units, seg, stop)
+    memo = cache.memo("related", kbcache.source_digest(__file__), seg.memo.name, sorted(stop))
+    key = kbcache.digest([(u.section.anchor, u.article.path, u.topic.key, unit_text(u)[:TEXT_CAP]) for u in units])
+    stored = memo.get(key)
+    if stored is not None:
+        by_anchor = {u.section.anchor: u for u in units}
+        return {anchor: [Related(by_anchor[other], score) for other, score in found] for anchor, found in stored.items()}
+    related = related_sections(units, seg, stop)
+    memo.put(key, {anchor: [[r.unit.section.anchor, r.score] for r in found] for anchor, found in related.items()})
+    return related
 
 
 class RelatedIndex:
