@@ -128,6 +128,23 @@ def test_the_numpy_prefilter_finds_exactly_the_related_sections_of_scoring_every
     monkeypatch.setattr(link, "PREFILTER_MIN_UNITS", 0)
     narrowed = lists(link.related_sections(kb.units, seg, stop))
     assert narrowed == everyone and sum(map(len, everyone.values())) > 100
+    # Scored in blocks of units (one block holds the five articles' units), each the
+    # cheaper of two ways: many blocks, each way for every block.
+    monkeypatch.setattr(link._Prefilter, "BLOCK", 7)
+    for method in ("gather", "product", None):
+        monkeypatch.setattr(link._Prefilter, "method", method)
+        assert lists(link.related_sections(kb.units, seg, stop)) == everyone, method
+
+
+def test_the_prefilter_takes_units_without_words():
+    # A unit with no words left (all stop words) is nobody's candidate and has none.
+    from kb.importer import link
+
+    prefilter = link._Prefilter([{"a": 1.0}, {}, {"a": 0.6, "b": 0.8}, {}])
+    assert list(prefilter.shared) == [2, 0, 3, 0]
+    for method in ("gather", "product"):
+        prefilter.method = method
+        assert prefilter.contenders([0, 2], [{2}, {0}]) == [[2], [0]]
 
 
 def test_entity_aliases_are_merged_in_the_index(kb):
@@ -185,3 +202,36 @@ def test_related_sections_kept_from_the_last_import_are_those_of_a_comparison_fr
         unit.topic = rng.choice([t for t in topics if t is not unit.topic])
     assert lists(index.update(units, seg, stop)) == lists(link.RelatedIndex().update(units, seg, stop))
     assert 2 <= index.scored < len(units) // 2
+
+
+def test_a_later_import_takes_the_related_sections_from_the_cache_and_only_for_the_same_inputs(kb, tmp_path, monkeypatch):
+    # kb import keeps the related sections in build/cache/ under every input: the same
+    # placements give the same lists without comparing again; a changed unit compares again.
+    from dataclasses import replace
+
+    from kb.core.cache import Cache
+    from kb.importer import link
+
+    seg = link.segmenter(Context.in_memory().segmenters, kb.editorial)
+    stop = frozenset(kb.editorial.labels.stop_words)
+
+    def lists(found):
+        return {a: [(r.unit.section.anchor, r.score) for r in rs] for a, rs in found.items()}
+
+    fresh = lists(link.related_sections(kb.units, seg, stop))
+    first = Cache(tmp_path)
+    assert lists(link._related_kept(kb.units, seg, stop, first)) == fresh
+    first.save()
+    compared = []
+    rank = link._Run.rank
+    monkeypatch.setattr(link._Run, "rank", lambda self, todo: (compared.append(len(todo)), rank(self, todo)))
+    kept = link._related_kept(kb.units, seg, stop, Cache(tmp_path))
+    assert lists(kept) == fresh and compared == [] and sum(map(len, fresh.values())) > 100
+    assert all(r.unit is next(u for u in kb.units if u.section.anchor == r.unit.section.anchor)
+               for rs in kept.values() for r in rs)
+    # Another topic for one unit: compared again, and the lists are that placement's.
+    moved = list(kb.units)
+    other = next(t for t in kb.editorial.topics() if t.key != moved[0].topic.key)
+    moved[0] = replace(moved[0], topic=other)
+    again = link._related_kept(moved, seg, stop, Cache(tmp_path))
+    assert compared == [len(moved)] and lists(again) == lists(link.related_sections(moved, seg, stop))

@@ -214,3 +214,35 @@ def test_an_unclosed_fence_found_in_another_process_is_the_same_error(kb, monkey
     with pytest.raises(KbError) as err:
         parse_module.parse_all(KnowledgeBase(kb.editorial, [good, bad]))
     assert err.value.path == "sources/bad.txt" and err.value.line == 5 and "never closed" in str(err.value)
+
+
+def test_headings_alone_inlined_give_the_candidates_of_a_full_markdown_it_parse(kb):
+    # _tokens runs markdown-it's inline rules on headings only (paragraphs are read by
+    # their raw content): the candidates, and every heading's inline tokens, are those of
+    # markdown-it's full commonmark parse, for the five articles, the real-world corpus
+    # and headings full of inline markup (references defined elsewhere, escapes, images).
+    from markdown_it import MarkdownIt
+    from kb.importer import parse as parse_module
+    from realworld import ARTICLES
+
+    hostile = Article(path="h.txt", key="h", lines=(
+        "# [**标题**]\\[x\\] `代码` ![图](a.png) [链接][r] <br> *强调*\n\n"
+        "[r]: https://example.com\n\n## 1.1 &amp; \\*星号\\* [r]\n\n2.1 纯文本标题\n\n正文。\n"
+        "\n标题二\n======\n\n> ## 引用里的标题\n").split("\n"))
+    texts = [a for a in kb.articles] + [
+        Article(path=p.name, key=p.stem, lines=p.read_text(encoding="utf-8").split("\n")) for p in ARTICLES] + [hostile]
+    full = MarkdownIt("commonmark")
+    headings = 0
+    for article in texts:
+        lines = article.lines
+        if (end := parse_module.front_matter_end(lines)) is not None:
+            lines = [""] * (end + 1) + lines[end + 1:]
+        reference = full.parse("\n".join(lines) + "\n")
+        tokens = parse_module._tokens(article)
+        assert [(t.type, t.map, t.content) for t in tokens] == [(t.type, t.map, t.content) for t in reference]
+        for i, tok in enumerate(reference):
+            if tok.type == "heading_open":
+                headings += 1
+                assert [c.as_dict() for c in tokens[i + 1].children] == [c.as_dict() for c in reference[i + 1].children]
+        assert parse_module._candidates(article, tokens) == parse_module._candidates(article, reference)
+    assert len(texts) == 5 + len(ARTICLES) + 1 and len(ARTICLES) > 10 and headings > 400

@@ -345,9 +345,13 @@ _CLEAN_IMG = re.compile(r'<img((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)\s*/?>')
 _CLEAN_ATTR = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
 _CLEAN_VOID = re.compile(r'<(br|hr|img|col|wbr)((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)>')
 # For the unfiltered pass: every tag and attribute name and every URL scheme written.
+# Possessive runs, and a scheme looked for only where a run of scheme characters starts
+# (then from its first letter): the same matches as the plain patterns
+# (`[\s"'/]([^\s"'<>/=]+)(?=\s*=|[\s/>])`, `([A-Za-z][A-Za-z0-9+.\-]*)\s*:`), which
+# tried again from every character of a long word; tests/hostile/test_sanitize.py.
 _ANY_TAG = re.compile(r"</?([A-Za-z][^\s/>]*)")
-_ANY_ATTR = re.compile(r"""[\s"'/]([^\s"'<>/=]+)(?=\s*=|[\s/>])""")
-_ANY_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)\s*:")
+_ANY_ATTR = re.compile(r"""[\s"'/]([^\s"'<>/=]++)(?=\s*=|[\s/>])""")
+_ANY_SCHEME = re.compile(r"(?<![A-Za-z0-9+.\-])[0-9+.\-]*+([A-Za-z][A-Za-z0-9+.\-]*+)\s*+:")
 # Content nh3 rewrites even when everything is allowed (SVG and MathML are checked for
 # namespace tricks, a template's content is dropped): no unfiltered reference for it.
 _REWRITTEN_ANYWAY = re.compile(r"<(?:svg|math|template)[\s/>]", re.I)

@@ -146,7 +146,18 @@ def _tokens(article: Article):
     lines = article.lines
     if (end := front_matter_end(lines)) is not None:
         lines = [""] * (end + 1) + lines[end + 1:]
-    return _commonmark().parse("\n".join(lines) + "\n")
+    md, env = _commonmark(), {}
+    tokens = md.parse("\n".join(lines) + "\n", env)
+    # Only headings' inline tokens are read (heading_words; a paragraph by its raw
+    # content): markdown-it's own inline rules, on them alone, with the block pass's
+    # references. Inlining every paragraph was half of a first import's tokenising.
+    from markdown_it.rules_core import StateCore, inline, text_join
+
+    state = StateCore("", md, env)
+    state.tokens = [tokens[i + 1] for i, tok in enumerate(tokens) if tok.type == "heading_open"]
+    inline(state)
+    text_join(state)
+    return tokens
 
 
 def front_matter(article: Article) -> tuple[dict, int, str | None] | None:
@@ -168,7 +179,8 @@ def front_matter(article: Article) -> tuple[dict, int, str | None] | None:
 def _commonmark():
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark")
+    # Block structure only; _tokens runs the inline rules on headings.
+    return MarkdownIt("commonmark").disable(["inline", "text_join"])
 
 
 def _heading_candidates(article: Article, memos: cache.Cache | None,
