@@ -88,6 +88,32 @@ def test_pagefind_writes_one_fragment_per_record_with_its_anchor(cut, tmp_path):
     assert (folder / "kb-search.json").is_file()
 
 
+def _tree(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_build_with_the_same_records_copies_the_kept_index_instead_of_indexing_again(cut, tmp_path, monkeypatch):
+    kept = tmp_path / "cache" / "pagefind"
+    assert pagefind.write(tmp_path / "one", _entries(cut), kept=kept) == 2
+    first = _tree(tmp_path / "one" / pagefind.FOLDER)
+    assert len(list(kept.iterdir())) == 1
+
+    async def no_indexing(items, folder):
+        raise AssertionError("indexed again")
+
+    monkeypatch.setattr(pagefind, "_index", no_indexing)
+    assert pagefind.write(tmp_path / "two", _entries(cut), kept=kept) == 2
+    assert _tree(tmp_path / "two" / pagefind.FOLDER) == first
+    monkeypatch.undo()
+    # Another text: indexed again, and only its index kept.
+    changed = _entries(cut)
+    changed[1]["text"] = f"<p>{cut('采用差分隐私保护用户数据')}</p>"
+    pagefind.write(tmp_path / "three", changed, kept=kept)
+    assert _tree(tmp_path / "three" / pagefind.FOLDER) != first
+    assert len(list(kept.iterdir())) == 1
+    assert _tree(next(kept.iterdir())) == _tree(tmp_path / "three" / pagefind.FOLDER)
+
+
 def test_pagefind_writes_its_index_from_a_thread_that_runs_an_event_loop(cut, tmp_path):
     # A build called from asynchronous code, or in a process where Playwright's synchronous
     # API is open (its loop is the thread's): asyncio.run alone refuses to start.

@@ -25,12 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import html
 import json
 import re
+import shutil
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
+from kb.core import atomic, cache
 from kb.core.segment import HAN
 
 # Past this many articles the served site searches with Pagefind (search_engine: auto). At
@@ -179,14 +183,40 @@ def _run(coroutine) -> None:
         pool.submit(asyncio.run, coroutine).result()
 
 
-def write(site_dir: Path, entries: list[dict]) -> int:
+def write(site_dir: Path, entries: list[dict], kept: Path | None = None) -> int:
     """Write the Pagefind index of Material's index `entries` and the query segmenter's
-    dictionary into site_dir/pagefind/; the number of records."""
+    dictionary into site_dir/pagefind/; the number of records. `kept`: where the last
+    index written is kept under the digest of what made it (the kb plugin's
+    build/cache/pagefind/): a build whose records did not change copies it instead of
+    indexing the site again (at 500 articles, most of a later build)."""
     items = records(entries)
     folder = site_dir / FOLDER
+    key = _index_key(items)
+    if kept is not None and (kept / key).is_dir():
+        shutil.copytree(kept / key, folder)
+        return len(items)
     _run(_index(items, folder))
     for name, text in word_files(items).items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    if kept is not None:
+        _keep(folder, kept / key)
     return len(items)
+
+
+def _index_key(items: list[Record]) -> str:
+    """What decides the index: the records, Pagefind's version and this code."""
+    return cache.digest(metadata.version("pagefind"), cache.source_digest(__file__),
+                        [dataclasses.astuple(record) for record in items])
+
+
+def _keep(folder: Path, target: Path) -> None:
+    """A copy of the index just written at `target`, the only index kept beside it (copied
+    whole or not at all: a killed build leaves no half index under that name)."""
+    with atomic.staged(target) as staging:
+        shutil.copytree(folder, staging.path, dirs_exist_ok=True)
+        staging.commit()
+    for other in target.parent.iterdir():
+        if other != target:
+            shutil.rmtree(other, ignore_errors=True)

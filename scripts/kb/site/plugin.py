@@ -255,7 +255,8 @@ class KbPlugin(BasePlugin[KbConfig]):
         if self.search_engine == "pagefind" and plugin is not None:
             # Pagefind's index from Material's entries (their text already cut by kb's
             # segmenter); search_index.json stays for the file:// editions.
-            pagefind.write(Path(config.site_dir), plugin.search_index.entries)
+            pagefind.write(Path(config.site_dir), plugin.search_index.entries,
+                           kept=self.root / self.config.cache_dir / "pagefind")
         self.cache.save()
 
     def on_shutdown(self):
