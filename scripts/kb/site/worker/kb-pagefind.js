@@ -17,7 +17,8 @@
  * Ranking: sections holding every query word first (Pagefind's search requires every
  * word), then those missing one, then those holding one; within each, Pagefind's BM25
  * (a heading match weighs more). Results grouped by page as kb-search.js does; a result
- * opens its section with the query words highlighted (Material's ?h=).
+ * opens its section with the query words highlighted (Material's ?h=). A record the build
+ * folded others into (kb.site.search.fold) says how many (its meta's `same`).
  */
 (function () {
   "use strict"
@@ -196,7 +197,7 @@
     return {
       location: fragment.raw_url,
       title: unspaced(markTitle(fragment.meta.title || "", hit.subset)),
-      text: unspaced(fragment.excerpt || ""),
+      text: unspaced(fragment.excerpt || "") + KbQuery.sameNote(Number(fragment.meta.same) || 0),
       score: score,
       terms: own,
     }
