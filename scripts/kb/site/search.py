@@ -133,10 +133,21 @@ def unnumbered(title: str) -> str:
     return text[match.end():].strip() if match else text
 
 
+_TAG = re.compile(r"<[^>]*>")
+_BLANK = re.compile(r"[\s\u200b]+")
+
+
+def _words(html: str) -> str:
+    """The text a reader reads in an entry's HTML: tags and the spaces between words aside
+    (a list written loose or tight says the same thing)."""
+    return _BLANK.sub(" ", _TAG.sub(" ", html)).strip()
+
+
 def fold(entries: list[dict]) -> list[dict]:
     """Material's index entries with the sections that say the same thing as one: a section
-    whose heading (its number aside) and text are those of an earlier section is left out,
-    and the earlier one counts it in SAME. A reader gains nothing from a list of the same
+    whose heading (its number aside) and text (its markup aside) are those of an earlier
+    section is left out, and the earlier one counts it in SAME. A reader gains nothing from
+    a list of the same
     text five times (a section copied into several articles, or repeated within one), and
     it pushes every other answer off the first screen; the result says how many other
     places hold it. Pages' own entries and sections without text stay as they are. The
@@ -145,8 +156,8 @@ def fold(entries: list[dict]) -> list[dict]:
     first: dict[tuple[str, str], dict] = {}
     out = []
     for entry in entries:
-        text = entry.get("text") or ""
-        if "#" not in entry["location"] or not text.strip():
+        text = _words(entry.get("text") or "")
+        if "#" not in entry["location"] or not text:
             out.append(entry)
             continue
         key = (unnumbered(entry.get("title") or ""), text)
