@@ -74,6 +74,19 @@ def test_a_result_shows_the_text_without_the_spaces_between_words(box):
     assert "联邦学习" in text and "联邦 学习" not in text
 
 
+def test_when_few_sections_hold_every_word_those_come_first_then_those_holding_one(box):
+    # Few sections hold both words, so each word is searched on its own too (kb-pagefind.js):
+    # the list is filled with sections holding one of them, after every section holding both.
+    box.search("联邦学习")
+    worker = next(w for w in box.page.workers if w.url.endswith("/kb-pagefind.js"))
+    held = worker.evaluate("""query => self.kbSearch(query).then(result => result.items.map(
+        group => group.filter(item => item.location.includes("#")).map(item => Object.values(item.terms)
+            .filter(Boolean).length)))""", "联邦学习 隐私")
+    best = [group[0] for group in held if group]
+    assert best and best[0] == 2 and 1 in best
+    assert best == sorted(best, reverse=True)          # groups in order of their best section
+
+
 @pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
 def test_a_traditional_query_finds_what_its_simplified_form_finds(box, traditional, simplified):
     expected, _ = box.search(simplified)
