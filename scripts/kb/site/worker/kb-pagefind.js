@@ -19,9 +19,10 @@
  * word, the sections ranked by how many words they hold, then by the sum of their words'
  * scores (Pagefind's BM25, a heading match weighing more, is a sum over the words). A
  * Pagefind search costs in proportion to the sections it matches (at 500 articles, 0.3 s
- * for a word in 9,500 sections), so a query costs one search, or one more per word. Results grouped by page as kb-search.js does; a result
- * opens its section with the query words highlighted (Material's ?h=). A record the build
- * folded others into (kb.site.search.fold) says how many (its meta's `same`).
+ * for a word in 9,500 sections), so a query costs one search, or one more per word.
+ * Results grouped by page as kb-search.js does; a result opens its section with the query
+ * words highlighted (Material's ?h=). A record the build folded others into
+ * (kb.site.search.fold) says how many (its meta's `same`).
  */
 (function () {
   "use strict"
@@ -39,6 +40,8 @@
   var LIMIT = 10
   /* Sections of a page shown (not folded) when they score this share of its best one */
   var SHOWN = 0.6
+  /* A Latin word this short is searched as itself only (searchWord) */
+  var SHORT = /^[a-z0-9]{1,2}$/
 
   var pagefind = null                  /* Pagefind's module, once imported */
   var meta = { shards: 1, longest: 1, pages: {} }
@@ -83,11 +86,19 @@
 
   /* ---------------------------------------------------------------- search */
 
-  /* One Pagefind search: its results, the sections holding every word of `words` */
+  /* One Pagefind search: its results, the sections holding every word of `words` (each
+     word, or a word that starts with it) */
   function searchAll(words) {
     return pagefind.search(words.join(" ")).then(function (response) {
       return response ? response.results : []
     })
+  }
+
+  /* A Latin word of one or two letters (the first keys of a word being typed, or the 3 of
+     GPT-3) stands for itself only, as in kb-search.js: Pagefind's exact search ("a"),
+     not every word that starts with it, which at 500 articles is most sections */
+  function searchWord(term) {
+    return SHORT.test(term) ? searchAll(['"' + term + '"']) : searchAll([term])
   }
 
   /* The sections holding at least one query word, each with how many it holds and the sum
@@ -95,7 +106,7 @@
      word. Pagefind's cost grows with the sections a search matches, so this runs only
      when the search for every word found too few (searchAll) */
   function searchEach(terms) {
-    return Promise.all(terms.map(function (term) { return searchAll([term]) })).then(function (answers) {
+    return Promise.all(terms.map(searchWord)).then(function (answers) {
       var found = new Map()
       answers.forEach(function (results, t) {
         results.forEach(function (result) {
@@ -118,8 +129,11 @@
       if (!terms.length)
         return { items: [] }
       /* Sections holding every word; when they are too few to fill the list, every
-         section holding one, those holding more words first */
-      return searchAll(terms).then(function (results) {
+         section holding one, those holding more words first (at once when a word is a
+         short Latin one, which one search for all the words would take as a prefix) */
+      var all = terms.length === 1 ? searchWord(terms[0])
+        : terms.some(function (term) { return SHORT.test(term) }) ? Promise.resolve([]) : searchAll(terms)
+      return all.then(function (results) {
         if (results.length >= LIMIT || terms.length === 1)
           return results.map(function (result) {
             return { result: result, covered: terms.length, pf: result.score, subset: terms }
