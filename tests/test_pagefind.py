@@ -175,3 +175,19 @@ def test_a_folded_section_is_one_pagefind_record_whose_meta_says_how_many(cut, t
     same = {f["url"]: f["meta"].get("same") for f in fragments}
     assert same["data/privacy.html#s000-3-2"] == "2"
     assert [u for u, n in same.items() if n] == ["data/privacy.html#s000-3-2"]
+
+
+def test_the_bench_sets_the_engine_and_the_folding_once_each(tmp_path):
+    from kb.bench.engines import set_engine
+    from kb.site.config import KbConfig
+
+    yml = tmp_path / "mkdocs.yml"
+    yml.write_text("plugins:\n  - search\n  - kb:\n      sources: sources\n", encoding="utf-8")
+    set_engine(yml, "index")
+    set_engine(yml, "pagefind", fold=False)
+    text = yml.read_text(encoding="utf-8")
+    assert text.count("search_engine:") == 1 and "search_engine: pagefind\n" in text
+    assert text.count("search_fold:") == 1 and "search_fold: false\n" in text
+    config = KbConfig()
+    config.load_dict({"search_fold": False})
+    assert config.validate() == ([], []) and config.search_fold is False
