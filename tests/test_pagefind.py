@@ -2,13 +2,14 @@
 jieba with the user dictionary, words set apart by spaces, anchors kept."""
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
 from kb.core.cache import Cache
 from kb.core.model import Editorial, Term
 from kb.core.segment import Segmenters
-from kb.site import pagefind
+from kb.site import pagefind, search
 from kb.site.search import index_text, user_dictionary
 
 
@@ -152,3 +153,67 @@ def test_the_pinned_pagefind_service_still_waits_before_each_answer():
     from pagefind.service import PagefindService
 
     assert "await asyncio.sleep(0.1)" in inspect.getsource(PagefindService._wait_for_responses)
+
+
+# ---------------------------------------------------------------------------
+# Sections that say the same thing (kb.site.search.fold), one rule for both engines
+
+def _copies(cut) -> list[dict]:
+    text = f"<p>{cut('采用联邦学习保护用户数据。')}</p>"
+    return [
+        {"location": "data/privacy.html", "title": cut("用户数据与隐私"), "text": ""},
+        {"location": "data/privacy.html#s000-3-2", "title": cut("3.2 联邦学习"), "text": text},
+        # The same words in other markup (a list written tight, not loose) are the same text.
+        {"location": "data/privacy.html#s001-3-4", "title": cut("3.4 联邦学习"),
+         "text": text.replace("<p>", "<p> <span>").replace("</p>", "</span></p>")},
+        {"location": "data/privacy.html#s002-1-1", "title": cut("A.1.1 联邦学习"), "text": text},
+        # Same text under another heading, and the same heading over other text: kept.
+        {"location": "data/privacy.html#s003-2-1", "title": cut("2.1 隐私计算"), "text": text},
+        {"location": "data/privacy.html#s004-3-2", "title": cut("3.2 联邦学习"), "text": f"<p>{cut('另一段。')}</p>"},
+        # Headings without text are not "the same content".
+        {"location": "risk/index.html#s005-4", "title": cut("4 概述"), "text": ""},
+        {"location": "risk/index.html#s006-4", "title": cut("4 概述"), "text": ""},
+    ]
+
+
+def test_sections_of_the_same_heading_and_text_are_one_entry_that_counts_the_others(cut):
+    entries = _copies(cut)
+    before = [dict(e) for e in entries]
+    folded = search.fold(entries)
+    assert [e["location"] for e in folded] == [
+        "data/privacy.html", "data/privacy.html#s000-3-2", "data/privacy.html#s003-2-1",
+        "data/privacy.html#s004-3-2", "risk/index.html#s005-4", "risk/index.html#s006-4"]
+    assert [e.get(search.SAME, 0) for e in folded] == [0, 2, 0, 0, 0, 0]
+    assert entries == before                      # the index's own entries are left as they were
+
+
+def test_a_heading_without_its_number_is_what_is_compared():
+    assert search.unnumbered("3.2\u200b联邦\u200b学习") == "联邦学习"
+    assert search.unnumbered("A.1.1 开放\u200b数据集") == "开放数据集"
+    assert search.unnumbered("第一章 风险识别") == "风险识别"
+    assert search.unnumbered("GPT-3 的训练") == "GPT-3 的训练"
+
+
+def test_a_folded_section_is_one_pagefind_record_whose_meta_says_how_many(cut, tmp_path):
+    assert pagefind.write(tmp_path, search.fold(_copies(cut))) == 6
+    fragments = [json.loads(gzip.decompress(p.read_bytes())[len(b"pagefind_dcd"):])
+                 for p in (tmp_path / pagefind.FOLDER / "fragment").iterdir()]
+    same = {f["url"]: f["meta"].get("same") for f in fragments}
+    assert same["data/privacy.html#s000-3-2"] == "2"
+    assert [u for u, n in same.items() if n] == ["data/privacy.html#s000-3-2"]
+
+
+def test_the_bench_sets_the_engine_and_the_folding_once_each(tmp_path):
+    from kb.bench.engines import set_engine
+    from kb.site.config import KbConfig
+
+    yml = tmp_path / "mkdocs.yml"
+    yml.write_text("plugins:\n  - search\n  - kb:\n      sources: sources\n", encoding="utf-8")
+    set_engine(yml, "index")
+    set_engine(yml, "pagefind", fold=False)
+    text = yml.read_text(encoding="utf-8")
+    assert text.count("search_engine:") == 1 and "search_engine: pagefind\n" in text
+    assert text.count("search_fold:") == 1 and "search_fold: false\n" in text
+    config = KbConfig()
+    config.load_dict({"search_fold": False})
+    assert config.validate() == ([], []) and config.search_fold is False

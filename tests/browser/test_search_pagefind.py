@@ -12,7 +12,7 @@ import pytest
 from kb.bench.browser import serve
 from kb.bench.engines import set_engine
 from kb.bench.search import SearchBox, first_answer_rank
-from kbtest import make_root
+from kbtest import REPO, make_root
 from search_cases import TRADITIONAL, first_result_link, opens_at_its_section_highlighted
 
 KB = Path(sys.executable).parent / "kb"
@@ -74,9 +74,67 @@ def test_a_result_shows_the_text_without_the_spaces_between_words(box):
     assert "联邦学习" in text and "联邦 学习" not in text
 
 
+def test_when_few_sections_hold_every_word_those_come_first_then_those_holding_one(box):
+    # Few sections hold both words, so each word is searched on its own too (kb-pagefind.js):
+    # the list is filled with sections holding one of them, after every section holding both.
+    box.search("联邦学习")
+    worker = next(w for w in box.page.workers if w.url.endswith("/kb-pagefind.js"))
+    held = worker.evaluate("""query => self.kbSearch(query).then(result => result.items.map(
+        group => group.filter(item => item.location.includes("#")).map(item => Object.values(item.terms)
+            .filter(Boolean).length)))""", "联邦学习 隐私")
+    best = [group[0] for group in held if group]
+    assert best and best[0] == 2 and 1 in best
+    assert best == sorted(best, reverse=True)          # groups in order of their best section
+
+
 @pytest.mark.parametrize("traditional, simplified", TRADITIONAL)
 def test_a_traditional_query_finds_what_its_simplified_form_finds(box, traditional, simplified):
     expected, _ = box.search(simplified)
     got, _ = box.search(traditional)
     assert expected, f"{simplified}: no results"
     assert got[:5] == expected[:5]
+
+
+# ---------------------------------------------------------------------------
+# Sections that say the same thing: one result in both engines (kb.site.search.fold)
+
+@pytest.fixture(scope="module")
+def sites_with_copies(tmp_path_factory) -> dict[str, Path]:
+    """Ten articles, the last five copies of the first five (kb.bench.corpus: renumbered,
+    retitled, the sections' text the same), built once per engine."""
+    import shutil
+
+    from kb.bench import corpus
+
+    root = corpus.scratch_root(REPO, tmp_path_factory.mktemp("copies") / "root", 10)
+    proc = subprocess.run([str(KB), "--root", str(root), "import"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    sites = {}
+    for engine in ("index", "pagefind"):
+        set_engine(root / "mkdocs.yml", engine)
+        proc = subprocess.run([str(KB), "--root", str(root), "build"], capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        sites[engine] = shutil.copytree(root / "site", root.parent / f"site-{engine}")
+    sites["root"] = root
+    return sites
+
+
+@pytest.mark.parametrize("engine", ["index", "pagefind"])
+def test_a_section_and_its_copy_are_one_result_that_says_there_is_another(browser, sites_with_copies, engine):
+    from kb.bench.engines import copies_of_answers
+    from kb.bench.search import Query
+
+    root = sites_with_copies["root"]
+    answer = "risk/challenges.md#s000-1-3"
+    same = copies_of_answers([Query("差分隐私", "keyword", [answer], "")], root / "docs" / "provenance.json")[0].answers
+    assert len(same) == 2                                   # the section and its copy
+    with serve(sites_with_copies[engine]) as base:
+        box = SearchBox(browser, base)
+        try:
+            ranking, _ = box.search("差分隐私")
+            assert [key for key in ranking if key in same] == ranking[:1]     # first, and once
+            first = box.page.locator("ol.md-search-result__list > li").first.locator("a[href*='#']").first
+            assert "另有 1 处相同内容" in first.inner_text()
+            assert box.console_errors == []
+        finally:
+            box.close()

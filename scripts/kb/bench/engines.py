@@ -43,15 +43,22 @@ from .timing import kb_command
 REPORT_DIR = Path("bench")
 WORK_DIR = REPORT_DIR / "tmp" / "engines"
 QUERIES = Path("scripts/bench/search_queries.yml")
-ENGINES = ("index", "pagefind")
+# An engine name with UNFOLDED after it: the site built with `search_fold: false`, every
+# copy of a section its own result (kb.site.search.fold), to measure the engine over as
+# many records as a site of that size without repeated sections has.
+UNFOLDED = "-unfolded"
+ENGINES = ("index", "pagefind", "index" + UNFOLDED, "pagefind" + UNFOLDED)
 LABELS = {"index": "单文件索引（search_index.json + kb-search.js）", "pagefind": "Pagefind 分片索引（kb-pagefind.js）"}
+LABELS.update({name + UNFOLDED: label + "，相同节不合并" for name, label in list(LABELS.items())})
 
 _NUMBER = re.compile(r"^\s*(?:第[0-9一二三四五六七八九十]+[部分章]|[0-9]+(?:\.[0-9]+)*)\.?\s*")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--sizes", default="5,50", help="corpus sizes in articles, comma-separated (default: 5,50)")
-    parser.add_argument("--engines", default="index,pagefind", help="engines to measure (default: index,pagefind)")
+    parser.add_argument("--engines", default="index,pagefind",
+                        help="engines to measure (default: index,pagefind); an engine with -unfolded after it "
+                             "(pagefind-unfolded) is measured on the site built with search_fold: false")
     parser.add_argument("--bytes-queries", type=int, help="how many queries get a page of their own for the "
                         "bytes they download (default: all)")
     parser.add_argument("--out", default=str(REPORT_DIR), help="folder for engines.json and engines.md")
@@ -63,11 +70,12 @@ def _kb(work: Path, *args: str) -> None:
         raise RuntimeError(f"kb {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
-def set_engine(mkdocs_yml: Path, engine: str) -> None:
-    """Set the kb plugin's `search_engine` in a scratch root's mkdocs.yml."""
+def set_engine(mkdocs_yml: Path, engine: str, fold: bool = True) -> None:
+    """Set the kb plugin's `search_engine` (and `search_fold`) in a scratch root's mkdocs.yml."""
     text = mkdocs_yml.read_text(encoding="utf-8")
-    text = re.sub(r"\n      search_engine: \w+", "", text)
-    text, n = re.subn(r"(\n  - kb:\n)", rf"\1      search_engine: {engine}\n", text, count=1)
+    text = re.sub(r"\n      search_(?:engine|fold): \w+", "", text)
+    text, n = re.subn(r"(\n  - kb:\n)", rf"\1      search_engine: {engine}\n      search_fold: {str(fold).lower()}\n",
+                      text, count=1)
     if n != 1:
         raise RuntimeError(f"{mkdocs_yml}: no `- kb:` plugin entry to set search_engine in")
     mkdocs_yml.write_text(text, encoding="utf-8")
@@ -200,7 +208,7 @@ def run(root: Path, args) -> int:
         queries = copies_of_answers(load_queries(root / QUERIES, root / "docs" / "provenance.json"),
                                     work / "docs" / "provenance.json")
         for engine in engines:
-            set_engine(work / "mkdocs.yml", engine)
+            set_engine(work / "mkdocs.yml", engine.removesuffix(UNFOLDED), fold=not engine.endswith(UNFOLDED))
             load = os.getloadavg()[0]
             log(f"  kb build, search_engine: {engine}")
             t0 = time.perf_counter()
@@ -267,9 +275,11 @@ def write(out: Path, data: dict) -> None:
                 f"| {f['median_ms']} ms | **{f['p95_ms']} ms** | {f['max_ms']} ms | {_kb_size(f['open_bytes_median'])} "
                 f"| {_kb_size(f['query_bytes_median'])} / **{_kb_size(f['query_bytes_p95'])}** / {_kb_size(f['query_bytes_max'])} "
                 f"| {'是' if f['index_requested'] else '否'} | {disk} |")
-    lines += ["", "读法：规模语料中每节有（篇数 ÷ 5）份几乎相同的副本（只有编号和标题后缀不同），它们得分相同，"
-              "前 5 名往往是同一节的 5 份副本。所以 50、500 篇时的 hit@5 接近 5 篇时的 hit@1（排第一的节是否答案），"
-              "而不是 5 篇时的 hit@5；比较引擎时应与同一引擎 5 篇时的 hit@1 对照。"]
+    lines += ["", "读法：规模语料中每节有（篇数 ÷ 5）份几乎相同的副本（只有编号和标题后缀不同）。站点构建时把标题（去掉编号）"
+              "和正文都相同的节合并为一条结果，注明“另有 N 处相同内容”（`kb.site.search.fold`，两种引擎相同），"
+              "所以前 5 名是 5 个不同的节。标“相同节不合并”的行用 `search_fold: false` 构建：每份副本各是一条记录，"
+              "记录数与没有重复节的同规模站点相当，用来衡量引擎在这么多记录上的延迟；这时前 5 名往往是同一节的 5 份副本，"
+              "hit@5 接近 5 篇时的 hit@1。"]
     earlier = _earlier(out)
     if earlier:
         lines += ["", "修复前，500 篇（单文件索引，`bench/report.md`，`kb bench all --sizes 500`，"

@@ -6,6 +6,7 @@ plugins:
       sources: sources                 # the articles and the editorial file
       cache_dir: build/cache           # work kept between builds (deleting it is safe)
       search_engine: auto              # index | pagefind | auto (kb.site.pagefind)
+      search_fold: true                # identical sections listed once (kb.site.search.fold)
 ```
 
 Paths are relative to the folder of mkdocs.yml. MkDocs validates them once, when it loads
@@ -37,3 +38,7 @@ class KbConfig(base.Config):
     # needs), or `auto`: pagefind past kb.site.pagefind.PAGEFIND_MIN_ARTICLES articles. The
     # file:// editions always search the one-file index.
     search_engine = c.Choice(ENGINES, default="auto")
+    # Sections with the same heading (number aside) and text listed once in search, with
+    # how many other places hold them (kb.site.search.fold). Off only to measure search
+    # over every copy (kb bench engines --unfolded).
+    search_fold = c.Type(bool, default=True)

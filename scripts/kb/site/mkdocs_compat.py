@@ -107,9 +107,11 @@ def search_index_config(search_plugin) -> dict:
     return {key: search_plugin.config[key] for key in ("lang", "separator", "pipeline", "fields")}
 
 
-def search_index(search_plugin, *, segment: Callable[[str], str], add_entries: Callable) -> object:
+def search_index(search_plugin, *, segment: Callable[[str], str], add_entries: Callable,
+                 fold: Callable[[list], list] | None = None) -> object:
     """Material's search index, cutting Han text with `segment` and adding each page's
-    entries through `add_entries(page, index, add)` (`add`: Material's own)."""
+    entries through `add_entries(page, index, add)` (`add`: Material's own); the entries
+    written to search_index.json go through `fold` (its `entries` stay as they were made)."""
     from material.plugins.search.plugin import SearchIndex
 
     class KbSearchIndex(SearchIndex):
@@ -118,5 +120,15 @@ def search_index(search_plugin, *, segment: Callable[[str], str], add_entries: C
 
         def add_entry_from_context(self, page):
             add_entries(page, self, super().add_entry_from_context)
+
+        def generate_search_index(self, prev):
+            if fold is None:
+                return super().generate_search_index(prev)
+            entries = self.entries
+            self.entries = fold(entries)
+            try:
+                return super().generate_search_index(prev)
+            finally:
+                self.entries = entries
 
     return KbSearchIndex(**search_plugin.config)

@@ -84,6 +84,7 @@ class Record:
     url: str          # where it opens, relative to the site: `risk/identification.html#anchor`
     title: str        # the heading (a page's entry: its title), words set apart by spaces
     content: str      # the text, words set apart by spaces
+    same: int = 0     # other sections of the same heading and text folded into it (search.fold)
 
     @property
     def page(self) -> str:
@@ -108,7 +109,8 @@ def unspaced(text: str) -> str:
 def records(entries: list[dict]) -> list[Record]:
     """One record per entry of Material's search index (`search_index.entries`), in order."""
     return [Record(url=entry["location"], title=words_text(entry.get("title") or ""),
-                   content=words_text(entry.get("text") or "")) for entry in entries]
+                   content=words_text(entry.get("text") or ""), same=entry.get("same", 0))   # search.SAME
+            for entry in entries]
 
 
 def han_words(items: list[Record]) -> list[str]:
@@ -166,8 +168,14 @@ async def _index(items: list[Record], folder: Path) -> None:
         # site spends most of its indexing time waiting for the answers.
         for start in range(0, len(items), BATCH):
             await asyncio.gather(*(index.add_custom_record(url=record.url, content=record.content,
-                                                           language=LANGUAGE, meta={"title": record.title})
+                                                           language=LANGUAGE, meta=_meta(record))
                                    for record in items[start:start + BATCH]))
+
+
+def _meta(record: Record) -> dict[str, str]:
+    """The record's Pagefind meta (strings): its heading, and how many sections were folded
+    into it when any (kb-pagefind.js says so under the result)."""
+    return {"title": record.title, **({"same": str(record.same)} if record.same else {})}
 
 
 def _run(coroutine) -> None:
@@ -184,7 +192,8 @@ def _run(coroutine) -> None:
 
 
 def write(site_dir: Path, entries: list[dict], kept: Path | None = None) -> int:
-    """Write the Pagefind index of Material's index `entries` and the query segmenter's
+    """Write the Pagefind index of Material's index `entries` (as kb.site.search.fold left
+    them: one record for sections of the same heading and text) and the query segmenter's
     dictionary into site_dir/pagefind/; the number of records. `kept`: where the last
     index written is kept under the digest of what made it (the kb plugin's
     build/cache/pagefind/): a build whose records did not change copies it instead of

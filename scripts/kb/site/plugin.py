@@ -146,7 +146,8 @@ class KbPlugin(BasePlugin[KbConfig]):
                                cache.source_digest(inspect.getfile(type(plugin.search_index)), search.__file__))
         plugin.search_index = mkdocs_compat.search_index(
             plugin, segment=functools.partial(search.index_text, seg=self.index_segmenter),
-            add_entries=lambda page, index, add: search.add_entries(page, index=index, memo=memo, add=add))
+            add_entries=lambda page, index, add: search.add_entries(page, index=index, memo=memo, add=add),
+            fold=search.fold if self.config.search_fold else None)
 
     def on_files(self, files, *, config):
         node_modules = self.root / self.config.node_modules
@@ -255,7 +256,8 @@ class KbPlugin(BasePlugin[KbConfig]):
         if self.search_engine == "pagefind" and plugin is not None:
             # Pagefind's index from Material's entries (their text already cut by kb's
             # segmenter); search_index.json stays for the file:// editions.
-            pagefind.write(Path(config.site_dir), plugin.search_index.entries,
+            entries = plugin.search_index.entries
+            pagefind.write(Path(config.site_dir), search.fold(entries) if self.config.search_fold else entries,
                            kept=self.root / self.config.cache_dir / "pagefind")
         self.cache.save()
 

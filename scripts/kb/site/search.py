@@ -24,6 +24,7 @@ from kb.core.model import KbError
 from kb.core.plan import Role
 from kb.site import pagefind
 from kb.core.segment import Segmenter, Segmenters, dictionary_words, user_dictionary  # noqa: F401 (used by the plugin and export)
+from kb.importer.parse import CHAPTER_RE, NUMBERED_RE, PART_RE
 
 def index_segmenter(segmenters: Segmenters, dictionary: str) -> Segmenter:
     """The segmenter that cuts the search index's text: jieba with the user dictionary
@@ -111,6 +112,62 @@ def add_entries(page, *, index, memo, add) -> None:
     start = len(index.entries)
     add(page)
     memo.put(key, index.entries[start:])
+
+
+# ---------------------------------------------------------------------------
+# Sections that say the same thing
+
+# The field of a folded entry that counts the other places of its text: in
+# search_index.json (kb-search.js) and in the Pagefind record's meta (kb-pagefind.js).
+SAME = "same"
+
+
+def unnumbered(title: str) -> str:
+    """A heading as the index holds it without its section number (3.2, A.1.1, 第一章):
+    the number says where a section is, not what it says."""
+    text = title.replace("\u200b", "").strip()
+    match = NUMBERED_RE.match(text)
+    if match:
+        return match.group(2)
+    match = PART_RE.match(text) or CHAPTER_RE.match(text)
+    return text[match.end():].strip() if match else text
+
+
+_TAG = re.compile(r"<[^>]*>")
+_BLANK = re.compile(r"[\s\u200b]+")
+
+
+def _words(html: str) -> str:
+    """The text a reader reads in an entry's HTML: tags and the spaces between words aside
+    (a list written loose or tight says the same thing)."""
+    return _BLANK.sub(" ", _TAG.sub(" ", html)).strip()
+
+
+def fold(entries: list[dict]) -> list[dict]:
+    """Material's index entries with the sections that say the same thing as one: a section
+    whose heading (its number aside) and text (its markup aside) are those of an earlier
+    section is left out, and the earlier one counts it in SAME. A reader gains nothing from
+    a list of the same
+    text five times (a section copied into several articles, or repeated within one), and
+    it pushes every other answer off the first screen; the result says how many other
+    places hold it. Pages' own entries and sections without text stay as they are. The
+    one rule for both engines: the one-file index (kb.site.mkdocs_compat) and Pagefind's
+    records (kb.site.pagefind) are written from its output."""
+    first: dict[tuple[str, str], dict] = {}
+    out = []
+    for entry in entries:
+        text = _words(entry.get("text") or "")
+        if "#" not in entry["location"] or not text:
+            out.append(entry)
+            continue
+        key = (unnumbered(entry.get("title") or ""), text)
+        kept = first.get(key)
+        if kept is None:
+            first[key] = entry = dict(entry)
+            out.append(entry)
+        else:
+            kept[SAME] = kept.get(SAME, 0) + 1
+    return out
 
 
 # ---------------------------------------------------------------------------

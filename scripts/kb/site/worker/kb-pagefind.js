@@ -14,10 +14,15 @@
  *   fetches the files of its own characters. pagefind/kb-search.json says how many there
  *   are, the longest word, and each page's title.
  *
- * Ranking: sections holding every query word first (Pagefind's search requires every
- * word), then those missing one, then those holding one; within each, Pagefind's BM25
- * (a heading match weighs more). Results grouped by page as kb-search.js does; a result
- * opens its section with the query words highlighted (Material's ?h=).
+ * Ranking: sections holding every query word first (one Pagefind search for all the
+ * words, which requires every word); when they are fewer than a screen, one search per
+ * word, the sections ranked by how many words they hold, then by the sum of their words'
+ * scores (Pagefind's BM25, a heading match weighing more, is a sum over the words). A
+ * Pagefind search costs in proportion to the sections it matches (at 500 articles, 0.3 s
+ * for a word in 9,500 sections), so a query costs one search, or one more per word.
+ * Results grouped by page as kb-search.js does; a result opens its section with the query
+ * words highlighted (Material's ?h=). A record the build folded others into
+ * (kb.site.search.fold) says how many (its meta's `same`).
  */
 (function () {
   "use strict"
@@ -35,8 +40,8 @@
   var LIMIT = 10
   /* Sections of a page shown (not folded) when they score this share of its best one */
   var SHOWN = 0.6
-  /* A query of more words than this is not searched by every subset of one word fewer */
-  var SUBSETS = 6
+  /* A Latin word this short is searched as itself only (searchWord) */
+  var SHORT = /^[a-z0-9]{1,2}$/
 
   var pagefind = null                  /* Pagefind's module, once imported */
   var meta = { shards: 1, longest: 1, pages: {} }
@@ -81,15 +86,40 @@
 
   /* ---------------------------------------------------------------- search */
 
-  /* Every subset of `terms` of `size` words */
-  function subsets(terms, size) {
-    if (size === terms.length)
-      return [terms]
-    if (size === 1)
-      return terms.map(function (term) { return [term] })
-    if (size === terms.length - 1)
-      return terms.map(function (_, i) { return terms.filter(function (__, j) { return j !== i }) })
-    return []
+  /* One Pagefind search: its results, the sections holding every word of `words` (each
+     word, or a word that starts with it) */
+  function searchAll(words) {
+    return pagefind.search(words.join(" ")).then(function (response) {
+      return response ? response.results : []
+    })
+  }
+
+  /* A Latin word of one or two letters (the first keys of a word being typed, or the 3 of
+     GPT-3) stands for itself only, as in kb-search.js: Pagefind's exact search ("a"),
+     not every word that starts with it, which at 500 articles is most sections */
+  function searchWord(term) {
+    return SHORT.test(term) ? searchAll(['"' + term + '"']) : searchAll([term])
+  }
+
+  /* The sections holding at least one query word, each with how many it holds and the sum
+     of its words' scores (BM25 is a sum over the query's words): one Pagefind search per
+     word. Pagefind's cost grows with the sections a search matches, so this runs only
+     when the search for every word found too few (searchAll) */
+  function searchEach(terms) {
+    return Promise.all(terms.map(searchWord)).then(function (answers) {
+      var found = new Map()
+      answers.forEach(function (results, t) {
+        results.forEach(function (result) {
+          var hit = found.get(result.id)
+          if (!hit)
+            found.set(result.id, hit = { result: result, covered: 0, pf: 0, subset: [] })
+          hit.covered++
+          hit.pf += result.score
+          hit.subset.push(terms[t])
+        })
+      })
+      return Array.from(found.values())
+    })
   }
 
   function search(query) {
@@ -98,34 +128,19 @@
       var terms = q.words.filter(function (_, w) { return q.strong[w] })
       if (!terms.length)
         return { items: [] }
-      /* Sections holding every word, then one fewer (short queries), then one */
-      var sizes = [terms.length]
-      if (terms.length > 1 && terms.length - 1 > 1 && terms.length <= SUBSETS)
-        sizes.push(terms.length - 1)
-      if (terms.length > 1)
-        sizes.push(1)
-      var found = new Map()
-      function run(i) {
-        if (i >= sizes.length || found.size >= LIMIT)
-          return Promise.resolve()
-        return Promise.all(subsets(terms, sizes[i]).map(function (subset) {
-          return pagefind.search(subset.join(" ")).then(function (response) {
-            return { subset: subset, results: response ? response.results : [] }
+      /* Sections holding every word; when they are too few to fill the list, every
+         section holding one, those holding more words first (at once when a word is a
+         short Latin one, which one search for all the words would take as a prefix) */
+      var all = terms.length === 1 ? searchWord(terms[0])
+        : terms.some(function (term) { return SHORT.test(term) }) ? Promise.resolve([]) : searchAll(terms)
+      return all.then(function (results) {
+        if (results.length >= LIMIT || terms.length === 1)
+          return results.map(function (result) {
+            return { result: result, covered: terms.length, pf: result.score, subset: terms }
           })
-        })).then(function (answers) {
-          answers.forEach(function (answer) {
-            answer.results.forEach(function (result) {
-              var hit = found.get(result.id)
-              if (!hit || hit.covered < answer.subset.length
-                  || (hit.covered === answer.subset.length && hit.pf < result.score))
-                found.set(result.id, { result: result, covered: answer.subset.length, pf: result.score, subset: answer.subset })
-            })
-          })
-          return run(i + 1)
-        })
-      }
-      return run(0).then(function () {
-        var ranked = Array.from(found.values()).sort(function (a, b) {
+        return searchEach(terms)
+      }).then(function (found) {
+        var ranked = found.sort(function (a, b) {
           return b.covered - a.covered || b.pf - a.pf
         }).slice(0, LIMIT)
         return Promise.all(ranked.map(function (hit) {
@@ -196,7 +211,7 @@
     return {
       location: fragment.raw_url,
       title: unspaced(markTitle(fragment.meta.title || "", hit.subset)),
-      text: unspaced(fragment.excerpt || ""),
+      text: unspaced(fragment.excerpt || "") + KbQuery.sameNote(Number(fragment.meta.same) || 0),
       score: score,
       terms: own,
     }

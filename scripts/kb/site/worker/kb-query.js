@@ -13,7 +13,8 @@
  * - Traditional input converted to Simplified with OpenCC, loaded the first time a query
  *   holds a Traditional-only character; queries that arrive meanwhile wait behind it.
  *
- * Also the one place both engines answer Material's search worker messages (serveMaterial).
+ * Also the one place both engines answer Material's search worker messages (serveMaterial)
+ * and word a folded result (sameNote).
  */
 self.KbQuery = (function () {
   "use strict"
@@ -226,6 +227,15 @@ self.KbQuery = (function () {
     })
   }
 
+  /* ---------------------------------------------------------------- results */
+
+  /* What a result adds when the build folded other sections of the same heading and
+     text into it (kb.site.search.fold): how many other places hold the text. The
+     same words in both engines. */
+  function sameNote(count) {
+    return count > 0 ? '<p class="kb-same">另有 ' + count + " 处相同内容</p>" : ""
+  }
+
   function postResult(result) {
     self.postMessage({ type: RESULT, data: result })
   }
@@ -238,6 +248,7 @@ self.KbQuery = (function () {
     whenReadable: whenReadable,
     serveMaterial: serveMaterial,
     postResult: postResult,
+    sameNote: sameNote,
     generation: function () { return generation },
   }
 })()

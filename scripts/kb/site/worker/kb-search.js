@@ -28,7 +28,9 @@
  *   body; query words that are neighbours in the query and in the text (a phrase: 多头
  *   注意力) earn a bonus, more in the heading.
  * - Results: grouped by page, each group led by its best section and the groups ordered by
- *   it; a result opens its section with the query words highlighted (Material's ?h=).
+ *   it; a result opens its section with the query words highlighted (Material's ?h=). A
+ *   section the build folded others into (the same heading and text: kb.site.search.fold)
+ *   says how many other places hold it (its entry's `same`).
  */
 (function () {
   "use strict"
@@ -115,7 +117,7 @@
     analysed.clear()
     separator = new RegExp(data.config.separator, "g")
     docs = data.docs.map(function (doc) {
-      return { location: doc.location, title: doc.title || "", text: doc.text || "", page: -1 }
+      return { location: doc.location, title: doc.title || "", text: doc.text || "", page: -1, same: doc.same || 0 }
     })
     var pages = new Map(), total = 0, sections = 0
     docs.forEach(function (doc, d) {
@@ -315,7 +317,7 @@
     return {
       location: doc.location,
       title: highlight(doc.title, field[0], marked[0], true),
-      text: highlight(doc.text, field[1], marked[1], false),
+      text: highlight(doc.text, field[1], marked[1], false) + KbQuery.sameNote(doc.same),
       score: score,
       terms: terms,
     }
