@@ -147,10 +147,9 @@ def fold(entries: list[dict]) -> list[dict]:
     """Material's index entries with the sections that say the same thing as one: a section
     whose heading (its number aside) and text (its markup aside) are those of an earlier
     section is left out, and the earlier one counts it in SAME. A reader gains nothing from
-    a list of the same
-    text five times (a section copied into several articles, or repeated within one), and
-    it pushes every other answer off the first screen; the result says how many other
-    places hold it. Pages' own entries and sections without text stay as they are. The
+    a list of the same text five times (a section copied into several articles, or repeated
+    within one), and it pushes every other answer off the first screen; the result says how
+    many other places hold it. Pages' own entries and sections without text stay as they are. The
     one rule for both engines: the one-file index (kb.site.mkdocs_compat) and Pagefind's
     records (kb.site.pagefind) are written from its output."""
     first: dict[tuple[str, str], dict] = {}
