@@ -217,3 +217,20 @@ def test_the_bench_sets_the_engine_and_the_folding_once_each(tmp_path):
     config = KbConfig()
     config.load_dict({"search_fold": False})
     assert config.validate() == ([], []) and config.search_fold is False
+
+
+def test_pagefind_folds_only_when_the_one_file_index_does(cut):
+    """Both engines list the same sections: with Material's own index (a custom jieba_dict,
+    which kb cannot cut for) neither folds."""
+    from kb.site.plugin import KbPlugin
+
+    entries = _entries(cut) + [dict(_entries(cut)[1], location="data/privacy.html#s001-3-2")]
+    plugin = KbPlugin()
+    errors, _ = plugin.load_config({})
+    assert not errors
+    plugin.index_segmenter = None                     # Material's own index
+    assert plugin.folded(entries) == entries
+    plugin.index_segmenter = object()                 # kb's index: it folds
+    assert [e["location"] for e in plugin.folded(entries)] == ["data/privacy.html", "data/privacy.html#s000-3-2"]
+    plugin.config.search_fold = False
+    assert plugin.folded(entries) == entries

@@ -147,7 +147,13 @@ class KbPlugin(BasePlugin[KbConfig]):
         plugin.search_index = mkdocs_compat.search_index(
             plugin, segment=functools.partial(search.index_text, seg=self.index_segmenter),
             add_entries=lambda page, index, add: search.add_entries(page, index=index, memo=memo, add=add),
-            fold=search.fold if self.config.search_fold else None)
+            fold=self.folded)
+
+    def folded(self, entries: list[dict]) -> list[dict]:
+        """Search entries as both engines index them: sections that say the same thing as
+        one (kb.site.search.fold), when the one-file index is kb's (Material's own, kept for
+        a custom `jieba_dict`, cannot fold), so that both list the same sections."""
+        return search.fold(entries) if self.config.search_fold and self.index_segmenter is not None else entries
 
     def on_files(self, files, *, config):
         node_modules = self.root / self.config.node_modules
@@ -257,7 +263,7 @@ class KbPlugin(BasePlugin[KbConfig]):
             # Pagefind's index from Material's entries (their text already cut by kb's
             # segmenter); search_index.json stays for the file:// editions.
             entries = plugin.search_index.entries
-            pagefind.write(Path(config.site_dir), search.fold(entries) if self.config.search_fold else entries,
+            pagefind.write(Path(config.site_dir), self.folded(entries),
                            kept=self.root / self.config.cache_dir / "pagefind")
         self.cache.save()
 
