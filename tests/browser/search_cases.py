@@ -63,3 +63,12 @@ def opens_at_its_section_highlighted(box, link, query: str, answer: str, page_pa
     box.page.wait_for_selector("mark[data-md-highlight]")
     marks = box.page.eval_on_selector_all("mark[data-md-highlight]", "els => els.map(e => e.textContent)")
     assert query in marks
+
+
+def finds_what_its_simplified_form_finds(box, traditional: str, simplified: str) -> None:
+    """The Traditional query gives, in `box` (kb.bench.search.SearchBox), the top five of
+    its Simplified form, which finds something."""
+    expected, _ = box.search(simplified)
+    got, _ = box.search(traditional)
+    assert expected, f"{simplified}: no results"
+    assert got[:5] == expected[:5]
