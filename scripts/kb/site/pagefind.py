@@ -100,6 +100,12 @@ def words_text(markup: str) -> str:
     return _DIRECTIVE.sub("\u200b_", text)
 
 
+def plain_text(markup: str) -> str:
+    """The text of HTML as a reader reads it, entities as written: tags dropped, each run of
+    blanks (the segmenter's zero-width spaces included) one space."""
+    return _SPACE.sub(" ", _TAG.sub(" ", markup)).strip()
+
+
 def unspaced(text: str) -> str:
     """Words set apart by spaces as the page writes them: no space beside a Chinese
     character or mark (kb-pagefind.js does the same to what it shows)."""

@@ -133,16 +133,6 @@ def unnumbered(title: str) -> str:
     return text[match.end():].strip() if match else text
 
 
-_TAG = re.compile(r"<[^>]*>")
-_BLANK = re.compile(r"[\s\u200b]+")
-
-
-def _words(html: str) -> str:
-    """The text a reader reads in an entry's HTML: tags and the spaces between words aside
-    (a list written loose or tight says the same thing)."""
-    return _BLANK.sub(" ", _TAG.sub(" ", html)).strip()
-
-
 def fold(entries: list[dict]) -> list[dict]:
     """Material's index entries with the sections that say the same thing as one: a section
     whose heading (its number aside) and text (its markup aside) are those of an earlier
@@ -155,7 +145,8 @@ def fold(entries: list[dict]) -> list[dict]:
     first: dict[tuple[str, str], dict] = {}
     out = []
     for entry in entries:
-        text = _words(entry.get("text") or "")
+        # Tags and the spaces between words aside: a list written loose or tight says the same.
+        text = pagefind.plain_text(entry.get("text") or "")
         if "#" not in entry["location"] or not text:
             out.append(entry)
             continue
