@@ -19,13 +19,17 @@ from search_cases import (TRADITIONAL, finds_what_its_simplified_form_finds, fir
 KB = Path(sys.executable).parent / "kb"
 
 
+def _kb(root: Path, command: str) -> None:
+    proc = subprocess.run([str(KB), "--root", str(root), command], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+
 @pytest.fixture(scope="module")
 def pagefind_site(tmp_path_factory) -> Path:
     """The five articles built with search_engine: pagefind."""
     root = make_root(tmp_path_factory.mktemp("pagefind-root"), docs=True)
     set_engine(root / "mkdocs.yml", "pagefind")
-    proc = subprocess.run([str(KB), "--root", str(root), "build"], capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    _kb(root, "build")
     return root / "site"
 
 
@@ -105,13 +109,11 @@ def sites_with_copies(tmp_path_factory) -> dict[str, Path]:
     from kb.bench import corpus
 
     root = corpus.scratch_root(REPO, tmp_path_factory.mktemp("copies") / "root", 10)
-    proc = subprocess.run([str(KB), "--root", str(root), "import"], capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    _kb(root, "import")
     sites = {}
     for engine in ("index", "pagefind"):
         set_engine(root / "mkdocs.yml", engine)
-        proc = subprocess.run([str(KB), "--root", str(root), "build"], capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, proc.stderr[-4000:]
+        _kb(root, "build")
         sites[engine] = shutil.copytree(root / "site", root.parent / f"site-{engine}")
     sites["root"] = root
     return sites
