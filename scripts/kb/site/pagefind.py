@@ -206,8 +206,9 @@ def write(site_dir: Path, entries: list[dict], kept: Path | None = None) -> int:
     indexing the site again (at 500 articles, most of a later build)."""
     items = records(entries)
     folder = site_dir / FOLDER
-    key = _index_key(items)
-    if kept is not None and (kept / key).is_dir():
+    # The digest reads every record's text: only for a build that keeps the index.
+    key = _index_key(items) if kept is not None else None
+    if key is not None and (kept / key).is_dir():
         shutil.copytree(kept / key, folder)
         return len(items)
     _run(_index(items, folder))
@@ -215,7 +216,7 @@ def write(site_dir: Path, entries: list[dict], kept: Path | None = None) -> int:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    if kept is not None:
+    if key is not None:
         _keep(folder, kept / key)
     return len(items)
 
