@@ -15,6 +15,7 @@ neither is committed twice.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -133,6 +134,11 @@ def unnumbered(title: str) -> str:
     return text[match.end():].strip() if match else text
 
 
+# kb serve folds the whole index again after every edit: an unchanged section's text is
+# read once, not on every update (at 50 articles 0.08 s of an edit's 0.4 s of CPU).
+_fold_text = functools.lru_cache(maxsize=1 << 16)(pagefind.plain_text)
+
+
 def fold(entries: list[dict]) -> list[dict]:
     """Material's index entries with the sections that say the same thing as one: a section
     whose heading (its number aside) and text (its markup aside) are those of an earlier
@@ -146,7 +152,7 @@ def fold(entries: list[dict]) -> list[dict]:
     out = []
     for entry in entries:
         # Tags and the spaces between words aside: a list written loose or tight says the same.
-        text = pagefind.plain_text(entry.get("text") or "")
+        text = _fold_text(entry.get("text") or "")
         if "#" not in entry["location"] or not text:
             out.append(entry)
             continue
