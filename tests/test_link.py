@@ -136,6 +136,32 @@ def test_the_numpy_prefilter_finds_exactly_the_related_sections_of_scoring_every
         assert lists(link.related_sections(kb.units, seg, stop)) == everyone, method
 
 
+def test_a_forked_process_ranking_every_other_block_gives_the_same_lists(kb, monkeypatch):
+    # Past PARALLEL_MIN_UNITS units a forked process ranks every other block; forced on for
+    # the five articles (small blocks, so that both processes have some), every list and
+    # score must be those ranked in this process alone, and the fork must have happened.
+    from kb.core import context
+    from kb.importer import link
+
+    seg = link.segmenter(Context.in_memory().segmenters, kb.editorial)
+    stop = frozenset(kb.editorial.labels.stop_words)
+
+    def lists(found):
+        return {a: [(r.unit.section.anchor, r.score) for r in rs] for a, rs in found.items()}
+
+    alone = lists(link.related_sections(kb.units, seg, stop))
+    pools = []
+    worker_pool = context.worker_pool
+    monkeypatch.setattr(context, "worker_pool", lambda count: pools.append(count) or worker_pool(count))
+    monkeypatch.setattr(context, "may_fork", lambda: True)
+    monkeypatch.setattr(link, "PARALLEL_MIN_UNITS", 0)
+    monkeypatch.setattr(link._Prefilter, "BLOCK", 16)
+    for prefilter_min in (10**9, 0):
+        monkeypatch.setattr(link, "PREFILTER_MIN_UNITS", prefilter_min)
+        assert lists(link.related_sections(kb.units, seg, stop)) == alone
+    assert pools == [1, 1] and sum(map(len, alone.values())) > 100
+
+
 def test_the_prefilter_takes_units_without_words():
     # A unit with no words left (all stop words) is nobody's candidate and has none.
     from kb.importer import link
