@@ -253,7 +253,7 @@ class _Run:
 
     def rank(self, todo) -> None:
         """Compare each unit of `todo` with all its candidates. From PARALLEL_MIN_UNITS
-        units (a first import of some 300 articles on), a forked process takes every other
+        units (some 160 articles of about 50 sections), a forked process takes every other
         block, the blocks being independent: the comparison was half of such an import's
         wall time, on one core."""
         n = len(self.units)
