@@ -36,6 +36,16 @@ def test_quiet_attributes_are_dropped_and_local_links_keep_their_words():
         == ['<a>代码</a> <a href="https://e.org/">站</a>']
 
 
+def test_a_local_link_whose_words_are_code_or_brackets_keeps_its_words_and_an_external_one_stays_a_link():
+    # Real text (pingcap/docs-cn): such links into the article's own site reached docs/ and
+    # failed the strict build ("contains an absolute link").
+    assert escape_body(["系统变量 [`tidb_x`](/system-variables.md#tidb_x) 和 [`a]`](a.md)，见 [`y`](https://e.org/y)"]) \
+        == ["系统变量 `tidb_x` 和 `a]`，见 [`y`](https://e.org/y)"]
+    # Brackets in pairs and escaped brackets in the words.
+    assert escape_body(["参考 [KILL [TIDB]](/kill.md) 与 [SHOW \\[FULL\\] PROCESSLIST](/show.md#x)，[外 [链]](https://e.org/)"]) \
+        == ["参考 KILL [TIDB] 与 SHOW \\[FULL\\] PROCESSLIST，[外 [链]](https://e.org/)"]
+
+
 def test_a_closing_tag_whose_opening_tag_is_in_another_section_is_dropped():
     assert escape_body(["文字</div>"]) == ["文字"]
 

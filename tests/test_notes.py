@@ -276,6 +276,17 @@ def test_dated_facts_are_read_with_the_year_nearest_their_subject(kb):
     assert ("AlexNet", "2014", "000", 95) not in found
 
 
+def test_a_clause_that_starts_with_a_year_takes_the_subject_of_its_neighbour():
+    # Real text (d2l-zh, pingcap/docs-cn) once stopped kb import here with StopIteration:
+    # the clause without a subject borrows the other clause's at position 0, where its year starts.
+    from kb.core.model import Article
+    from kb.importer.facts import article_facts
+    article = Article(path="x.md", key="x", lines=["1997年，为了收集评分数据，明尼苏达大学的GroupLens实验室创建了本数据集。",
+                                                   "2017 年 6 月 16 日，TiDB 正式发布 RC3 版。"])
+    found = {(f.subject, f.attribute, f.value, f.line) for f in article_facts(article, {}, set())}
+    assert found == {("GroupLens", "year", "1997", 1), ("TiDB", "year", "2017", 2), ("RC3", "year", "2017", 2)}
+
+
 def test_the_import_finds_gpt3_dated_2018_and_2020_as_a_contradiction_candidate(kb):
     years = [(c.subject, c.attribute, [(f.article[:3], f.line, f.value) for f in c.facts], c.status)
              for c in kb.contradictions]

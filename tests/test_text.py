@@ -134,6 +134,16 @@ def test_inside_a_list_indented_code_takes_eight_spaces():
     assert kinds(md) == ["prose", "blank", "prose", "blank", "indented"]
 
 
+def test_a_nested_list_item_holds_paragraphs_at_eight_spaces_and_code_at_twelve():
+    # As Python-Markdown reads them (real text: pingcap/docs-cn release notes, whose links
+    # there reached docs/ unescaped when the scanner took them for code).
+    md = "* 一\n\n    * 二\n\n        [文档](/x.md)\n\n            code"
+    assert kinds(md) == ["prose", "blank", "prose", "blank", "prose", "blank", "indented"]
+    # Back in the outer item, code takes eight spaces again.
+    md = "* 一\n\n    * 二\n\n    外层\n\n        code"
+    assert kinds(md) == ["prose", "blank", "prose", "blank", "prose", "blank", "indented"]
+
+
 # --- spans inside a prose line -------------------------------------------------------------
 
 def test_dollar_prices_are_not_inline_maths():

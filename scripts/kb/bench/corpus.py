@@ -1,6 +1,14 @@
-"""A corpus of N articles made from the real ones, for measuring how cost grows.
+"""Corpora of N articles for measuring how cost grows: `copies` (the default) and `distinct`.
 
-Article k of the corpus is real article k mod 5. The first five are the real articles,
+Both start with the five real articles, unchanged (so a corpus of 5 is the real site).
+
+`distinct`: articles 6 to N are the first N - 5 of 495 different real, public Chinese
+Markdown articles (bench/corpus/distinct.tar.xz, listed with repository, commit, path and
+SHA-256 in bench/corpus/distinct.tsv; bench/corpus/SOURCES.md gives their licences, and
+scripts/bench/distinct_corpus.py makes the archive again from the repositories), copied
+byte for byte, in the archive's order.
+
+`copies`: article k of the corpus is real article k mod 5. The first five are the real articles,
 unchanged (so the corpus of 5 is the real site); every later copy gets a distinct title
 and file name, and its `x.y` sections (with their subsections) shuffled within their
 chapter and renumbered, so that each copy is still a valid article: numbering runs
@@ -10,10 +18,12 @@ The same (sources, n, seed) always give byte-identical files.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import random
 import re
 import shutil
+import tarfile
 from pathlib import Path
 
 from kb.core.model import Article, Section
@@ -22,6 +32,9 @@ from kb.importer.parse import parse
 from kb.importer.source import SOURCE_SUFFIXES, decode, split_lines
 
 SEED = 7
+KINDS = ("copies", "distinct")
+DISTINCT_ARCHIVE = Path("bench/corpus/distinct.tar.xz")
+DISTINCT_MANIFEST = Path("bench/corpus/distinct.tsv")
 
 
 def real_articles(sources: Path) -> list[Path]:
@@ -123,13 +136,64 @@ def generate(sources: Path, n: int, dest: Path, seed: int = SEED) -> list[Path]:
     return written
 
 
-def scratch_root(root: Path, dest: Path, articles: int | None = None, seed: int = SEED) -> Path:
+def distinct_manifest(root: Path) -> list[dict]:
+    """The rows of bench/corpus/distinct.tsv (article number, repository, commit, path,
+    bytes, sha256), in the archive's order."""
+    with (root / DISTINCT_MANIFEST).open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def distinct_files(root: Path, count: int | None = None) -> list[tuple[dict, bytes]]:
+    """The first `count` (all when None) articles of the distinct archive with their
+    manifest rows; an archive that does not match its manifest is an error."""
+    rows = distinct_manifest(root)[:count]
+    out = []
+    with tarfile.open(root / DISTINCT_ARCHIVE, "r:xz") as tar:
+        for row, member in zip(rows, tar):
+            name = f"{row['repository']}/{row['path']}"
+            data = tar.extractfile(member).read() if member.isfile() else b""
+            if member.name != name or hashlib.sha256(data).hexdigest() != row["sha256"]:
+                raise ValueError(f"{root / DISTINCT_ARCHIVE}: member {member.name} does not match "
+                                 f"{DISTINCT_MANIFEST} article {row['article']} ({name})")
+            out.append((row, data))
+    if len(out) < len(rows):
+        raise ValueError(f"{root / DISTINCT_ARCHIVE}: {len(out)} files, the manifest lists {len(rows)}")
+    return out
+
+
+def generate_distinct(root: Path, n: int, dest: Path) -> list[Path]:
+    """Write the distinct corpus of n articles into `dest`: the real articles of
+    root/sources, then the first n - 5 of the archive as `NNN_<sha256>.md`; returns them."""
+    reals = real_articles(root / "sources")
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for real in reals[:n]:
+        shutil.copyfile(real, dest / real.name)
+        written.append(dest / real.name)
+    extra = n - len(written)
+    if extra > 0:
+        files = distinct_files(root, extra)
+        if len(files) < extra:
+            raise ValueError(f"the distinct corpus has {len(reals) + len(files)} articles, not {n}")
+        for k, (row, data) in enumerate(files, len(written)):
+            target = dest / f"{k:03d}_{row['sha256'][:16]}.md"
+            target.write_bytes(data)
+            written.append(target)
+    return written
+
+
+def scratch_root(root: Path, dest: Path, articles: int | None = None, seed: int = SEED,
+                 kind: str = "copies") -> Path:
     """A repository root at `dest` that `kb import`/`kb build`/`kb serve` run in: the
-    project at `root` (kb.core.project.scratch_copy) with `articles` articles in sources/
-    (the real ones when None)."""
+    project at `root` (kb.core.project.scratch_copy) with `articles` articles of the
+    corpus `kind` in sources/ (the real ones when None)."""
+    if kind not in KINDS:
+        raise ValueError(f"corpus {kind!r}: one of {', '.join(KINDS)}")
     if dest.exists():
         shutil.rmtree(dest)
     copy = scratch_copy(root, dest, articles=real_articles(root / "sources") if articles is None else ())
-    if articles is not None:
+    if articles is not None and kind == "distinct":
+        generate_distinct(root, articles, copy.sources)
+    elif articles is not None:
         generate(root / "sources", articles, copy.sources, seed)
     return dest

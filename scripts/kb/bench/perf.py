@@ -6,7 +6,8 @@ latency, for corpora of 5, 50 (and, when asked, 500) articles.
     kb bench build --sizes 5 --runs 9  # only the build timings, more runs
 
 For each size, a scratch root under bench/tmp/perf/ gets the corpus (kb.bench.corpus: the
-real five articles first, then shuffled, retitled copies), the repository's mkdocs.yml,
+real five articles first, then shuffled, retitled copies; with `--corpus distinct`, then
+different real articles), the repository's mkdocs.yml,
 overrides, hook file and node_modules, and a plain mkdocs-material site of the same raw
 articles as the reference. Then, as the target asks:
 
@@ -16,8 +17,8 @@ articles as the reference. Then, as the target asks:
 - serve:  edit -> shown in the browser under `kb serve` (kb.bench.edit).
 
 Figures are merged into bench/report.json (a later run at another size or of another
-target replaces only what it measured), and bench/report.md and bench/report.svg are
-made again from the whole JSON.
+target replaces only what it measured; the distinct corpus's under its "distinct" key),
+and bench/report.md and bench/report.svg are made again from the whole JSON.
 """
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ PARTS = {"all": ("build", "weight", "serve"), "build": ("build",), "weight": ("w
 
 def add_arguments(parser) -> None:
     parser.add_argument("--sizes", default="5,50", help="corpus sizes in articles, comma-separated (default: 5,50)")
+    parser.add_argument("--corpus", choices=corpus.KINDS, default="copies",
+                        help="articles after the fifth: copies of the five (default) or distinct real articles "
+                             "(kb.bench.corpus); the report keeps each corpus's figures apart")
     parser.add_argument("--runs", type=int, help="runs per size for the build timings "
                         "(default: 5 for 5 articles, 3 up to 50, 1 above)")
     parser.add_argument("--export-max", type=int, default=50,
@@ -94,9 +98,10 @@ def _corpus_figures(work: Path) -> dict:
 
 
 def measure_size(root: Path, size: int, parts: tuple[str, ...], args, log) -> dict:
-    work = (root / WORK_DIR / f"n{size}").resolve()
-    log(f"kb bench: {size} articles in {work}")
-    corpus.scratch_root(root, work, size)
+    kind = args.corpus
+    work = (root / WORK_DIR / (f"n{size}" if kind == "copies" else f"n{size}-{kind}")).resolve()
+    log(f"kb bench: {size} articles ({kind}) in {work}")
+    corpus.scratch_root(root, work, size, kind=kind)
     figures: dict = {}
     kb = [timing.kb_command(), "--root", str(work)]
     if "build" in parts:
@@ -163,19 +168,25 @@ def run(root: Path, args) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.0f}s] {message}", flush=True)
 
+    kind = args.corpus
+    # The copies corpus's figures at the top (as before); another corpus's under its name.
+    target = data["sizes"] if kind == "copies" else data.setdefault(kind, {}).setdefault("sizes", {})
     for size in sizes:
         figures = measure_size(root, size, parts, args, log)
         for part in parts:
             if part in figures:
-                figures[part]["meta"].update(command=command, commit=commit)
-        data["sizes"].setdefault(str(size), {}).update(figures)
+                figures[part]["meta"].update(command=command, commit=commit, corpus=kind)
+        target.setdefault(str(size), {}).update(figures)
         write(out, data)
     log(f"kb bench: wrote {out / 'report.md'}, {out / 'report.json'} and {out / 'report.svg'}")
     return 0
 
 
 def write(out: Path, data: dict) -> None:
-    data["sizes"] = dict(sorted(data["sizes"].items(), key=lambda kv: int(kv[0])))
+    for sizes in (data["sizes"], *(data[k]["sizes"] for k in corpus.KINDS if k in data)):
+        sorted_sizes = dict(sorted(sizes.items(), key=lambda kv: int(kv[0])))
+        sizes.clear()
+        sizes.update(sorted_sizes)
     (out / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     (out / "report.md").write_text(report.markdown(data), encoding="utf-8")
     (out / "report.svg").write_text(report.svg(data), encoding="utf-8")

@@ -1,6 +1,7 @@
 """bench/report.json -> bench/report.md and bench/report.svg.
 
-The JSON holds every figure, per corpus size; the Markdown is made from it alone, so a
+The JSON holds every figure, per corpus size (the distinct corpus's, kb.bench.corpus, under
+its "distinct" key, in a section of their own); the Markdown is made from it alone, so a
 report can be re-rendered (and merged with a later run at another size) without
 measuring again. The SVG draws how time and bytes grow with the number of articles, on
 log-log axes where linear growth is a line of slope one.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 # Stage names as the report shows them.
 IMPORT_STAGES = {"start-up": "启动（解释器、导入）", "read": "read 读取", "parse": "parse 解析",
@@ -91,6 +93,7 @@ def markdown(report: dict) -> str:
     out += _serve(report, sizes)
     out += _scale(report, sizes)
     out += _before_after(report, sizes)
+    out += _distinct(report)
     out += _notes(report)
     return "\n".join(out).rstrip() + "\n"
 
@@ -425,6 +428,31 @@ def _before_after(report: dict, sizes: list[int]) -> list[str]:
                 continue
             gain = f"{before / after:.1f}×" if after else "—"
             out.append(f"| {label} | {n} 篇 | {_s(before)} | {_s(after)} | {gain} |")
+    return out + [""]
+
+
+_SIZE_CELL = re.compile(r"(\d+) 篇(?=[ ：|])")
+
+
+def _distinct(report: dict) -> list[str]:
+    """The figures measured on the distinct corpus (`--corpus distinct`): the same tables,
+    one heading level down, every size labelled with the corpus."""
+    sub = report.get("distinct") or {}
+    sizes = _sizes(sub)
+    if not sizes:
+        return []
+    commands = sorted({f"`{meta['command']}`（提交 `{meta.get('commit', '?')}`）" for n in sizes
+                       for part in ("build", "weight", "serve") if (meta := _get(sub, n, part, "meta") or {}).get("command")})
+    out = ["## 不同文章语料（`--corpus distinct`）", "",
+           "前 5 篇是真实文章，其后是 495 篇各不相同的真实公开中文 Markdown 文章中的前 N − 5 篇"
+           "（`bench/corpus/`，来源、提交与许可见 `bench/corpus/SOURCES.md`），没有副本，构建时合并相同节几乎不起作用。"
+           + (f"测量命令：{'、'.join(commands)}。" if commands else ""), ""]
+    for line in [*_timings(sub, sizes), *_weights(sub, sizes), *_search(sub, sizes), *_serve(sub, sizes)]:
+        if line.startswith("#"):
+            line = "#" + line
+        elif line.startswith(("|", "- ")):
+            line = _SIZE_CELL.sub(r"\1 篇（不同文章）", line)
+        out.append(line)
     return out + [""]
 
 

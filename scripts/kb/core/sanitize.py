@@ -53,6 +53,11 @@ _SPECIAL = re.compile(r"[\\`$<{]|\*{4,}|_{4,}|!?\[")
 # ')' is the destination (and title), spaces and '<' included; bounded so that a line of
 # unclosed '[' stays linear.
 _LINK = re.compile(r"(!?)\[([^\]\n`]{0,500})\]\(((?:[^()\n]|\([^()\n]{0,200}\)){0,2000})\)")
+# When that does not match: words that hold code spans, escapes or brackets in pairs (a `]`
+# in them does not end the words): [`tidb_x`](/vars.md#x), [KILL [TIDB]](/kill.md),
+# [SHOW \[FULL\] PROCESSLIST](/show.md). Possessive: each part has one reading.
+_RICH_LINK = re.compile(r"(!?)\[((?:[^\[\]\n`\\]|\\.|`[^`\n]{0,200}+`|\[[^\[\]\n]{0,200}+\]){0,500}+)\]"
+                        r"\(((?:[^()\n]|\([^()\n]{0,200}\)){0,2000})\)")
 # A reference definition (`[r]: other.md`, used by `[text][r]`), in a quote or list item too.
 _REFERENCE = re.compile(r"^((?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))*[ \t]*)\[[^\[\]]{1,500}\]:[ \t]*<?([^\s>]*)")
 _HR_LINE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
@@ -236,7 +241,7 @@ def escape_line(line: str, tags: HtmlTags | None = None, *, whole_line: bool = T
             i = k + 1
             continue
         elif token.endswith("["):
-            link = _LINK.match(line, k)
+            link = _LINK.match(line, k) or _RICH_LINK.match(line, k)
             target = link.group(3).strip().lstrip("<") if link else ""
             if link and not _EXTERNAL_URL.match(target):
                 # A path or #anchor of the article's own site means nothing here: keep the words.

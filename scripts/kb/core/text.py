@@ -119,6 +119,7 @@ def scan(lines: Sequence[str]) -> list[Line]:
     fence: Fence | None = None
     maths_until = -1
     in_list = in_code = False
+    item = 0                         # indent of the list item the text is in (0, 4, 8 …)
     for i, line in enumerate(lines):
         if fence is not None:
             if fence.closed_by(line):
@@ -143,12 +144,18 @@ def scan(lines: Sequence[str]) -> list[Line]:
             maths_until = end
             out.append(_MATHS_FIRST)
             continue
-        # Indented code: Python-Markdown's rule, with list items nesting four spaces deep.
-        if LIST_ITEM.match(line):
-            in_list = True
+        # Indented code: Python-Markdown's rule, with list items nesting four spaces deep:
+        # text in an item at indent d is at d + 4, its code at d + 8 (an item at 4 holds
+        # paragraphs at 8); a paragraph after a blank line at less than d + 4 is back in an
+        # outer item.
+        is_item = LIST_ITEM.match(line) is not None
+        if is_item:
+            in_list, item = True, indent(line) // 4 * 4
         elif indent(line) == 0:
-            in_list = False
-        in_code = indent(line) >= (8 if in_list else 4) and (previous_blank or in_code)
+            in_list, item = False, 0
+        in_code = indent(line) >= (item + 8 if in_list else 4) and (previous_blank or in_code)
+        if in_list and not (is_item or in_code) and previous_blank and indent(line) < item + 4:
+            item = max(indent(line) // 4 * 4 - 4, 0)
         out.append(_INDENTED if in_code else _PROSE)
     return out
 

@@ -128,9 +128,10 @@ def _clause_facts(raw: str, clause: str, subjects: list[tuple[int, str]], articl
             continue
         for pos, subject in subjects:
             # The value before the subject that is nearest to it (2012年的AlexNet和2014年的LSTM),
-            # else the first after it (OpenAI成立于2015年).
+            # else the first at or after it (OpenAI成立于2015年; a subject taken from the
+            # nearest clause stands at 0, where this clause's year may start: 1997年，…GroupLens实验室创建了).
             before = [v for p, v in of_kind if p < pos]
-            value = before[-1] if before else next(v for p, v in of_kind if p > pos)
+            value = before[-1] if before else next(v for p, v in of_kind if p >= pos)
             out.append(Fact(subject, attribute, value, article.path, line, _claim(raw)))
     return out
 

@@ -82,7 +82,9 @@ def _render(page, config, files, *, quiet: bool = False) -> dict | None:
         return [{"name": i.title, "id": i.id, "level": i.level, "children": toc(i.children)} for i in items]
 
     return {"content": page.content, "toc": toc(page.toc), "title": mkdocs_compat.rendered_title(page),
-            "anchors": sorted(page.present_anchor_ids or ()),
+            # mkdocs reads raw HTML from the Markdown source, code included: `<container-name/id>`
+            # gives an `id` without a value (None), which no link can name.
+            "anchors": sorted(a for a in page.present_anchor_ids or () if a is not None),
             "links": {f.src_uri: dict(v) for f, v in page.links_to_anchors.items()}}
 
 
