@@ -36,6 +36,8 @@
 
   /* The worker is assets/javascripts/workers/kb-pagefind.js; the index is pagefind/ */
   var BASE = new URL("../../../pagefind/", self.location.href).href
+  /* Words of a result's excerpt */
+  var EXCERPT = 40
   /* Sections whose fragments are loaded and drawn, at most */
   var LIMIT = 10
   /* Sections of a page shown (not folded) when they score this share of its best one */
@@ -73,15 +75,24 @@
     }))
   }
 
+  /* The site's records are split over meta.indexes Pagefind indexes (pagefind/, then
+     pagefind/1/ ...; kb.site.pagefind.parts), because a Pagefind search costs about the
+     sections it finds times the sections of its words: the first is imported, the others
+     merged into it, and Pagefind ranks their results together */
   function setup() {
     return Promise.all([
       getJSON(BASE + "kb-search.json").then(function (data) { meta = data }),
       import(BASE + "pagefind.js").then(function (module) {
         pagefind = module
-        return pagefind.options({ basePath: BASE, excerptLength: 40 })
+        return pagefind.options({ basePath: BASE, excerptLength: EXCERPT })
           .then(function () { return pagefind.init() })
       }),
-    ])
+    ]).then(function () {
+      var merged = []
+      for (var n = 1; n < (meta.indexes || 1); n++)
+        merged.push(pagefind.mergeIndex(BASE + n + "/", { excerptLength: EXCERPT }))
+      return Promise.all(merged)
+    })
   }
 
   /* ---------------------------------------------------------------- search */
