@@ -100,6 +100,7 @@
   /* One Pagefind search: its results, the sections holding every word of `words` (each
      word, or a word that starts with it) */
   function searchAll(words) {
+    self.kbPagefindSearches++
     return pagefind.search(words.join(" ")).then(function (response) {
       return response ? response.results : []
     })
@@ -140,10 +141,13 @@
       if (!terms.length)
         return { items: [] }
       /* Sections holding every word; when they are too few to fill the list, every
-         section holding one, those holding more words first (at once when a word is a
-         short Latin one, which one search for all the words would take as a prefix) */
-      var all = terms.length === 1 ? searchWord(terms[0])
-        : terms.some(function (term) { return SHORT.test(term) }) ? Promise.resolve([]) : searchAll(terms)
+         section holding one, those holding more words first. In the search for every
+         word a short Latin word is a prefix (Pagefind's exact search is a phrase), which
+         the other words narrow: searched on its own (the first keys of a word), or each
+         word on its own, it stands for itself only. One search for every word costs far
+         less than one per word: at 500 articles 大模型 alone is in 17,010 of 24,560
+         sections, AI in 14,407 */
+      var all = terms.length === 1 ? searchWord(terms[0]) : searchAll(terms)
       return all.then(function (results) {
         if (results.length >= LIMIT || terms.length === 1)
           return results.map(function (result) {
@@ -250,8 +254,9 @@
     })
   }
 
-  /* Expose for tests: how a query is cut, and the search itself */
+  /* Expose for tests: the search itself, and how many Pagefind searches were run */
   self.kbSearch = search
+  self.kbPagefindSearches = 0
 
   KbQuery.serveMaterial(function () {
     ready = setup().catch(function (err) {
