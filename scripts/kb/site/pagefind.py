@@ -10,11 +10,14 @@ searches Pagefind's index instead, which a query reads only the parts of:
   (Pagefind weighs a match there more); its text. Both come from Material's index entries,
   whose Han text kb's segmenter has already cut (jieba with the editorial user dictionary,
   kb.site.search.index_text); here the words are set apart by spaces, which is where
-  Pagefind's own tokenizer splits, so Pagefind's words are jieba's.
+  Pagefind's own tokenizer splits, so Pagefind's words are jieba's. Past RECORDS_PER_INDEX
+  records they are split over several Pagefind indexes (pagefind/, pagefind/1/ ...; `parts`),
+  which the worker merges: a Pagefind search costs about the sections it finds times the
+  sections of its words.
 - `pagefind/kb-words/N.json`: the index's Han words, split by their first character, so
   the worker cuts a query into the index's own words (kb-query.js, as the one-file engine
   does) fetching only the files of the query's characters; `pagefind/kb-search.json` says
-  how many files there are, the longest word, and each page's title.
+  how many files there are, the longest word, each page's title and how many indexes.
 
 The worker (worker/kb-pagefind.js) answers Material's search box; overrides/main.html points
 the page at it over http, and answers Material's request for search_index.json itself so
