@@ -117,6 +117,9 @@ def test_a_site_past_records_per_index_gets_one_pagefind_index_per_part_and_says
         entry = json.loads((pagefind.part_folder(folder, n) / "pagefind-entry.json").read_text(encoding="utf-8"))
         assert sum(language["page_count"] for language in entry["languages"].values()) == len(part)
     assert pagefind.part_folder(folder, 1) == folder / "1"
+    # Pagefind's scripts, styles and wasm only beside the first index, which serves them.
+    assert (folder / "pagefind.js").is_file() and list(folder.glob("wasm.*"))
+    assert not [p.name for p in (folder / "1").iterdir() if p.suffix in (".js", ".css") or p.name.startswith("wasm.")]
     assert "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE" not in os.environ     # set only while indexing
 
 

@@ -230,6 +230,12 @@ async def _index(items: list[Record], folder: Path) -> None:
 
     with _chunk_positions(len(split)):
         await asyncio.gather(*(one(n, part) for n, part in enumerate(split)))
+    # A merged index is read for its entry, metadata, chunks and fragments only: the
+    # scripts, styles and wasm Pagefind writes beside each are the first index's to serve.
+    for n in range(1, len(split)):
+        for path in part_folder(folder, n).iterdir():
+            if path.is_file() and (path.suffix in (".js", ".css") or path.name.startswith("wasm.")):
+                path.unlink()
 
 
 async def _index_part(items: list[Record], folder: Path) -> None:
