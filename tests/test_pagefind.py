@@ -283,3 +283,19 @@ def test_pagefind_folds_only_when_the_one_file_index_does(cut):
     assert [e["location"] for e in plugin.folded(entries)] == ["data/privacy.html", "data/privacy.html#s000-3-2"]
     plugin.config.search_fold = False
     assert plugin.folded(entries) == entries
+
+
+def test_a_file_pagefind_has_not_finished_writing_is_waited_for(tmp_path):
+    # Pagefind 1.5.2 can answer WriteFiles before its last writes land (kb.site.pagefind._until_written).
+    whole = gzip.compress(b"pagefind_dcd" + b"x" * 5000)
+    (tmp_path / "a.pf_fragment").write_bytes(whole[:-9])        # cut short
+    (tmp_path / "b.pf_index").write_bytes(whole)
+    (tmp_path / "pagefind-entry.json").write_text("", encoding="utf-8")
+    (tmp_path / "pagefind.js").write_text("export const x = 1", encoding="utf-8")
+    paths = sorted(tmp_path.iterdir())
+    sizes: dict = {}
+    first = pagefind._unwritten(paths, sizes)
+    assert [p.name for p in first] == ["a.pf_fragment", "pagefind-entry.json", "pagefind.js"]
+    (tmp_path / "a.pf_fragment").write_bytes(whole)
+    (tmp_path / "pagefind-entry.json").write_text("{}", encoding="utf-8")
+    assert pagefind._unwritten(first, sizes) == []                # the script kept its size
