@@ -89,6 +89,55 @@ def test_pagefind_writes_one_fragment_per_record_with_its_anchor(cut, tmp_path):
     assert (folder / "kb-search.json").is_file()
 
 
+def test_records_are_split_over_indexes_of_at_most_records_per_index_the_same_way_every_time():
+    records = [pagefind.Record(url=f"p{i % 7}.html#s{i}", title="", content="词") for i in range(1000)]
+    parts = pagefind.parts(records)
+    assert len(parts) == -(-1000 // pagefind.RECORDS_PER_INDEX)
+    assert sorted((r.url for part in parts for r in part)) == sorted(r.url for r in records)   # each once
+    assert pagefind.parts(list(reversed(records))) == [list(reversed(part)) for part in parts]
+    assert len(pagefind.parts(records[:pagefind.RECORDS_PER_INDEX])) == 1
+    big = [pagefind.Record(url=f"p.html#s{i}", title="", content="词") for i in range(pagefind.RECORDS_PER_INDEX * 4)]
+    sizes = [len(part) for part in pagefind.parts(big)]
+    assert len(sizes) == 4 and min(sizes) > pagefind.RECORDS_PER_INDEX * 0.8    # a sample each, not one page
+
+
+def test_a_site_past_records_per_index_gets_one_pagefind_index_per_part_and_says_how_many(cut, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(pagefind, "RECORDS_PER_INDEX", 2)
+    monkeypatch.delenv("PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE", raising=False)
+    entries = _entries(cut) + [{"location": f"data/privacy.html#s{i}", "title": cut(f"第{i}节"),
+                                "text": f"<p>{cut('联邦学习的第二种说法')}</p>"} for i in range(6)]
+    parts = pagefind.parts(pagefind.records(entries))
+    assert len(parts) > 1
+    assert pagefind.write(tmp_path, entries) == 8
+    folder = tmp_path / pagefind.FOLDER
+    assert json.loads((folder / "kb-search.json").read_text(encoding="utf-8"))["indexes"] == len(parts)
+    for n, part in enumerate(parts):
+        entry = json.loads((pagefind.part_folder(folder, n) / "pagefind-entry.json").read_text(encoding="utf-8"))
+        assert sum(language["page_count"] for language in entry["languages"].values()) == len(part)
+    assert pagefind.part_folder(folder, 1) == folder / "1"
+    # Pagefind's scripts, styles and wasm only beside the first index, which serves them.
+    assert (folder / "pagefind.js").is_file() and list(folder.glob("wasm.*"))
+    assert not [p.name for p in (folder / "1").iterdir() if p.suffix in (".js", ".css") or p.name.startswith("wasm.")]
+    assert "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE" not in os.environ     # set only while indexing
+
+
+def test_no_index_is_written_without_records():
+    records = [pagefind.Record(url=f"p.html#s{i}", title="", content="词") for i in range(3)]
+    assert all(pagefind.parts(records[:n]) for n in range(4))
+    assert all(part for n in range(1, 4) for part in pagefind.parts(records[:n]))
+
+
+def test_the_index_chunks_shrink_with_the_number_of_indexes(monkeypatch):
+    import os
+
+    monkeypatch.setenv("PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE", "7")
+    with pagefind._chunk_positions(4):
+        assert os.environ["PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"] == str(pagefind.CHUNK_POSITIONS // 4)
+    assert os.environ["PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"] == "7"
+
+
 def _tree(folder) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -234,3 +283,19 @@ def test_pagefind_folds_only_when_the_one_file_index_does(cut):
     assert [e["location"] for e in plugin.folded(entries)] == ["data/privacy.html", "data/privacy.html#s000-3-2"]
     plugin.config.search_fold = False
     assert plugin.folded(entries) == entries
+
+
+def test_a_file_pagefind_has_not_finished_writing_is_waited_for(tmp_path):
+    # Pagefind 1.5.2 can answer WriteFiles before its last writes land (kb.site.pagefind._until_written).
+    whole = gzip.compress(b"pagefind_dcd" + b"x" * 5000)
+    (tmp_path / "a.pf_fragment").write_bytes(whole[:-9])        # cut short
+    (tmp_path / "b.pf_index").write_bytes(whole)
+    (tmp_path / "pagefind-entry.json").write_text("", encoding="utf-8")
+    (tmp_path / "pagefind.js").write_text("export const x = 1", encoding="utf-8")
+    paths = sorted(tmp_path.iterdir())
+    sizes: dict = {}
+    first = pagefind._unwritten(paths, sizes)
+    assert [p.name for p in first] == ["a.pf_fragment", "pagefind-entry.json", "pagefind.js"]
+    (tmp_path / "a.pf_fragment").write_bytes(whole)
+    (tmp_path / "pagefind-entry.json").write_text("{}", encoding="utf-8")
+    assert pagefind._unwritten(first, sizes) == []                # the script kept its size

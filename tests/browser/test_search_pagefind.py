@@ -138,3 +138,63 @@ def test_a_section_and_its_copy_are_one_result_that_says_there_is_another(browse
             assert box.console_errors == []
         finally:
             box.close()
+
+
+# ---------------------------------------------------------------------------
+# A large site's records split over several Pagefind indexes (kb.site.pagefind.parts)
+
+@pytest.fixture(scope="module")
+def split_site(pagefind_site, tmp_path_factory) -> Path:
+    """The five articles' site with its records split over three Pagefind indexes, as a
+    site of 3 x RECORDS_PER_INDEX sections would be."""
+    import json
+    import shutil
+
+    from kb.site import pagefind
+
+    site = shutil.copytree(pagefind_site, tmp_path_factory.mktemp("split") / "site")
+    entries = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    shutil.rmtree(site / pagefind.FOLDER)
+    saved = pagefind.RECORDS_PER_INDEX
+    pagefind.RECORDS_PER_INDEX = -(-len(entries) // 3)
+    try:
+        pagefind.write(site, entries)
+    finally:
+        pagefind.RECORDS_PER_INDEX = saved
+    assert json.loads((site / pagefind.FOLDER / "kb-search.json").read_text(encoding="utf-8"))["indexes"] == 3
+    return site
+
+
+def _found(box, query: str) -> list[str]:
+    worker = next(w for w in box.page.workers if w.url.endswith("/kb-pagefind.js"))
+    return worker.evaluate("""query => self.kbSearch(query).then(result => result.items.map(
+        group => group.map(item => item.location)).flat())""", query)
+
+
+@pytest.mark.parametrize("query", ["联邦学习", "差分隐私", "百度飞桨", "美团点评", "LSTM"])
+def test_a_site_split_over_several_indexes_finds_what_one_index_finds(browser, box, split_site, query):
+    # Fewer sections than a screen hold these words: the same sections, whatever the scores.
+    box.search(query)
+    with serve(split_site) as base:
+        split = SearchBox(browser, base)
+        try:
+            split.search(query)
+            assert sorted(_found(split, query)) == sorted(_found(box, query)) != []
+            # Every index was read: its entry file, and the index chunks of the query's words.
+            for n in (1, 2):
+                assert [u for u in split.requests if f"/pagefind/{n}/pagefind-entry.json" in u]
+                assert [u for u in split.requests if f"/pagefind/{n}/index/" in u]
+            assert split.console_errors == []
+        finally:
+            split.close()
+
+
+def test_a_query_with_a_short_latin_word_is_one_search_when_the_sections_holding_every_word_fill_the_list(box):
+    # AI is a prefix there (the other words narrow it); one search per word, at 500
+    # articles, would score 14,407 sections for AI and 17,010 for 大模型.
+    box.search("大模型")
+    worker = next(w for w in box.page.workers if w.url.endswith("/kb-pagefind.js"))
+    searches, found = worker.evaluate("""query => { const before = self.kbPagefindSearches
+        return self.kbSearch(query).then(result => [self.kbPagefindSearches - before,
+            result.items.map(group => group.length).reduce((a, b) => a + b, 0)]) }""", "AI大模型")
+    assert found >= 10 and searches == 1

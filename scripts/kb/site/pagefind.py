@@ -10,11 +10,14 @@ searches Pagefind's index instead, which a query reads only the parts of:
   (Pagefind weighs a match there more); its text. Both come from Material's index entries,
   whose Han text kb's segmenter has already cut (jieba with the editorial user dictionary,
   kb.site.search.index_text); here the words are set apart by spaces, which is where
-  Pagefind's own tokenizer splits, so Pagefind's words are jieba's.
+  Pagefind's own tokenizer splits, so Pagefind's words are jieba's. Past RECORDS_PER_INDEX
+  records they are split over several Pagefind indexes (pagefind/, pagefind/1/ ...; `parts`),
+  which the worker merges: a Pagefind search costs about the sections it finds times the
+  sections of its words.
 - `pagefind/kb-words/N.json`: the index's Han words, split by their first character, so
   the worker cuts a query into the index's own words (kb-query.js, as the one-file engine
   does) fetching only the files of the query's characters; `pagefind/kb-search.json` says
-  how many files there are, the longest word, and each page's title.
+  how many files there are, the longest word, each page's title and how many indexes.
 
 The worker (worker/kb-pagefind.js) answers Material's search box; overrides/main.html points
 the page at it over http, and answers Material's request for search_index.json itself so
@@ -25,11 +28,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import html
 import json
+import math
+import os
 import re
 import shutil
+import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -56,6 +63,20 @@ LANGUAGE = "und"
 BATCH = 256
 # About this many words per file of the query segmenter's dictionary.
 WORDS_PER_SHARD = 256
+# At most about this many records per Pagefind index. Pagefind 1.5's search compares every
+# section it found with every section of every word it matched (search_term in
+# pagefind_web/src/search.rs; upstream pull request #1334), so one search costs about
+# (sections found) x (sections of its words): 大模型, in 17,010 of 24,560 sections at 500
+# articles, took 1.7 s. Records split over K indexes, which the worker merges
+# (pagefind.mergeIndex) and whose results Pagefind ranks together, cost 1/K of that, but a
+# query then fetches an index chunk per word from each of the K indexes. The query set in
+# Chromium at 500 articles without folding (24,560 records), p95 from the query to the
+# worker's answer: K=1 340 ms, K=3 210 ms, K=5 137 ms (load 5-7), K=9 157 ms (load 3).
+RECORDS_PER_INDEX = 5000
+# Pagefind's index chunk, in word positions (its default; PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE):
+# divided by the number of indexes, so that a query, which fetches a chunk per word from
+# every index, downloads about what it would from one index.
+CHUNK_POSITIONS = 20_000
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[\s\u200b]+")
@@ -129,7 +150,7 @@ def han_words(items: list[Record]) -> list[str]:
 def word_files(items: list[Record]) -> dict[str, str]:
     """{path under pagefind/: JSON text}: the Han words split by their first character's
     code point modulo the number of files, and kb-search.json (that number, the longest
-    word, each page's title)."""
+    word, each page's title, how many Pagefind indexes the records are split over)."""
     words = han_words(items)
     shards = 1
     while shards * WORDS_PER_SHARD < len(words):
@@ -140,7 +161,7 @@ def word_files(items: list[Record]) -> dict[str, str]:
     pages = {record.url: unspaced(record.title) for record in items if "#" not in record.url}
     out = {f"kb-words/{n}.json": _json(split[n]) for n in range(shards)}
     out["kb-search.json"] = _json({"shards": shards, "longest": max(map(len, words), default=1),
-                                   "pages": pages})
+                                   "pages": pages, "indexes": len(parts(items))})
     return out
 
 
@@ -164,18 +185,127 @@ class _AsyncioWithoutPollDelay:
         return await asyncio.sleep(0, result)
 
 
+def parts(items: list[Record]) -> list[list[Record]]:
+    """The records split over the Pagefind indexes (RECORDS_PER_INDEX each at most), each
+    in the index its URL's hash says (the same records are split the same way every time),
+    so that every index holds a sample of the whole site and the word frequencies each one
+    scores with (BM25's IDF) are about the site's."""
+    count = max(1, math.ceil(len(items) / RECORDS_PER_INDEX))
+    split: list[list[Record]] = [[] for _ in range(count)]
+    for record in items:
+        split[zlib.crc32(record.url.encode("utf-8")) % count].append(record)
+    return [part for part in split if part] or [[]]     # an index of no records would not load
+
+
+def part_folder(folder: Path, n: int) -> Path:
+    """Where index `n` goes: the first in pagefind/ (the worker imports its pagefind.js),
+    the others in pagefind/N/."""
+    return folder if n == 0 else folder / str(n)
+
+
+@contextlib.contextmanager
+def _chunk_positions(count: int):
+    """Pagefind's index chunks 1/count of its default size while the services started
+    meanwhile index (read from the environment when the service starts)."""
+    name = "PAGEFIND_UNSTABLE_INDEX_CHUNK_SIZE"
+    before = os.environ.get(name)
+    os.environ[name] = str(max(1, CHUNK_POSITIONS // count))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 async def _index(items: list[Record], folder: Path) -> None:
+    split = parts(items)
+    # The indexes are independent: as many at once as there are cores.
+    running = asyncio.Semaphore(os.cpu_count() or 1)
+
+    async def one(n: int, part: list[Record]) -> None:
+        async with running:
+            await _index_part(part, part_folder(folder, n))
+
+    with _chunk_positions(len(split)):
+        await asyncio.gather(*(one(n, part) for n, part in enumerate(split)))
+    # A merged index is read for its entry, metadata, chunks and fragments only: the
+    # scripts, styles and wasm Pagefind writes beside each are the first index's to serve.
+    for n in range(1, len(split)):
+        for path in part_folder(folder, n).iterdir():
+            if path.is_file() and (path.suffix in (".js", ".css") or path.name.startswith("wasm.")):
+                path.unlink()
+
+
+async def _index_part(items: list[Record], folder: Path) -> None:
     import pagefind.service
-    from pagefind.index import PagefindIndex
+    from pagefind.service import PagefindService
 
     pagefind.service.asyncio = _AsyncioWithoutPollDelay()
-    async with PagefindIndex(config={"output_path": str(folder)}) as index:
+    service = await PagefindService().launch()
+    try:
+        index = await service.create_index()
         # Sent in batches: the service answers each record, and one at a time a large
         # site spends most of its indexing time waiting for the answers.
         for start in range(0, len(items), BATCH):
             await asyncio.gather(*(index.add_custom_record(url=record.url, content=record.content,
                                                            language=LANGUAGE, meta=_meta(record))
                                    for record in items[start:start + BATCH]))
+        await index.write_files(output_path=str(folder))
+        await _until_written(folder)
+    finally:
+        await service.close()
+
+
+# Pagefind's files that are gzipped (its index, fragments, metadata, wasm) and JSON.
+_GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
+WRITE_WAIT_S = 30.0
+
+
+async def _until_written(folder: Path) -> None:
+    """Wait until every file Pagefind said it wrote is whole. Pagefind 1.5.2 answers
+    WriteFiles while its last writes may still be in flight, and closing the service kills
+    it: under load a file was left truncated (upstream fix fab688b, after 1.5.2). So the
+    service is closed only once every gzipped file decompresses, every JSON file parses
+    and the other files have kept their size for a moment."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WRITE_WAIT_S
+    # The other indexes' folders (pagefind/1/ ...) are theirs to wait for.
+    pending = sorted(p for p in folder.rglob("*") if p.is_file() and not p.relative_to(folder).parts[0].isdigit())
+    sizes: dict[Path, int] = {}
+    while True:
+        pending = await asyncio.to_thread(_unwritten, pending, sizes)
+        if not pending:
+            return
+        if loop.time() > deadline:
+            raise RuntimeError(f"Pagefind did not finish writing {pending[0]}")
+        await asyncio.sleep(0.05)
+
+
+def _unwritten(paths: list[Path], sizes: dict[Path, int]) -> list[Path]:
+    """Those of `paths` that are not whole yet (see _until_written); `sizes`: each file's
+    size at the last look, for the files that are neither gzipped nor JSON, updated."""
+    import gzip
+
+    out = []
+    for path in paths:
+        if path.suffix in _GZIPPED:
+            try:
+                gzip.decompress(path.read_bytes())
+            except (EOFError, OSError, zlib.error):
+                out.append(path)
+        elif path.suffix == ".json":
+            try:
+                json.loads(path.read_bytes())
+            except ValueError:
+                out.append(path)
+        else:
+            size = path.stat().st_size
+            if sizes.get(path) != size or size == 0:
+                out.append(path)
+            sizes[path] = size
+    return out
 
 
 def _meta(record: Record) -> dict[str, str]:
