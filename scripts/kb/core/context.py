@@ -58,10 +58,14 @@ def may_fork() -> bool:
 def worker_pool(count: int):
     """A pool of `count` forked worker processes that die with this one: a kb command
     killed mid-way (SIGKILL runs no cleanup) leaves no worker behind, still running and
-    holding the command's output pipes open."""
+    holding the command's output pipes open. Forked whatever Python's default start method
+    (forkserver on Linux from 3.14): a worker finds what its caller set up before the pool
+    (kb.importer.link's _FORKED), and starts at no cost."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(count, initializer=_die_with_parent, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 def _die_with_parent(parent: int) -> None:
