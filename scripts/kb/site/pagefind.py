@@ -107,10 +107,6 @@ class Record:
     content: str      # the text, words set apart by spaces
     same: int = 0     # other sections of the same heading and text folded into it (search.fold)
 
-    @property
-    def page(self) -> str:
-        return self.url.split("#")[0]
-
 
 def words_text(markup: str) -> str:
     """Text of Material's index HTML as Pagefind reads it: tags dropped, entities decoded,
