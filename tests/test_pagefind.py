@@ -52,7 +52,7 @@ def test_a_word_that_looks_like_a_pagefind_directive_is_only_text():
 
 def test_the_query_segmenters_words_are_split_by_first_character(cut):
     records = pagefind.records(_entries(cut))
-    files = pagefind.word_files(records)
+    files = pagefind.word_files(records, 1)
     meta = json.loads(files["kb-search.json"])
     shards = [json.loads(files[f"kb-words/{n}.json"]) for n in range(meta["shards"])]
     words = pagefind.han_words(records)
@@ -67,7 +67,7 @@ def test_the_query_segmenters_words_are_split_by_first_character(cut):
 def test_many_words_go_to_more_files():
     records = [pagefind.Record(url=f"p.html#s{i}", title="", content=" ".join(
         chr(0x4e00 + i * 7 + k) + chr(0x4e00 + k) for k in range(7))) for i in range(200)]
-    meta = json.loads(pagefind.word_files(records)["kb-search.json"])
+    meta = json.loads(pagefind.word_files(records, 1)["kb-search.json"])
     assert meta["shards"] > 1 and meta["shards"] * pagefind.WORDS_PER_SHARD >= len(pagefind.han_words(records))
 
 

@@ -143,10 +143,11 @@ def han_words(items: list[Record]) -> list[str]:
     return sorted(found)
 
 
-def word_files(items: list[Record]) -> dict[str, str]:
+def word_files(items: list[Record], indexes: int) -> dict[str, str]:
     """{path under pagefind/: JSON text}: the Han words split by their first character's
     code point modulo the number of files, and kb-search.json (that number, the longest
-    word, each page's title, how many Pagefind indexes the records are split over)."""
+    word, each page's title, and `indexes`: how many Pagefind indexes the records are
+    split over, `parts`)."""
     words = han_words(items)
     shards = 1
     while shards * WORDS_PER_SHARD < len(words):
@@ -157,7 +158,7 @@ def word_files(items: list[Record]) -> dict[str, str]:
     pages = {record.url: unspaced(record.title) for record in items if "#" not in record.url}
     out = {f"kb-words/{n}.json": _json(split[n]) for n in range(shards)}
     out["kb-search.json"] = _json({"shards": shards, "longest": max(map(len, words), default=1),
-                                   "pages": pages, "indexes": len(parts(items))})
+                                   "pages": pages, "indexes": indexes})
     return out
 
 
@@ -215,8 +216,8 @@ def _chunk_positions(count: int):
             os.environ[name] = before
 
 
-async def _index(items: list[Record], folder: Path) -> None:
-    split = parts(items)
+async def _index(split: list[list[Record]], folder: Path) -> None:
+    """Index each part of the records (`parts`) into its folder."""
     # The indexes are independent: as many at once as there are cores.
     running = asyncio.Semaphore(os.cpu_count() or 1)
 
@@ -337,8 +338,9 @@ def write(site_dir: Path, entries: list[dict], kept: Path | None = None) -> int:
     if key is not None and (kept / key).is_dir():
         shutil.copytree(kept / key, folder)
         return len(items)
-    _run(_index(items, folder))
-    for name, text in word_files(items).items():
+    split = parts(items)
+    _run(_index(split, folder))
+    for name, text in word_files(items, len(split)).items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
