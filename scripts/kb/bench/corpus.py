@@ -182,6 +182,19 @@ def generate_distinct(root: Path, n: int, dest: Path) -> list[Path]:
     return written
 
 
+def add_corpus_option(parser) -> None:
+    """The `--corpus` option of the bench targets that measure at several sizes."""
+    parser.add_argument("--corpus", choices=KINDS, default="copies",
+                        help="articles after the fifth: copies of the five (default) or distinct real articles "
+                             "(kb.bench.corpus); the report keeps each corpus's figures apart")
+
+
+def work_folder(parent: Path, size: int, kind: str) -> Path:
+    """A target's scratch root for `size` articles of corpus `kind`: parent/nSIZE for the
+    copies, parent/nSIZE-KIND for another corpus (both kept side by side)."""
+    return (parent / (f"n{size}" if kind == "copies" else f"n{size}-{kind}")).resolve()
+
+
 def scratch_root(root: Path, dest: Path, articles: int | None = None, seed: int = SEED,
                  kind: str = "copies") -> Path:
     """A repository root at `dest` that `kb import`/`kb build`/`kb serve` run in: the

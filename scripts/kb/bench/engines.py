@@ -63,9 +63,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--engines", default="index,pagefind",
                         help="engines to measure (default: index,pagefind); an engine with -unfolded after it "
                              "(pagefind-unfolded) is measured on the site built with search_fold: false")
-    parser.add_argument("--corpus", choices=corpus.KINDS, default="copies",
-                        help="articles after the fifth: copies of the five (default) or distinct real articles "
-                             "(kb.bench.corpus)")
+    corpus.add_corpus_option(parser)
     parser.add_argument("--bytes-queries", type=int, help="how many queries get a page of their own for the "
                         "bytes they download (default: all)")
     parser.add_argument("--out", default=str(REPORT_DIR), help="folder for engines.json and engines.md")
@@ -232,7 +230,7 @@ def run(root: Path, args) -> int:
 
     kind = args.corpus
     for size in sizes:
-        work = (root / WORK_DIR / (f"n{size}" if kind == "copies" else f"n{size}-{kind}")).resolve()
+        work = corpus.work_folder(root / WORK_DIR, size, kind)
         log(f"kb bench engines: {size} articles ({kind}) in {work}")
         corpus.scratch_root(root, work, size, kind=kind)
         _kb(work, "import")

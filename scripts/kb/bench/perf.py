@@ -46,9 +46,7 @@ PARTS = {"all": ("build", "weight", "serve"), "build": ("build",), "weight": ("w
 
 def add_arguments(parser) -> None:
     parser.add_argument("--sizes", default="5,50", help="corpus sizes in articles, comma-separated (default: 5,50)")
-    parser.add_argument("--corpus", choices=corpus.KINDS, default="copies",
-                        help="articles after the fifth: copies of the five (default) or distinct real articles "
-                             "(kb.bench.corpus); the report keeps each corpus's figures apart")
+    corpus.add_corpus_option(parser)
     parser.add_argument("--runs", type=int, help="runs per size for the build timings "
                         "(default: 5 for 5 articles, 3 up to 50, 1 above)")
     parser.add_argument("--export-max", type=int, default=50,
@@ -99,7 +97,7 @@ def _corpus_figures(work: Path) -> dict:
 
 def measure_size(root: Path, size: int, parts: tuple[str, ...], args, log) -> dict:
     kind = args.corpus
-    work = (root / WORK_DIR / (f"n{size}" if kind == "copies" else f"n{size}-{kind}")).resolve()
+    work = corpus.work_folder(root / WORK_DIR, size, kind)
     log(f"kb bench: {size} articles ({kind}) in {work}")
     corpus.scratch_root(root, work, size, kind=kind)
     figures: dict = {}
